@@ -1,0 +1,31 @@
+// Declarations shared by the mixing kernels. The host reads the layouts of `Params` and
+// `SamplePlan` from this file by reflection (scripts/gen-layouts.mjs), so they are declared once.
+
+// One entry of the host's MixPlan, as the GPU sees it.
+struct SamplePlan {
+  kind: u32,       // 0 unchanged, 1 mixup blend, 2 CutMix paste
+  lam: f32,        // weight of the sample's own value
+  partner: u32,    // the sample it mixes with
+  pad: u32,
+  box: vec4<i32>,  // y0, y1, x0, x1: half-open pixel bounds (kind 2)
+}
+
+struct Params {
+  num_threads: u32,    // threads that do work: segments * sample_quads (the guard; not arrayLength)
+  groups_x: u32,       // workgroups along x, for dispatches folded into 2-D
+  sample_elems: u32,   // elements per sample (C*H*W or D)
+  sample_quads: u32,   // ceil(sample_elems / 4): each thread owns 4 consecutive elements
+  channels: u32,
+  width: u32,
+  plane: u32,          // H*W
+  sample_base: u32,    // index of the first sample of this chunk (plan and walk use absolute indices)
+  src_base: u32,       // first sample held by the bound src range
+  dst_base: u32,       // first sample held by the bound dst range
+  num_classes: u32,    // labels kernel: K
+  num_samples: u32,    // labels kernel: samples in this dispatch
+  label_on: f32,       // labels kernel: smoothed one-hot value of the true class
+  label_off: f32,      // labels kernel: value of every other class
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> samples: array<SamplePlan>;

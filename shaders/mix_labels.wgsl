@@ -1,0 +1,24 @@
+// Integer class ids (int32 or uint32, read as u32) -> smoothed, mixed soft targets [B, K].
+// Assembled by the host after mix_common.wgsl. One thread per output element.
+// An id >= K (or a negative int32, which reads as >= 2^31) matches no column, so the row gets
+// only `label_off`: nothing is written outside the row. Such ids are counted in `bad_ids`.
+
+@group(0) @binding(1) var<storage, read> labels: array<u32>;
+@group(0) @binding(2) var<storage, read_write> targets: array<f32>;
+@group(0) @binding(4) var<storage, read_write> bad_ids: atomic<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let t = (group.y * params.groups_x + group.x) * 256u + local;
+  if (t >= params.num_threads) { return; }
+  let row = t / params.num_classes;
+  let k = t % params.num_classes;
+  let s = params.sample_base + row;
+  let plan = samples[s];
+  let own = labels[s];
+  let other = labels[plan.partner];
+  if (k == 0u && own >= params.num_classes) { atomicAdd(&bad_ids, 1u); }
+  let a = select(params.label_off, params.label_on, own == k);
+  let b = select(params.label_off, params.label_on, other == k);
+  targets[t] = a * plan.lam + b * (1.0 - plan.lam);
+}

@@ -1,0 +1,46 @@
+/**
+ * One error type for every rejected argument, so callers can catch it and tests can match it.
+ * Messages always say which argument, what was expected, and what came.
+ */
+export class MixupError extends Error {
+  /** The argument or option at fault, e.g. `options.mixupAlpha` or `plan.box`. */
+  readonly argument: string;
+
+  constructor(argument: string, expected: string, got: unknown) {
+    super(`webgpu-mixup: ${argument} must be ${expected}, got ${describe(got)}`);
+    this.name = 'MixupError';
+    this.argument = argument;
+  }
+}
+
+/** A short, readable rendering of a bad value for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value === null || value === undefined) return String(value);
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;
+  if (Array.isArray(value)) return value.length <= 8 ? `[${value.map(describe).join(', ')}]` : `an array of length ${value.length}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return typeof value;
+}
+
+/** Throws unless `value` is an integer in [min, max]. */
+export function checkInteger(argument: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new MixupError(argument, `an integer ${range}`, value);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number in [min, max]. */
+export function checkNumber(argument: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const range = min === -Infinity && max === Infinity ? '' : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
+    throw new MixupError(argument, `a finite number${range}`, value);
+  }
+  return value;
+}

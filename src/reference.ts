@@ -1,0 +1,381 @@
+/**
+ * CPU reference: executes a {@link MixPlan} on the host with the exact float32 arithmetic of the
+ * WGSL kernels, so the GPU results can be compared with it bit for bit.
+ *
+ * Every intermediate value is rounded to float32 with `Math.fround`, in the order the kernels
+ * compute it:
+ * - load: float32 as is; uint8 as its value 0..255; float16 through {@link f16BitsToF32};
+ * - blend, for output sample `i`, partner `p = plan.partner[i]`, `a = x[i][e]`, `b = x[p][e]`:
+ *   kind 0 `a`; kind 1 `fround(fround(a * lam) + fround(b * fround(1 - lam)))`;
+ *   kind 2 `b` inside the half-open box `[y0, y1) x [x0, x1)`, else `a`;
+ * - normalise (uint8 input only): `fround(fround(m * scale[c]) + bias[c])`, with the coefficients of
+ *   {@link normalizeCoefficients};
+ * - store: float32 as is; float16 through {@link f32ToF16Bits}; uint8 rounded half to even
+ *   (WGSL `round`) and clamped to [0, 255].
+ *
+ * Nothing is computed until every argument has been checked, and inputs are never modified.
+ */
+
+import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types';
+import { KIND_CUTMIX, KIND_MIXUP } from './types';
+import { MixupError, checkInteger, checkNumber } from './errors';
+import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { validatePlan, validatePlanForTargets } from './plan';
+
+const fround = Math.fround;
+
+/** Image or feature data: float32 values, uint8 values, or float16 as binary16 bits. */
+export type BatchData = Float32Array | Uint8Array | Uint16Array;
+
+/** A batch for the CPU reference. */
+export interface CpuBatch {
+  /** The elements, `B * N` of them; for dtype `float16`, the binary16 bit patterns. */
+  data: BatchData;
+  dtype: DType;
+  shape: BatchShape;
+}
+
+/** Options of {@link mixBatchCpu}. */
+export interface CpuMixOptions {
+  /** Element type of the result. Default `'float32'` when `normalize` is given, else the input dtype. */
+  outDtype?: DType;
+  /** Per-channel normalisation after the blend; uint8 input only. Default none. */
+  normalize?: Normalize | null;
+}
+
+/** Labels for the CPU reference: `B` class ids, or `B * K` float32 soft / multi-hot targets. */
+export interface CpuLabels {
+  data: Int32Array | Uint32Array | Float32Array;
+  dtype: LabelDType;
+}
+
+/** Options of {@link mixTargetsCpu}. */
+export interface CpuTargetOptions {
+  /** Number of classes K. */
+  numClasses: number;
+  /** Label smoothing ε for class ids (ignored for float32 targets). Default 0. */
+  labelSmoothing?: number;
+}
+
+const DTYPES: readonly DType[] = ['float32', 'float16', 'uint8'];
+const LABEL_DTYPES: readonly LabelDType[] = ['int32', 'uint32', 'float32'];
+const LAYOUTS: readonly string[] = ['NCHW', 'NHWC', 'rows'];
+
+const DATA_CLASS: Record<DType, string> = { float32: 'Float32Array', float16: 'Uint16Array', uint8: 'Uint8Array' };
+const LABEL_CLASS: Record<LabelDType, string> = { int32: 'Int32Array', uint32: 'Uint32Array', float32: 'Float32Array' };
+
+function isDataFor(dtype: DType, data: unknown): boolean {
+  switch (dtype) {
+    case 'float32':
+      return data instanceof Float32Array;
+    case 'float16':
+      return data instanceof Uint16Array;
+    case 'uint8':
+      return data instanceof Uint8Array;
+  }
+}
+
+function isLabelsFor(dtype: LabelDType, data: unknown): boolean {
+  switch (dtype) {
+    case 'int32':
+      return data instanceof Int32Array;
+    case 'uint32':
+      return data instanceof Uint32Array;
+    case 'float32':
+      return data instanceof Float32Array;
+  }
+}
+
+function checkObject(argument: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw new MixupError(argument, 'an object', value);
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new MixupError(argument, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+/** Geometry of a validated batch shape: `N` elements per sample in `C` channels of `H x W` pixels. */
+interface Geometry {
+  layout: 'NCHW' | 'NHWC' | 'rows';
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  /** Elements per sample. */
+  n: number;
+}
+
+function checkShape(shape: unknown): Geometry {
+  const s = checkObject('input.shape', shape);
+  const layout = checkOneOf('input.shape.layout', s.layout, LAYOUTS as readonly ('NCHW' | 'NHWC' | 'rows')[]);
+  const batch = checkInteger('input.shape.batch', s.batch, 1);
+  if (layout === 'rows') {
+    const features = checkInteger('input.shape.features', s.features, 1);
+    return { layout, batch, channels: 1, height: 1, width: features, n: features };
+  }
+  const channels = checkInteger('input.shape.channels', s.channels, 1);
+  const height = checkInteger('input.shape.height', s.height, 1);
+  const width = checkInteger('input.shape.width', s.width, 1);
+  const n = channels * height * width;
+  if (!Number.isSafeInteger(n * batch)) {
+    throw new MixupError('input.shape', 'a shape with fewer than 2^53 elements', `${batch}x${channels}x${height}x${width}`);
+  }
+  return { layout, batch, channels, height, width, n };
+}
+
+function isNumberList(value: unknown): value is ArrayLike<number> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+}
+
+/** Validates `normalize` for `channels` channels and returns the float32 coefficients. */
+function coefficients(argument: string, normalize: unknown, channels: number): { scale: Float32Array; bias: Float32Array } {
+  const norm = checkObject(argument, normalize);
+  const { mean, std } = norm;
+  const lengths = channels === 1 ? 'of length 1' : `of length ${channels} (one per channel) or 1`;
+  if (!isNumberList(mean) || (mean.length !== channels && mean.length !== 1)) {
+    throw new MixupError(`${argument}.mean`, `an array of numbers ${lengths}`, mean);
+  }
+  if (!isNumberList(std) || (std.length !== channels && std.length !== 1)) {
+    throw new MixupError(`${argument}.std`, `an array of numbers ${lengths}`, std);
+  }
+  for (let c = 0; c < mean.length; c++) checkNumber(`${argument}.mean[${c}]`, mean[c]);
+  for (let c = 0; c < std.length; c++) {
+    const s = std[c];
+    if (typeof s !== 'number' || !Number.isFinite(s) || s === 0) {
+      throw new MixupError(`${argument}.std[${c}]`, 'a finite nonzero number', s);
+    }
+  }
+  const scale = new Float32Array(channels);
+  const bias = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const m = mean.length === 1 ? mean[0] : mean[c];
+    const s = std.length === 1 ? std[0] : std[c];
+    // Computed in float64, rounded to float32 once (by the store into the Float32Array).
+    scale[c] = 1 / (255 * s);
+    bias[c] = -m / s;
+  }
+  return { scale, bias };
+}
+
+/**
+ * Float32 coefficients of `(x / 255 - mean) / std` as `x * scale + bias`, one per channel:
+ * `scale[c] = fround(1 / (255 * std[c]))`, `bias[c] = fround(-mean[c] / std[c])`, each computed in
+ * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every
+ * channel; every `std` must be finite and nonzero, every `mean` finite. The GPU path uploads exactly
+ * these values.
+ */
+export function normalizeCoefficients(normalize: Normalize, channels: number): { scale: Float32Array; bias: Float32Array } {
+  checkInteger('channels', channels, 1);
+  return coefficients('normalize', normalize, channels);
+}
+
+/**
+ * Label smoothing values for K classes: `off = fround(ε / K)` on the other classes and
+ * `on = fround(1 - ε + ε / K)` on the true class, each computed in float64 and rounded once.
+ */
+export function smoothingValues(numClasses: number, labelSmoothing: number): { on: number; off: number } {
+  checkInteger('numClasses', numClasses, 1);
+  checkNumber('labelSmoothing', labelSmoothing, 0, 1);
+  return smoothing(numClasses, labelSmoothing);
+}
+
+function smoothing(k: number, eps: number): { on: number; off: number } {
+  return { on: fround(1 - eps + eps / k), off: fround(eps / k) };
+}
+
+/** Round half to even, like WGSL `round`, then clamp to [0, 255]. NaN stores as 0. */
+function toUint8(v: number): number {
+  if (!(v > 0)) return 0; // also NaN
+  if (v >= 255) return 255;
+  const f = Math.floor(v);
+  const d = v - f; // exact: v is a float32 below 256
+  if (d < 0.5) return f;
+  if (d > 0.5) return f + 1;
+  return (f & 1) === 0 ? f : f + 1;
+}
+
+/**
+ * Mixes a batch on the CPU according to `plan`; the result is a new array of `outDtype`
+ * (`Float32Array`, `Uint16Array` of binary16 bits for float16, or `Uint8Array`), laid out like the input.
+ *
+ * Throws a {@link MixupError} naming the argument at fault when the data does not match its dtype
+ * or shape, the plan does not fit the batch (or has a CutMix entry for `rows`), or the options are
+ * invalid: `normalize` needs uint8 input and a non-uint8 output.
+ */
+export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOptions): BatchData {
+  // ---- validate everything first ----
+  const inp = checkObject('input', input);
+  const dtype = checkOneOf('input.dtype', inp.dtype, DTYPES);
+  const geo = checkShape(inp.shape);
+  const data = inp.data;
+  if (!isDataFor(dtype, data)) {
+    throw new MixupError('input.data', `a ${DATA_CLASS[dtype]} for dtype ${JSON.stringify(dtype)}`, data);
+  }
+  const src = data as BatchData;
+  const total = geo.batch * geo.n;
+  if (src.length !== total) {
+    throw new MixupError('input.data', `of length ${total} (batch ${geo.batch} x ${geo.n} elements per sample)`, src);
+  }
+
+  // Rows have no pixels: without an image size validatePlan rejects CutMix entries.
+  validatePlan(plan, geo.batch, geo.layout === 'rows' ? null : { height: geo.height, width: geo.width });
+
+  const opts = options === undefined ? {} : checkObject('options', options);
+  const normalize = opts.normalize ?? null;
+  let coef: { scale: Float32Array; bias: Float32Array } | null = null;
+  if (normalize !== null) {
+    if (dtype !== 'uint8') {
+      throw new MixupError('options.normalize', `null for ${dtype} input (normalisation applies to uint8 input only)`, normalize);
+    }
+    coef = coefficients('options.normalize', normalize, geo.channels);
+  }
+  const outDtype: DType =
+    opts.outDtype === undefined ? (coef ? 'float32' : dtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
+  if (coef && outDtype === 'uint8') {
+    throw new MixupError('options.outDtype', '"float32" or "float16" when options.normalize is given', outDtype);
+  }
+
+  // ---- compute ----
+  const { batch: B, n: N, channels: C, height: H, width: W, layout } = geo;
+  const load: (j: number) => number =
+    dtype === 'float16' ? (j) => f16BitsToF32(src[j]) : (j) => src[j]; // float32 and uint8 read as is
+  const out: BatchData =
+    outDtype === 'float32' ? new Float32Array(total) : outDtype === 'float16' ? new Uint16Array(total) : new Uint8Array(total);
+  const store: (j: number, v: number) => void =
+    outDtype === 'float32'
+      ? (j, v) => {
+          out[j] = v;
+        }
+      : outDtype === 'float16'
+        ? (j, v) => {
+            out[j] = f32ToF16Bits(v);
+          }
+        : (j, v) => {
+            out[j] = toUint8(v);
+          };
+
+  for (let i = 0; i < B; i++) {
+    const kind = plan.kind[i];
+    const p = plan.partner[i];
+    const lam = plan.lam[i];
+    const oneMinusLam = fround(1 - lam);
+    const y0 = plan.box[4 * i];
+    const y1 = plan.box[4 * i + 1];
+    const x0 = plan.box[4 * i + 2];
+    const x1 = plan.box[4 * i + 3];
+    const baseA = i * N;
+    const baseB = p * N;
+
+    for (let e = 0; e < N; e++) {
+      let c: number;
+      let y: number;
+      let x: number;
+      if (layout === 'NCHW') {
+        c = Math.floor(e / (H * W));
+        const r = e % (H * W);
+        y = Math.floor(r / W);
+        x = r % W;
+      } else if (layout === 'NHWC') {
+        c = e % C;
+        const pixel = Math.floor(e / C);
+        y = Math.floor(pixel / W);
+        x = pixel % W;
+      } else {
+        c = 0;
+        y = 0;
+        x = e;
+      }
+
+      let m: number;
+      if (kind === KIND_MIXUP) {
+        const a = load(baseA + e);
+        const b = load(baseB + e);
+        m = fround(fround(a * lam) + fround(b * oneMinusLam));
+      } else if (kind === KIND_CUTMIX && y >= y0 && y < y1 && x >= x0 && x < x1) {
+        m = load(baseB + e);
+      } else {
+        m = load(baseA + e);
+      }
+
+      if (coef) m = fround(fround(m * coef.scale[c]) + coef.bias[c]);
+      store(baseA + e, m);
+    }
+  }
+  return out;
+}
+
+/**
+ * Mixes targets on the CPU according to `plan`: a new `Float32Array` of `B * K` values, row `i` being
+ * `fround(fround(a * lam) + fround(b * fround(1 - lam)))` elementwise, with `a` the target of sample
+ * `i`, `b` that of `plan.partner[i]` and `lam = plan.lam[i]`, for every kind (kind 0 has lam 1).
+ *
+ * - Class ids (`int32`, `uint32`, `B` of them, each in [0, K)) become smoothed one-hot targets:
+ *   `on` for the class, `off` elsewhere (see {@link smoothingValues}), then are mixed.
+ * - Float32 soft / multi-hot targets (`B * K` values, row-major) are mixed as they are:
+ *   `labelSmoothing` is **not** applied to them (it is still checked).
+ */
+export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTargetOptions): Float32Array {
+  // ---- validate everything first ----
+  const lab = checkObject('labels', labels);
+  const dtype = checkOneOf('labels.dtype', lab.dtype, LABEL_DTYPES);
+  const data = lab.data;
+  if (!isLabelsFor(dtype, data)) {
+    throw new MixupError('labels.data', `a ${LABEL_CLASS[dtype]} for dtype ${JSON.stringify(dtype)}`, data);
+  }
+  const src = data as Int32Array | Uint32Array | Float32Array;
+  const opts = checkObject('options', options);
+  const K = checkInteger('options.numClasses', opts.numClasses, 1);
+  const eps = opts.labelSmoothing === undefined ? 0 : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
+
+  const planObj = checkObject('plan', plan);
+  const kindArr = planObj.kind;
+  if (!(kindArr instanceof Uint8Array) || kindArr.length < 1) {
+    throw new MixupError('plan.kind', 'a non-empty Uint8Array', kindArr);
+  }
+  const B = kindArr.length;
+  validatePlanForTargets(plan, B); // CutMix entries allowed, boxes not read
+
+  if (!Number.isSafeInteger(B * K)) throw new MixupError('options.numClasses', `small enough that ${B} x K < 2^53`, K);
+  const ids = dtype !== 'float32';
+  const expected = ids ? B : B * K;
+  if (src.length !== expected) {
+    const what = ids ? `${B} (one class id per sample)` : `${B * K} (batch ${B} x ${K} classes)`;
+    throw new MixupError('labels.data', `of length ${what}`, src);
+  }
+  if (ids) {
+    for (let i = 0; i < B; i++) {
+      const v = src[i];
+      if (!Number.isInteger(v) || v < 0 || v >= K) {
+        throw new MixupError(`labels.data[${i}]`, `a class id in [0, ${K - 1}]`, v);
+      }
+    }
+  }
+
+  // ---- compute ----
+  const out = new Float32Array(B * K);
+  const { on, off } = smoothing(K, eps);
+  for (let i = 0; i < B; i++) {
+    const p = plan.partner[i];
+    const lam = plan.lam[i];
+    const oneMinusLam = fround(1 - lam);
+    for (let k = 0; k < K; k++) {
+      let a: number;
+      let b: number;
+      if (ids) {
+        a = k === src[i] ? on : off;
+        b = k === src[p] ? on : off;
+      } else {
+        a = src[i * K + k];
+        b = src[p * K + k];
+      }
+      out[i * K + k] = fround(fround(a * lam) + fround(b * oneMinusLam));
+    }
+  }
+  return out;
+}

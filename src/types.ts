@@ -1,0 +1,93 @@
+/**
+ * Shared public types: the plan, the options, and the tensor descriptors.
+ * Everything random is decided on the host and written into a {@link MixPlan};
+ * the GPU kernels and the CPU reference only execute a plan.
+ */
+
+/** What happens to one sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
+export const KIND_NONE = 0;
+export const KIND_MIXUP = 1;
+export const KIND_CUTMIX = 2;
+
+/**
+ * A mixing plan: plain typed arrays, one entry per sample (four for `box`).
+ *
+ * Output sample `i` is built from input `i` and input `partner[i]`:
+ * - kind 0: a copy of input `i` (`lam` is 1);
+ * - kind 1: `lam * x[i] + (1 - lam) * x[partner[i]]`;
+ * - kind 2: `x[i]` with the half-open box `[y0, y1) x [x0, x1)` taken from `x[partner[i]]`.
+ *
+ * Targets are always `lam * t[i] + (1 - lam) * t[partner[i]]`.
+ */
+export interface MixPlan {
+  /** Per sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
+  kind: Uint8Array;
+  /** Per sample: weight of the sample's own label (and, for mixup, of its own pixels), in [0, 1]. */
+  lam: Float32Array;
+  /** Per sample: index of the sample it mixes with. */
+  partner: Uint32Array;
+  /** 4 per sample: y0, y1, x0, x1, half-open pixel bounds; used where kind is 2, zeros elsewhere. */
+  box: Int32Array;
+}
+
+/** How samples are paired. */
+export type Pairing = 'flip' | 'roll' | 'shuffle' | Uint32Array | readonly number[];
+
+/** How often draws are made: once per batch, once per pair, once per sample (timm's modes). */
+export type MixMode = 'batch' | 'pair' | 'elem';
+
+/** Planner options; names follow timm's `Mixup` in camelCase, with timm's defaults. */
+export interface MixOptions {
+  /** Beta(α, α) parameter for mixup; 0 disables mixup. Default 1. */
+  mixupAlpha?: number;
+  /** Beta(α, α) parameter for CutMix; 0 disables CutMix. Default 0. */
+  cutmixAlpha?: number;
+  /** Min and max box side ratio for CutMix; when set, CutMix is used with α = 1 semantics replaced by a uniform side. Default none. */
+  cutmixMinMax?: readonly [number, number] | null;
+  /** Probability that a batch, pair or sample is mixed at all. Default 1. */
+  prob?: number;
+  /** Probability of CutMix instead of mixup when both are enabled. Default 0.5. */
+  switchProb?: number;
+  /** Draw once per batch, per pair or per sample. Default 'batch'. */
+  mode?: MixMode;
+  /** Recompute λ from the clipped CutMix box area. Default true. */
+  correctLam?: boolean;
+  /** Label smoothing ε for integer class ids. Default 0.1. */
+  labelSmoothing?: number;
+  /** Number of classes K. Default 1000. */
+  numClasses?: number;
+  /** Pairing of samples. Default 'flip'. */
+  pairing?: Pairing;
+  /** Seed of the random stream. Default 0. */
+  seed?: number;
+  /** Stream id: distinct ids give independent sequences for one seed (one per worker or epoch). Default 0. */
+  stream?: number;
+}
+
+/** Image height and width, needed to draw CutMix boxes. */
+export interface ImageSize {
+  height: number;
+  width: number;
+}
+
+/** Memory layout of an image or feature batch. `rows` is a generic [B, D] batch (no boxes). */
+export type Layout = 'NCHW' | 'NHWC' | 'rows';
+
+/** Element types of image or feature data. */
+export type DType = 'float32' | 'float16' | 'uint8';
+
+/**
+ * Shape of a batch. For images give channels, height and width; for `rows` give features.
+ */
+export type BatchShape =
+  | { layout: 'NCHW' | 'NHWC'; batch: number; channels: number; height: number; width: number }
+  | { layout: 'rows'; batch: number; features: number };
+
+/** Per-channel normalisation applied to uint8 input: (x / 255 - mean) / std. */
+export interface Normalize {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/** Label element types: class ids (int32, uint32) or soft / multi-hot targets (float32). */
+export type LabelDType = 'int32' | 'uint32' | 'float32';

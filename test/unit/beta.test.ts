@@ -1,0 +1,196 @@
+import { describe, it, expect } from 'vitest';
+import cdf from '@stdlib/stats-base-dists-beta-cdf';
+import { sampleBeta, sampleGamma, sampleNormal } from '../../src/beta';
+import { Philox } from '../../src/rng';
+import type { RandomSource } from '../../src/rng';
+import { MixupError } from '../../src/errors';
+
+/** A generator that replays given values, one per call whatever the method, and logs the calls. */
+class Scripted implements RandomSource {
+  readonly calls: string[] = [];
+  constructor(private readonly values: number[]) {}
+  private take(method: string): number {
+    this.calls.push(method);
+    const v = this.values.shift();
+    if (v === undefined) throw new Error('script exhausted');
+    return v;
+  }
+  nextU32() { return this.take('nextU32'); }
+  nextFloat() { return this.take('nextFloat'); }
+  nextOpen() { return this.take('nextOpen'); }
+  nextInt() { return this.take('nextInt'); }
+}
+
+/**
+ * Beta(a, b) CDF of λ as the sampler returns it, rounded to a double: [P(λ < v), P(λ <= v)].
+ * Near 1 doubles are 2^-53 apart, and for small α a visible share of the mass lies closer to 1
+ * than that (about 1.2% at α = 0.1), so those λ are exactly 1. Below 1/2 the spacing is relative
+ * and the rounding interval carries no measurable mass.
+ */
+function roundedBetaCdf(v: number, a: number, b: number): [number, number] {
+  if (v < 0.5) {
+    const f = cdf(v, a, b);
+    return [f, f];
+  }
+  const d = 1 - v; // exact for v in [0.5, 1]
+  const half = 2 ** -54; // half the spacing of doubles in [0.5, 1)
+  // The upper tail as the CDF of 1 − λ ~ Beta(b, a), which keeps its precision near 1.
+  return [1 - cdf(d + half, b, a), v === 1 ? 1 : 1 - cdf(d - half, b, a)];
+}
+
+/**
+ * Kolmogorov–Smirnov statistic sup |F_n − F| of `samples` against Beta(a, b), with ties
+ * (runs of equal values) compared with the rounded distribution's jump at that value.
+ */
+function ksStatistic(samples: Float64Array, a: number, b: number): number {
+  const s = Float64Array.from(samples).sort();
+  const n = s.length;
+  let d = 0;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && s[j] === s[i]) j++;
+    const [below, atOrBelow] = roundedBetaCdf(s[i], a, b);
+    d = Math.max(d, j / n - atOrBelow, below - i / n);
+    i = j;
+  }
+  return d;
+}
+
+function betaSamples(seed: number, a: number, b: number, n: number): Float64Array {
+  const rng = new Philox(seed, 0);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = sampleBeta(rng, a, b);
+  return out;
+}
+
+const N = 20_000;
+/** KS critical value at the 0.1% level for large n. */
+const KS_CRIT = 1.95 / Math.sqrt(N);
+
+describe('sampleNormal (Box–Muller, cosine branch)', () => {
+  it('computes sqrt(-2 ln u1) cos(2 pi u2) from one open and one half-open uniform', () => {
+    const rng = new Scripted([Math.exp(-2), 0.5]);
+    expect(sampleNormal(rng)).toBeCloseTo(-2, 14); // sqrt(4) * cos(pi)
+    expect(rng.calls).toEqual(['nextOpen', 'nextFloat']);
+  });
+
+  it('has mean 0 and variance 1', () => {
+    const rng = new Philox(11);
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < N; i++) {
+      const z = sampleNormal(rng);
+      s += z;
+      s2 += z * z;
+    }
+    expect(Math.abs(s / N)).toBeLessThan(5 / Math.sqrt(N));
+    expect(Math.abs(s2 / N - 1)).toBeLessThan(5 * Math.sqrt(2 / N));
+  });
+});
+
+describe('sampleGamma (Marsaglia–Tsang, returns log G)', () => {
+  it('shape 1, Z = 0: accepts v = 1 and returns log d = log(2/3)', () => {
+    // d = shape - 1/3; with Z = 0, v = 1 and the test is log U < 0, true for any U in (0, 1).
+    const rng = new Scripted([1, 0, 0.5]);
+    expect(sampleGamma(rng, 1)).toBeCloseTo(Math.log(2 / 3), 14);
+    expect(rng.calls).toEqual(['nextOpen', 'nextFloat', 'nextOpen']);
+  });
+
+  it('redraws Z when 1 + cZ <= 0 without drawing U', () => {
+    // Z = -3 < -1/c = -sqrt(6): rejected, then Z = 0 is accepted.
+    const rng = new Scripted([Math.exp(-4.5), 0.5, 1, 0, 0.5]);
+    expect(sampleGamma(rng, 1)).toBeCloseTo(Math.log(2 / 3), 14);
+    expect(rng.calls).toEqual(['nextOpen', 'nextFloat', 'nextOpen', 'nextFloat', 'nextOpen']);
+  });
+
+  it('shape < 1 boosts: log G(a + 1) + log(U) / a, drawing G(a + 1) first', () => {
+    // a = 0.5: G(1.5) with Z = 0 gives log(7/6); then U = e^-1 adds -1 / 0.5.
+    const rng = new Scripted([1, 0, 0.5, Math.exp(-1)]);
+    expect(sampleGamma(rng, 0.5)).toBeCloseTo(Math.log(7 / 6) - 2, 14);
+  });
+
+  it.each([0.1, 0.5, 1, 3.7])('shape %f has mean and variance equal to the shape', (shape) => {
+    const rng = new Philox(12, Math.round(shape * 10));
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < N; i++) {
+      const g = Math.exp(sampleGamma(rng, shape));
+      s += g;
+      s2 += g * g;
+    }
+    const mean = s / N;
+    const variance = s2 / N - mean * mean;
+    // sd of the mean is sqrt(k / N); the variance estimate is looser, 10% suffices to catch a wrong method.
+    expect(Math.abs(mean - shape)).toBeLessThan(5 * Math.sqrt(shape / N));
+    expect(Math.abs(variance / shape - 1)).toBeLessThan(0.1);
+  });
+
+  it('stays finite where G itself underflows to 0 (shape 0.001)', () => {
+    const rng = new Philox(13);
+    let underflows = 0;
+    for (let i = 0; i < 1000; i++) {
+      const lg = sampleGamma(rng, 0.001);
+      expect(Number.isFinite(lg)).toBe(true);
+      if (Math.exp(lg) === 0) underflows++;
+    }
+    expect(underflows).toBeGreaterThan(100);
+  });
+
+  it('rejects a shape that is not a positive finite number', () => {
+    const rng = new Philox(0);
+    expect(() => sampleGamma(rng, 0)).toThrow(/shape/);
+    expect(() => sampleGamma(rng, -1)).toThrow(MixupError);
+    expect(() => sampleGamma(rng, Infinity)).toThrow(/shape/);
+  });
+});
+
+describe('sampleBeta (Gamma ratio in log space)', () => {
+  it('is 1 / (1 + exp(log Y - log X)) with X drawn before Y', () => {
+    // X: shape 1, Z = 0 -> log(2/3). Y: shape 2, Z = 0 -> log(5/3). λ = (2/3) / (2/3 + 5/3) = 2/7.
+    const rng = new Scripted([1, 0, 0.5, 1, 0, 0.5]);
+    expect(sampleBeta(rng, 1, 2)).toBeCloseTo(2 / 7, 14);
+  });
+
+  it.each([
+    [0.1, 101],
+    [0.2, 102],
+    [0.4, 103],
+    [1, 104],
+    [2, 105],
+    [8, 106],
+  ])('Beta(%f, α) passes a KS test at the 0.1%% level (n = 20,000, seed %i)', (alpha, seed) => {
+    const samples = betaSamples(seed, alpha, alpha, N);
+    expect(ksStatistic(samples, alpha, alpha)).toBeLessThan(KS_CRIT);
+  });
+
+  it('Beta(0.5, 3), an asymmetric case, passes the KS test (X and Y are not swapped)', () => {
+    const samples = betaSamples(107, 0.5, 3, N);
+    expect(ksStatistic(samples, 0.5, 3)).toBeLessThan(KS_CRIT);
+    // Swapped parameters would put the mass near 1.
+    expect(ksStatistic(samples, 3, 0.5)).toBeGreaterThan(KS_CRIT);
+  });
+
+  it('negative control: Beta(0.2, 0.2) samples fail the KS test against the Beta(0.4, 0.4) CDF', () => {
+    const samples = betaSamples(102, 0.2, 0.2, N);
+    expect(ksStatistic(samples, 0.4, 0.4)).toBeGreaterThan(KS_CRIT);
+  });
+
+  it('stays in [0, 1] and never NaN for tiny α, where both Gammas underflow in linear space', () => {
+    const rng = new Philox(14);
+    let bad = 0;
+    let extremes = 0;
+    for (let i = 0; i < 2000; i++) {
+      const lam = sampleBeta(rng, 0.001, 0.001);
+      if (!(lam >= 0 && lam <= 1)) bad++;
+      if (lam === 0 || lam === 1) extremes++;
+    }
+    expect(bad).toBe(0);
+    expect(extremes).toBeGreaterThan(0); // mass this close to the ends rounds to exactly 0 or 1
+  });
+
+  it('rejects non-positive or non-finite parameters, naming a or b', () => {
+    const rng = new Philox(0);
+    expect(() => sampleBeta(rng, 0, 1)).toThrow(/\ba must be/);
+    expect(() => sampleBeta(rng, 1, NaN)).toThrow(/\bb must be/);
+  });
+});

@@ -1,0 +1,168 @@
+import { describe, it, expect } from 'vitest';
+import { Philox, philox4x32 } from '../../src/rng';
+import { MixupError } from '../../src/errors';
+
+const hex = (words: readonly number[]) => words.map((w) => w.toString(16).padStart(8, '0')).join(' ');
+
+function words(rng: Philox, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(rng.nextU32());
+  return out;
+}
+
+/** The 4-word blocks of a word sequence, as strings, for overlap checks. */
+function blocks(seq: number[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 4 <= seq.length; i += 4) out.push(hex(seq.slice(i, i + 4)));
+  return out;
+}
+
+describe('philox4x32 (Philox4x32-10 block function)', () => {
+  // Random123 tests/kat_vectors, the three "philox4x32 10" lines: counter[4] key[2] -> result[4].
+  it('matches the known-answer vector for counter 0, key 0', () => {
+    expect(hex(philox4x32([0, 0, 0, 0], [0, 0]))).toBe('6627e8d5 e169c58d bc57ac4c 9b00dbd8');
+  });
+
+  it('matches the known-answer vector for all-ones counter and key', () => {
+    const ones = 0xffffffff;
+    expect(hex(philox4x32([ones, ones, ones, ones], [ones, ones]))).toBe('408f276d 41c83b0e a20bc7c6 6d5451fd');
+  });
+
+  it('matches the known-answer vector for the digits of pi', () => {
+    const out = philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]);
+    expect(hex(out)).toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
+  });
+
+  it('returns u32 values', () => {
+    for (const w of philox4x32([1, 2, 3, 4], [5, 6])) {
+      expect(Number.isInteger(w) && w >= 0 && w <= 0xffffffff).toBe(true);
+    }
+  });
+});
+
+describe('Philox stream', () => {
+  it('emits the blocks at counters (0, 0, stream, fork), (1, 0, stream, fork), ... under key (seed lo, seed hi)', () => {
+    const seed = 0x1_2345_6789; // above 2^32, so both key words matter
+    const rng = new Philox(seed, 7, 3);
+    const key = [0x2345_6789, 0x1];
+    const expected = [
+      ...philox4x32([0, 0, 7, 3], key),
+      ...philox4x32([1, 0, 7, 3], key),
+      ...philox4x32([2, 0, 7, 3], key),
+    ];
+    expect(words(rng, 12)).toEqual(expected);
+  });
+
+  it('is deterministic: two instances with the same seed and stream give the same sequence', () => {
+    const a = new Philox(42, 5);
+    const b = new Philox(42, 5);
+    expect(words(a, 1000)).toEqual(words(b, 1000));
+    const c = new Philox(42, 5);
+    const d = new Philox(42, 5);
+    const fa = Array.from({ length: 200 }, () => c.nextFloat());
+    const fb = Array.from({ length: 200 }, () => d.nextFloat());
+    expect(fa).toEqual(fb);
+  });
+
+  it('gives distinct seeds, streams and forks disjoint sequences (no shared 4-word block in 10,000 words)', () => {
+    const generators = [
+      new Philox(0, 0, 0),
+      new Philox(1, 0, 0),
+      new Philox(2 ** 32, 0, 0), // differs from seed 0 only in the high key word
+      new Philox(0, 1, 0),
+      new Philox(0, 2, 0),
+      new Philox(0, 0, 1),
+      new Philox(0, 0, 2),
+      new Philox(0, 1, 1),
+    ];
+    const seen = new Set<string>();
+    let total = 0;
+    for (const g of generators) {
+      for (const block of blocks(words(g, 10_000))) {
+        seen.add(block);
+        total++;
+      }
+    }
+    expect(seen.size).toBe(total);
+  });
+
+  it('rejects a seed that is negative, fractional or unsafe, and out-of-range stream or fork ids', () => {
+    expect(() => new Philox(-1)).toThrow(MixupError);
+    expect(() => new Philox(1.5)).toThrow(/seed/);
+    expect(() => new Philox(2 ** 53)).toThrow(/seed/);
+    expect(() => new Philox(0, 2 ** 32)).toThrow(/stream/);
+    expect(() => new Philox(0, 0, -1)).toThrow(/fork/);
+  });
+});
+
+describe('Philox.nextFloat, nextOpen, nextInt', () => {
+  it('nextFloat is in [0, 1) on a 2^-53 grid, with mean near 1/2', () => {
+    const rng = new Philox(1);
+    const n = 20_000;
+    let sum = 0;
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const x = rng.nextFloat();
+      if (!(x >= 0 && x < 1) || !Number.isInteger(x * 2 ** 53)) bad++;
+      sum += x;
+    }
+    expect(bad).toBe(0);
+    // Var of U(0,1) is 1/12; 5 sigma.
+    expect(Math.abs(sum / n - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
+  });
+
+  it('nextFloat uses 27 high bits of the first word and 26 of the second', () => {
+    const a = new Philox(9);
+    const b = new Philox(9);
+    const [w0, w1] = [b.nextU32(), b.nextU32()];
+    expect(a.nextFloat()).toBe(((w0 >>> 5) * 2 ** 26 + (w1 >>> 6)) / 2 ** 53);
+  });
+
+  it('nextOpen is strictly inside (0, 1), even at the extreme words', () => {
+    // The extremes come from the formula: all-zero words give 2^-53, all-ones give 1 - 2^-53.
+    expect(0.5 / 2 ** 52).toBeGreaterThan(0);
+    expect((2 ** 52 - 1 + 0.5) / 2 ** 52).toBeLessThan(1);
+    const rng = new Philox(2);
+    let bad = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const x = rng.nextOpen();
+      if (!(x > 0 && x < 1)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+
+  it('nextInt(n) covers [0, n) uniformly (chi-square, n = 7)', () => {
+    const rng = new Philox(3);
+    const counts = new Array<number>(7).fill(0);
+    const draws = 70_000;
+    for (let i = 0; i < draws; i++) counts[rng.nextInt(7)]++;
+    const e = draws / 7;
+    const chi2 = counts.reduce((s, c) => s + ((c - e) * (c - e)) / e, 0);
+    expect(chi2).toBeLessThan(22.46); // chi-square, 6 degrees of freedom, p = 0.001
+  });
+
+  it('nextInt rejects the partial top range so that large n stays unbiased', () => {
+    // n = 3·2^30: the top 2^30 words would land in [0, 2^30) twice as often; they are redrawn instead.
+    const n = 3 * 2 ** 30;
+    const rng = new Philox(4);
+    const probe = new Philox(4);
+    let redraws = 0;
+    const thirds = [0, 0, 0];
+    const draws = 30_000;
+    for (let i = 0; i < draws; i++) {
+      const v = rng.nextInt(n);
+      while (probe.nextU32() >= n) redraws++;
+      thirds[Math.floor(v / 2 ** 30)]++;
+    }
+    expect(redraws).toBeGreaterThan(0);
+    for (const t of thirds) expect(Math.abs(t - draws / 3)).toBeLessThan(5 * Math.sqrt((draws * 2) / 9));
+  });
+
+  it('nextInt(1) is 0, and n outside [1, 2^32] is rejected', () => {
+    const rng = new Philox(5);
+    expect(rng.nextInt(1)).toBe(0);
+    expect(() => rng.nextInt(0)).toThrow(/\bn must be/);
+    expect(() => rng.nextInt(2.5)).toThrow(MixupError);
+    expect(() => rng.nextInt(2 ** 32 + 1)).toThrow(MixupError);
+  });
+});

@@ -1,0 +1,63 @@
+/// <reference types="vitest/config" />
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_ARGS, dawnEnv } from './scripts/chromium.mjs';
+
+// Dawn in Node finds no adapter on GPU-less machines unless pointed at SwiftShader's ICD and a
+// Vulkan loader (ENVIRONMENT.md). The Node project's forks inherit this environment.
+Object.assign(process.env, dawnEnv());
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  build: {
+    lib: {
+      entry: { index: resolve(import.meta.dirname, 'src/index.ts') },
+      formats: ['es'],
+    },
+    target: 'es2022',
+    sourcemap: true,
+    minify: false,
+  },
+  test: {
+    projects: [
+      {
+        // CPU only: planner, reference, layouts.
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        // The GPU tests in headless Chromium with WebGPU (SwiftShader in CI).
+        test: {
+          name: 'browser',
+          include: ['test/gpu/**/*.test.ts', 'test/browser/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: CHROMIUM_ARGS } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        // The same GPU tests in Node through Dawn (the `webgpu` package).
+        test: {
+          name: 'node',
+          include: ['test/gpu/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/helpers/node-gpu-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
