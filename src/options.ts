@@ -134,9 +134,9 @@ export function resolveOptions(options?: MixOptions): ResolvedMixOptions {
 
   if (mixupAlpha === 0 && cutmixAlpha === 0) {
     throw new MixupError(
-      'options',
-      'to enable mixup or CutMix (mixupAlpha > 0, cutmixAlpha > 0 or cutmixMinMax set)',
-      `mixupAlpha ${mixupAlpha}, cutmixAlpha ${cutmixAlpha}`,
+      'options.mixupAlpha',
+      '> 0 unless CutMix is enabled (cutmixAlpha > 0 or cutmixMinMax set), or nothing would ever be mixed',
+      mixupAlpha,
     );
   }
 

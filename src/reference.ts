@@ -21,6 +21,7 @@ import { KIND_CUTMIX, KIND_MIXUP } from './types';
 import { MixupError, checkInteger, checkNumber } from './errors';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
 import { validatePlan, validatePlanForTargets } from './plan';
+import { DTYPES, checkObject, checkOneOf, checkShape } from './shape';
 
 const fround = Math.fround;
 
@@ -57,9 +58,7 @@ export interface CpuTargetOptions {
   labelSmoothing?: number;
 }
 
-const DTYPES: readonly DType[] = ['float32', 'float16', 'uint8'];
 const LABEL_DTYPES: readonly LabelDType[] = ['int32', 'uint32', 'float32'];
-const LAYOUTS: readonly string[] = ['NCHW', 'NHWC', 'rows'];
 
 const DATA_CLASS: Record<DType, string> = { float32: 'Float32Array', float16: 'Uint16Array', uint8: 'Uint8Array' };
 const LABEL_CLASS: Record<LabelDType, string> = { int32: 'Int32Array', uint32: 'Uint32Array', float32: 'Float32Array' };
@@ -84,49 +83,6 @@ function isLabelsFor(dtype: LabelDType, data: unknown): boolean {
     case 'float32':
       return data instanceof Float32Array;
   }
-}
-
-function checkObject(argument: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw new MixupError(argument, 'an object', value);
-  }
-  return value as Record<string, unknown>;
-}
-
-function checkOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new MixupError(argument, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
-  }
-  return value as T;
-}
-
-/** Geometry of a validated batch shape: `N` elements per sample in `C` channels of `H x W` pixels. */
-interface Geometry {
-  layout: 'NCHW' | 'NHWC' | 'rows';
-  batch: number;
-  channels: number;
-  height: number;
-  width: number;
-  /** Elements per sample. */
-  n: number;
-}
-
-function checkShape(shape: unknown): Geometry {
-  const s = checkObject('input.shape', shape);
-  const layout = checkOneOf('input.shape.layout', s.layout, LAYOUTS as readonly ('NCHW' | 'NHWC' | 'rows')[]);
-  const batch = checkInteger('input.shape.batch', s.batch, 1);
-  if (layout === 'rows') {
-    const features = checkInteger('input.shape.features', s.features, 1);
-    return { layout, batch, channels: 1, height: 1, width: features, n: features };
-  }
-  const channels = checkInteger('input.shape.channels', s.channels, 1);
-  const height = checkInteger('input.shape.height', s.height, 1);
-  const width = checkInteger('input.shape.width', s.width, 1);
-  const n = channels * height * width;
-  if (!Number.isSafeInteger(n * batch)) {
-    throw new MixupError('input.shape', 'a shape with fewer than 2^53 elements', `${batch}x${channels}x${height}x${width}`);
-  }
-  return { layout, batch, channels, height, width, n };
 }
 
 function isNumberList(value: unknown): value is ArrayLike<number> {
@@ -212,7 +168,7 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
   // ---- validate everything first ----
   const inp = checkObject('input', input);
   const dtype = checkOneOf('input.dtype', inp.dtype, DTYPES);
-  const geo = checkShape(inp.shape);
+  const geo = checkShape('input.shape', inp.shape);
   const data = inp.data;
   if (!isDataFor(dtype, data)) {
     throw new MixupError('input.data', `a ${DATA_CLASS[dtype]} for dtype ${JSON.stringify(dtype)}`, data);
