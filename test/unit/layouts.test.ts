@@ -1,0 +1,61 @@
+// The host's struct layouts are generated from the WGSL by reflection; this pins the committed file
+// to the current shader, and checks the variants the host assembles are valid WGSL that declares
+// what the host binds.
+import { readFileSync } from 'node:fs';
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { describe, expect, it } from 'vitest';
+import { renderLayouts, SOURCE, TARGET } from '../../scripts/gen-layouts.mjs';
+import { ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated';
+import { batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders';
+import type { DType } from '../../src/types';
+
+describe('struct layouts from WGSL reflection', () => {
+  it('src/gpu/layouts.generated.ts matches shaders/mix_common.wgsl', () => {
+    expect(readFileSync(TARGET, 'utf8')).toBe(renderLayouts(readFileSync(SOURCE, 'utf8')));
+  });
+
+  it('SamplePlan and Params have the sizes and offsets WGSL alignment rules give', () => {
+    expect(SamplePlanLayout.size).toBe(32);
+    expect(SamplePlanLayout.fields.box).toEqual({ offset: 16, type: 'vec4<i32>' });
+    expect(ParamsLayout.size % 4).toBe(0);
+    expect(ParamsLayout.fields.label_off.type).toBe('f32');
+  });
+});
+
+describe('assembled kernel variants', () => {
+  const dtypes: DType[] = ['float32', 'float16', 'uint8'];
+  for (const inDtype of dtypes) {
+    for (const outDtype of dtypes) {
+      for (const vec4 of [true, false]) {
+        for (const inPlace of inDtype === outDtype ? [false, true] : [false]) {
+          it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'}${inPlace ? ' in place' : ''} parses and binds src/dst as expected`, () => {
+            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace });
+            const reflect = new WgslReflect(code);
+            const names = reflect.storage.map((s) => s.name).sort();
+            const expected = ['dst', 'norm', 'samples', 'segments', 'walk', ...(inPlace ? [] : ['src'])].sort();
+            expect(names).toEqual(expected);
+            expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
+            expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
+            expect(reflect.entry.compute.map((e) => e.name)).toEqual(['main']);
+          });
+        }
+      }
+    }
+  }
+
+  it('the labels kernel binds labels, targets, the plan and the bad-id counter', () => {
+    const reflect = new WgslReflect(labelsShaderCode());
+    expect(reflect.storage.map((s) => `${s.binding}:${s.name}`).sort()).toEqual(['1:labels', '2:targets', '3:samples', '4:bad_ids']);
+  });
+});
+
+describe('dispatchSize', () => {
+  it('stays 1-D up to the per-dimension limit and folds into 2-D past it', () => {
+    expect(dispatchSize(256 * 65_535, 65_535)).toEqual([65_535, 1]);
+    const [x, y] = dispatchSize(256 * 65_535 + 1, 65_535);
+    expect(y).toBe(2);
+    expect(x * y * 256).toBeGreaterThanOrEqual(256 * 65_535 + 1);
+    expect(x).toBeLessThanOrEqual(65_535);
+    expect(dispatchSize(0, 65_535)).toEqual([1, 1]);
+  });
+});
