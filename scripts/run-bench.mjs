@@ -21,6 +21,7 @@ const USAGE = `usage: npm run bench -- [options]
   --runs N --warmup N       timed runs per column (default: the preset's, >= 20) and warm-up runs
   --only TEXT               only rows whose id contains TEXT (e.g. "images f32", "elem cutmix")
   --no-tfjs                 skip the TF.js column (Chromium)
+  --probes                  instead: the kernel-shape probes of bench/probes.ts (Node through Dawn)
   --timeout S               give up on one environment after S seconds (default 3600)`;
 
 const { values: opts } = parseArgs({
@@ -31,6 +32,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string' },
     only: { type: 'string' },
     'no-tfjs': { type: 'boolean', default: false },
+    probes: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '3600' },
     'node-child': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -140,6 +142,7 @@ async function runChromium() {
 function runNode() {
   const args = [fileURLToPath(import.meta.url), '--node-child', '--preset', opts.preset, '--timeout', opts.timeout];
   for (const key of ['runs', 'warmup', 'only']) if (opts[key] !== undefined) args.push(`--${key}`, opts[key]);
+  if (opts.probes) args.push('--probes');
   const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...dawnEnv() } });
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -162,6 +165,11 @@ async function nodeChild() {
   );
   let code = 1;
   try {
+    if (opts.probes) {
+      const { runProbes } = await server.ssrLoadModule('/bench/probes.ts');
+      await withTimeout(runProbes(gpu, (line) => console.log(`[node] ${line}`)), 'the probes');
+      process.exit(0);
+    }
     const { runBench } = await server.ssrLoadModule('/bench/core.ts');
     const o = benchOptions();
     const result = await withTimeout(
@@ -186,6 +194,7 @@ async function nodeChild() {
 
 async function main() {
   if (opts['node-child']) return nodeChild();
+  if (opts.probes) process.exit(await runNode());
   const started = Date.now();
   let status = 0;
   if (opts.env === 'all' || opts.env === 'chromium') {

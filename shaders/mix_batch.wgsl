@@ -8,7 +8,8 @@
 // in-place mixing is safe. Involutions (flip, pair mode) are cycles of length 2.
 //
 // Assembled by the host: mix_common.wgsl + bindings + io/load_*.wgsl + io/store_*.wgsl + this.
-// `load4(sample, quad) -> vec4<f32>` and `store4(sample, quad, vec4<f32>)` come from the io files.
+// `load4(sample, quad) -> vec4<f32>` (which picks the input window) and
+// `store4(sample, quad, vec4<f32>)` come from the host and the io files.
 
 override LAYOUT: u32 = 0u;         // 0 NCHW, 1 NHWC, 2 rows
 override NORMALIZE: bool = false;  // (x * scale[c] + bias[c]) after the blend, for uint8 input
@@ -62,7 +63,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   let t = (group.y * params.groups_x + group.x) * 256u + local;
   if (t >= params.num_threads) { return; }
   let quad = t % params.sample_quads;
-  let seg = segments[t / params.sample_quads];
+  let seg = segments[params.seg_base + t / params.sample_quads];
   var s = walk[seg.x];
   var cur = load4(s, quad);
   let first = cur;

@@ -18,11 +18,18 @@ struct Params {
   channels: u32,
   width: u32,
   plane: u32,          // H*W
-  sample_base: u32,    // index of the first sample of this chunk (plan and walk use absolute indices)
-  src_base: u32,       // first sample held by the bound src range
-  dst_base: u32,       // first sample held by the bound dst range
+  // Windows: large batches are bound in chunks of whole samples. Sample s of a window that starts at
+  // sample `*_base` sits at array element `*_shift + (s - *_base) * stride` of its binding; the shift
+  // absorbs the binding-offset alignment. Plan and walk always use absolute sample indices.
+  seg_base: u32,       // first segment of this dispatch
+  src_base: u32,       // first sample of the src window
+  src_shift: u32,
+  src2_base: u32,      // first sample of the second input window (a chunk's partners)
+  src2_count: u32,     // samples in it; 0 when unused
+  src2_shift: u32,
+  dst_base: u32,       // first sample of the dst window
+  dst_shift: u32,
   num_classes: u32,    // labels kernel: K
-  num_samples: u32,    // labels kernel: samples in this dispatch
   label_on: f32,       // labels kernel: smoothed one-hot value of the true class
   label_off: f32,      // labels kernel: value of every other class
 }

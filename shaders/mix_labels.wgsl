@@ -13,7 +13,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   if (t >= params.num_threads) { return; }
   let row = t / params.num_classes;
   let k = t % params.num_classes;
-  let s = params.sample_base + row;
+  let s = row;
   let plan = samples[s];
   let own = labels[s];
   let other = labels[plan.partner];

@@ -1,6 +1,6 @@
 // float16 input (needs shader-f16), any element count: scalar loads.
-fn load4(s: u32, quad: u32) -> vec4<f32> {
-  let base = (s - params.src_base) * params.sample_elems;
+fn LOAD(slot: u32, quad: u32) -> vec4<f32> {
+  let base = SHIFT + slot * params.sample_elems;
   var v = vec4<f32>(0.0);
   for (var j = 0u; j < 4u; j++) {
     let e = quad * 4u + j;

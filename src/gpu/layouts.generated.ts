@@ -28,7 +28,7 @@ export const SamplePlanLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 56,
+  size: 72,
   fields: {
     num_threads: {
       offset: 0,
@@ -58,7 +58,7 @@ export const ParamsLayout = {
       offset: 24,
       type: "u32"
     },
-    sample_base: {
+    seg_base: {
       offset: 28,
       type: "u32"
     },
@@ -66,24 +66,40 @@ export const ParamsLayout = {
       offset: 32,
       type: "u32"
     },
-    dst_base: {
+    src_shift: {
       offset: 36,
       type: "u32"
     },
-    num_classes: {
+    src2_base: {
       offset: 40,
       type: "u32"
     },
-    num_samples: {
+    src2_count: {
       offset: 44,
       type: "u32"
     },
-    label_on: {
+    src2_shift: {
       offset: 48,
+      type: "u32"
+    },
+    dst_base: {
+      offset: 52,
+      type: "u32"
+    },
+    dst_shift: {
+      offset: 56,
+      type: "u32"
+    },
+    num_classes: {
+      offset: 60,
+      type: "u32"
+    },
+    label_on: {
+      offset: 64,
       type: "f32"
     },
     label_off: {
-      offset: 52,
+      offset: 68,
       type: "f32"
     }
   }

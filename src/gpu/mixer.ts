@@ -10,17 +10,18 @@
 import { MixupError, describe } from '../errors';
 import { createPlanner } from '../plan';
 import type { Planner } from '../plan';
-import { validatePlan, validatePlanForTargets } from '../plan';
+import { emptyPlan, validatePlan, validatePlanForTargets } from '../plan';
+import { isPermutation } from '../pairing';
 import type { ResolvedMixOptions } from '../options';
 import { normalizeCoefficients, smoothingValues } from '../reference';
 import { DTYPES, DTYPE_BYTES, checkObject, checkOneOf, checkShape } from '../shape';
 import type { Geometry } from '../shape';
 import type { BatchShape, DType, ImageSize, LabelDType, MixOptions, MixPlan, Normalize } from '../types';
 import { ParamsLayout, SamplePlanLayout } from './layouts.generated';
-import { batchConstants, batchShaderCode, batchVariantKey, dispatchSize, labelsShaderCode } from './shaders';
+import { addressUnit, batchConstants, batchShaderCode, batchVariantKey, dispatchSize, labelsShaderCode } from './shaders';
 import type { BatchVariant } from './shaders';
 import { writeStruct } from './struct';
-import { buildWalk } from './walk';
+import { buildChunkedWalk, buildWalk } from './walk';
 import type { Walk } from './walk';
 
 /** An image or feature batch held in a GPUBuffer (from byte 0). */
@@ -58,6 +59,11 @@ export interface MixCallOptions {
   inPlace?: boolean;
   /** Output buffers to write into instead of new ones (needed for zero allocation per call). */
   outputs?: MixOutputs;
+  /**
+   * Debug check: count class ids outside [0, numClasses) on the GPU and return the count as
+   * `invalidLabels` (one small read-back per call; off by default).
+   */
+  checkLabels?: boolean;
 }
 
 export interface MixResult {
@@ -69,6 +75,8 @@ export interface MixResult {
   plan: MixPlan;
   /** Element type written to `images`. */
   outDtype: DType;
+  /** With `checkLabels`: how many class ids were outside [0, numClasses) (their rows got only the smoothing value). */
+  invalidLabels: number | null;
 }
 
 /** What `encode` recorded; call `release()` once the command buffer has been submitted. */
@@ -78,9 +86,22 @@ export interface MixEncoding {
   release(): void;
 }
 
+/** Executor settings that are not part of the mixing semantics. */
+export interface MixerSettings {
+  /**
+   * Most bytes bound per buffer in one dispatch. Default: the device's maxStorageBufferBindingSize.
+   * Larger batches are mixed in chunks of whole samples; a lower value forces chunking (tests use it).
+   */
+  maxBindingBytes?: number;
+}
+
 export interface Mixer {
   readonly device: GPUDevice;
   readonly options: ResolvedMixOptions;
+  /** Resolves when the device is lost; later calls reject. The mixer never destroys the device. */
+  readonly lost: Promise<GPUDeviceLostInfo>;
+  /** A mixer on the same device whose plans come from worker `worker`'s own stream (see Planner.fork). */
+  fork(worker: number): Mixer;
   /** Draws the next plan from the mixer's seeded stream (advancing it). */
   plan(batchSize: number, imageSize?: ImageSize): MixPlan;
   /** Compiles, ahead of time, the pipelines a call with these inputs and options would use. */
@@ -102,34 +123,62 @@ const TARGET_THREADS = 1 << 18;
 const ceil4 = (bytes: number) => Math.ceil(bytes / 4) * 4;
 const alignUp = (value: number, alignment: number) => Math.ceil(value / alignment) * alignment;
 
-/** A validated call: everything needed to record it, computed before any GPU work. */
-interface Call {
-  geometry: Geometry;
-  plan: MixPlan;
-  walk: Walk;
-  variant: BatchVariant;
-  normalize: { scale: Float32Array; bias: Float32Array } | null;
-  images: GpuBatch;
-  imageBytesIn: number;
-  imageBytesOut: number;
-  labels: GpuLabels | null;
-  /** K, when labels are given. */
-  numClasses: number;
-  upload: UploadLayout;
+/** A bound range of a buffer and the samples it holds (see `Params` in mix_common.wgsl). */
+interface Window {
+  offset: number;
+  size: number;
+  /** First sample in the window, sample count, and its first element's offset in addressing units. */
+  base: number;
+  count: number;
+  shift: number;
 }
 
-interface UploadLayout {
-  labelParams: number;
-  samples: number;
-  segments: number;
-  walk: number;
-  norm: number;
-  size: number;
+/** One dispatch of the batch kernel: a run of segments and the windows they read and write. */
+interface Dispatch {
+  segBase: number;
+  segCount: number;
+  src: Window;
+  src2: Window | null;
+  dst: Window;
+}
+
+/** A batch-kernel job (the images, or soft targets as rows), fully planned on the host. */
+interface BatchWork {
+  variant: BatchVariant;
+  constants: Record<string, number>;
+  source: GPUBuffer;
+  n: number;
+  channels: number;
+  width: number;
+  plane: number;
+  walk: Walk;
+  dispatches: Dispatch[];
+  /** Upload offsets of this job's segment table and walk. */
+  segmentsAt: number;
+  walkAt: number;
+}
+
+/** A validated call: everything needed to record it, computed before any GPU work. */
+interface Call {
+  batch: number;
+  plan: MixPlan;
+  images: BatchWork;
+  outBytes: number;
+  normalize: { scale: Float32Array; bias: Float32Array } | null;
+  soft: BatchWork | null;
+  ids: { labels: GPUBuffer } | null;
+  numClasses: number;
+  /** Upload offsets: per-dispatch params start at 0, one aligned struct each. */
+  samplesAt: number;
+  normAt: number;
+  uploadSize: number;
 }
 
 interface Slot {
   buffer: GPUBuffer;
   flag: GPUBuffer;
+  /** Staging buffer for the `checkLabels` read-back, made on first use. */
+  flagRead: GPUBuffer | null;
   host: ArrayBuffer;
 }
 
@@ -139,24 +188,43 @@ interface Pipelines {
 }
 
 function isGpuBuffer(value: unknown): value is GPUBuffer {
-  return typeof value === 'object' && value !== null && typeof (value as GPUBuffer).size === 'number' && typeof (value as GPUBuffer).usage === 'number' && typeof (value as GPUBuffer).destroy === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as GPUBuffer).size === 'number' &&
+    typeof (value as GPUBuffer).usage === 'number' &&
+    typeof (value as GPUBuffer).destroy === 'function'
+  );
 }
 
-function checkBuffer(argument: string, value: unknown, minBytes: number, usage: number, usageName: string): GPUBuffer {
+function checkBuffer(argument: string, value: unknown, minBytes: number): GPUBuffer {
   if (!isGpuBuffer(value)) throw new MixupError(argument, 'a GPUBuffer', value);
-  if ((value.usage & usage) !== usage) throw new MixupError(`${argument}.usage`, `to include ${usageName}`, `usage flags 0x${value.usage.toString(16)}`);
+  if ((value.usage & GPUBufferUsage.STORAGE) === 0) {
+    throw new MixupError(`${argument}.usage`, 'to include GPUBufferUsage.STORAGE', `usage flags 0x${value.usage.toString(16)}`);
+  }
   if (value.size < minBytes) throw new MixupError(`${argument}.size`, `at least ${minBytes} bytes`, `${value.size} bytes`);
+  if (value.mapState !== 'unmapped') throw new MixupError(argument, 'an unmapped buffer', `a buffer in map state ${describe(value.mapState)}`);
   return value;
 }
 
-export function createMixer(device: GPUDevice, options: MixOptions = {}): Mixer {
-  return new GpuMixer(device, createPlanner(options));
+export function createMixer(device: GPUDevice, options: MixOptions = {}, settings: MixerSettings = {}): Mixer {
+  if (typeof device !== 'object' || device === null || typeof (device as GPUDevice).createBuffer !== 'function') {
+    throw new MixupError('device', 'a GPUDevice', device);
+  }
+  const s = checkObject('settings', settings);
+  const maxBindingBytes = s.maxBindingBytes === undefined ? device.limits.maxStorageBufferBindingSize : Number(s.maxBindingBytes);
+  if (!Number.isInteger(maxBindingBytes) || maxBindingBytes < 1024 || maxBindingBytes > device.limits.maxStorageBufferBindingSize) {
+    throw new MixupError('settings.maxBindingBytes', `an integer in [1024, ${device.limits.maxStorageBufferBindingSize}]`, s.maxBindingBytes);
+  }
+  return new GpuMixer(device, createPlanner(options), maxBindingBytes);
 }
 
 class GpuMixer implements Mixer {
   readonly device: GPUDevice;
   readonly options: ResolvedMixOptions;
+  readonly lost: Promise<GPUDeviceLostInfo>;
   private readonly planner: Planner;
+  private readonly maxBindingBytes: number;
   private readonly alignment: number;
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
@@ -165,16 +233,25 @@ class GpuMixer implements Mixer {
   private readonly free: Slot[] = [];
   private readonly slots = new Set<Slot>();
   private destroyed = false;
+  private lostInfo: GPUDeviceLostInfo | null = null;
 
-  constructor(device: GPUDevice, planner: Planner) {
+  constructor(device: GPUDevice, planner: Planner, maxBindingBytes: number) {
     this.device = device;
     this.planner = planner;
     this.options = planner.options;
+    this.maxBindingBytes = maxBindingBytes;
+    this.lost = device.lost.then((info) => {
+      this.lostInfo = info;
+      return info;
+    });
     this.alignment = Math.max(256, device.limits.minStorageBufferOffsetAlignment, device.limits.minUniformBufferOffsetAlignment);
     const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
-    const planEntries = [entry(3, 'read-only-storage'), entry(4, 'read-only-storage'), entry(5, 'read-only-storage'), entry(6, 'read-only-storage')];
+    const planEntries = [3, 4, 5, 6].map((b) => entry(b, 'read-only-storage'));
     this.layouts = {
-      copy: device.createBindGroupLayout({ label: 'mixup batch', entries: [entry(0, 'uniform'), entry(1, 'read-only-storage'), entry(2, 'storage'), ...planEntries] }),
+      copy: device.createBindGroupLayout({
+        label: 'mixup batch',
+        entries: [entry(0, 'uniform'), entry(1, 'read-only-storage'), entry(7, 'read-only-storage'), entry(2, 'storage'), ...planEntries],
+      }),
       inPlace: device.createBindGroupLayout({ label: 'mixup batch in place', entries: [entry(0, 'uniform'), entry(2, 'storage'), ...planEntries] }),
       labels: device.createBindGroupLayout({
         label: 'mixup labels',
@@ -188,11 +265,17 @@ class GpuMixer implements Mixer {
     return this.planner.plan(batchSize, imageSize);
   }
 
+  fork(worker: number): Mixer {
+    this.checkAlive();
+    return new GpuMixer(this.device, this.planner.fork(worker), this.maxBindingBytes);
+  }
+
   async prepare(inputs: MixInputs, options: MixCallOptions = {}): Promise<void> {
     this.checkAlive();
-    const plan = options.plan ?? null;
-    const call = this.validate(inputs, options, plan);
-    await this.compile(call);
+    // Planning a throwaway plan would advance the stream: use the given plan, or a pass-through one.
+    const batch = (inputs as { images?: { shape?: { batch?: number } } })?.images?.shape?.batch;
+    const plan = options.plan ?? (typeof batch === 'number' && Number.isInteger(batch) && batch > 0 ? emptyPlan(batch) : undefined);
+    await this.compile(this.validate(inputs, options, plan ?? null));
   }
 
   async mix(inputs: MixInputs, options: MixCallOptions = {}): Promise<MixResult> {
@@ -202,35 +285,52 @@ class GpuMixer implements Mixer {
     this.checkAlive();
     const device = this.device;
     const created: GPUBuffer[] = [];
-    const dstImages = options.inPlace ? call.images.buffer : options.outputs?.images ?? this.output(created, call.imageBytesOut, 'mixup images');
-    const dstTargets = call.labels ? options.outputs?.targets ?? this.output(created, call.geometry.batch * call.numClasses * 4, 'mixup targets') : null;
-    const slot = this.acquire(call.upload.size);
+    const outputs = options.outputs ?? {};
+    const dstImages = options.inPlace ? call.images.source : outputs.images ?? this.output(created, call.outBytes, 'mixup images');
+    const targetsBytes = call.batch * call.numClasses * 4;
+    const dstTargets = call.soft || call.ids ? outputs.targets ?? this.output(created, targetsBytes, 'mixup targets') : null;
+    const slot = this.acquire(call.uploadSize);
+    const checkLabels = options.checkLabels === true && call.ids !== null;
+    // A destroyed buffer, or one of another device, only shows up as a WebGPU validation error: catch
+    // it here and reject with a clear message. The rejected submit runs nothing, so no buffer changes.
+    device.pushErrorScope('validation');
     try {
       const encoder = device.createCommandEncoder({ label: 'mixup' });
       this.record(encoder, call, pipelines, slot, dstImages, dstTargets);
+      if (checkLabels) encoder.copyBufferToBuffer(slot.flag, 0, this.flagReader(slot), 0, 4);
       device.queue.submit([encoder.finish()]);
-    } catch (error) {
-      for (const buffer of created) buffer.destroy();
-      this.release(slot);
-      throw error;
+    } finally {
+      device.queue.onSubmittedWorkDone().then(
+        () => this.release(slot),
+        () => this.release(slot),
+      );
     }
-    device.queue.onSubmittedWorkDone().then(
-      () => this.release(slot),
-      () => this.release(slot),
-    );
-    return { images: dstImages, targets: dstTargets, plan: call.plan, outDtype: call.variant.outDtype };
+    const error = await device.popErrorScope();
+    if (error) {
+      for (const buffer of created) buffer.destroy();
+      throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", `WebGPU validation error: ${error.message}`);
+    }
+    let invalidLabels: number | null = null;
+    if (checkLabels && slot.flagRead) {
+      await slot.flagRead.mapAsync(GPUMapMode.READ);
+      invalidLabels = new Uint32Array(slot.flagRead.getMappedRange())[0];
+      slot.flagRead.unmap();
+    }
+    return { images: dstImages, targets: dstTargets, plan: call.plan, outDtype: call.images.variant.outDtype, invalidLabels };
   }
 
   encode(encoder: GPUCommandEncoder, inputs: MixInputs, options: MixCallOptions & { plan: MixPlan }): MixEncoding {
     this.checkAlive();
-    if (!options || options.plan === undefined) throw new MixupError('options.plan', 'a MixPlan (encode executes an explicit plan)', options?.plan);
+    if (typeof options !== 'object' || options === null || options.plan === undefined) {
+      throw new MixupError('options.plan', 'a MixPlan (encode executes an explicit plan)', options?.plan);
+    }
     const call = this.validate(inputs, options, options.plan);
-    const dstImages = options.inPlace ? call.images.buffer : options.outputs?.images;
+    const dstImages = options.inPlace ? call.images.source : options.outputs?.images;
     if (!dstImages) throw new MixupError('options.outputs.images', 'a GPUBuffer (encode does not allocate outputs) or options.inPlace', undefined);
-    const dstTargets = call.labels ? options.outputs?.targets : null;
-    if (call.labels && !dstTargets) throw new MixupError('options.outputs.targets', 'a GPUBuffer when labels are given', undefined);
+    const dstTargets = call.soft || call.ids ? options.outputs?.targets : null;
+    if ((call.soft || call.ids) && !dstTargets) throw new MixupError('options.outputs.targets', 'a GPUBuffer when labels are given', undefined);
     const pipelines = this.compileSync(call);
-    const slot = this.acquire(call.upload.size);
+    const slot = this.acquire(call.uploadSize);
     this.record(encoder, call, pipelines, slot, dstImages, dstTargets ?? null);
     let released = false;
     return {
@@ -249,10 +349,7 @@ class GpuMixer implements Mixer {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const slot of this.slots) {
-      slot.buffer.destroy();
-      slot.flag.destroy();
-    }
+    for (const slot of this.slots) destroySlot(slot);
     this.slots.clear();
     this.free.length = 0;
     this.pipelines.clear();
@@ -261,20 +358,26 @@ class GpuMixer implements Mixer {
   }
 
   private checkAlive(): void {
-    if (this.destroyed) throw new MixupError('mixer', 'a live mixer (destroy() was called)', 'a destroyed mixer');
+    if (this.destroyed) throw new MixupError('mixer', 'a live mixer', 'a mixer after destroy()');
+    if (this.lostInfo) {
+      throw new MixupError('device', 'a live GPUDevice', `a lost device (${this.lostInfo.reason}: ${this.lostInfo.message || 'no message'}); create a new mixer on a new device`);
+    }
   }
 
-  // ---- validation: everything is checked before any GPU work ----
+  // ---- validation and planning: everything is checked and laid out before any GPU work ----
 
   private validate(inputs: MixInputs, options: MixCallOptions, explicitPlan: MixPlan | null): Call {
     const ins = checkObject('inputs', inputs);
     const opts = checkObject('options', options);
+    for (const key of ['inPlace', 'checkLabels'] as const) {
+      if (opts[key] !== undefined && typeof opts[key] !== 'boolean') throw new MixupError(`options.${key}`, 'a boolean', opts[key]);
+    }
     const imagesArg = checkObject('inputs.images', ins.images);
     const geometry = checkShape('inputs.images.shape', imagesArg.shape);
     const inDtype = checkOneOf('inputs.images.dtype', imagesArg.dtype, DTYPES);
     const normalize = opts.normalize ?? null;
     if (normalize !== null && inDtype !== 'uint8') {
-      throw new MixupError('options.normalize', "to be used with uint8 input only (it maps bytes 0..255 to floats)", `input dtype ${describe(inDtype)}`);
+      throw new MixupError('options.normalize', 'used with uint8 input only (it maps bytes 0..255 to floats)', `input dtype ${describe(inDtype)}`);
     }
     const outDtype = opts.outDtype === undefined ? (normalize ? 'float32' : inDtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
     if (normalize && outDtype === 'uint8') throw new MixupError('options.outDtype', "'float32' or 'float16' when normalising", outDtype);
@@ -289,41 +392,33 @@ class GpuMixer implements Mixer {
       throw new MixupError('inputs.images.shape', `a sample of a multiple of 4 elements for uint8 output (4 bytes are written per word), got ${n} elements; choose outDtype 'float32'`, n);
     }
     const inPlace = opts.inPlace === true;
-    if (opts.inPlace !== undefined && typeof opts.inPlace !== 'boolean') throw new MixupError('options.inPlace', 'a boolean', opts.inPlace);
     if (inPlace && (outDtype !== inDtype || normalize)) {
       throw new MixupError('options.inPlace', `output of the input's dtype (${inDtype}) without normalisation`, `outDtype ${outDtype}${normalize ? ' with normalize' : ''}`);
     }
-    const limits = this.device.limits;
-    const imageBytesIn = ceil4(batch * n * DTYPE_BYTES[inDtype]);
-    const imageBytesOut = ceil4(batch * n * DTYPE_BYTES[outDtype]);
-    for (const [argument, bytes] of [['inputs.images', imageBytesIn], ['output images', imageBytesOut]] as const) {
-      if (bytes > limits.maxStorageBufferBindingSize) {
-        throw new MixupError(argument, `at most maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize}) bytes on this device`, `${bytes} bytes`);
-      }
+    const bytesIn = ceil4(batch * n * DTYPE_BYTES[inDtype]);
+    const outBytes = ceil4(batch * n * DTYPE_BYTES[outDtype]);
+    const source = checkBuffer('inputs.images.buffer', imagesArg.buffer, bytesIn);
+    const outs = opts.outputs === undefined ? {} : checkObject('options.outputs', opts.outputs);
+    if (!inPlace && outs.images !== undefined) {
+      checkBuffer('options.outputs.images', outs.images, outBytes);
+      if (outs.images === source) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', 'the input buffer');
     }
-    const usage = GPUBufferUsage.STORAGE;
-    const images: GpuBatch = { buffer: checkBuffer('inputs.images.buffer', imagesArg.buffer, imageBytesIn, usage, 'STORAGE'), shape: imagesArg.shape as BatchShape, dtype: inDtype };
-    if (!inPlace && opts.outputs !== undefined) {
-      const outs = checkObject('options.outputs', opts.outputs);
-      if (outs.images !== undefined) {
-        checkBuffer('options.outputs.images', outs.images, imageBytesOut, usage, 'STORAGE');
-        if (outs.images === images.buffer) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', 'the input buffer');
-      }
+    if (!inPlace && outs.images === undefined && outBytes > this.device.limits.maxBufferSize) {
+      throw new MixupError('options.outputs.images', `given for outputs larger than maxBufferSize (${this.device.limits.maxBufferSize} bytes)`, `${outBytes} bytes to allocate`);
     }
 
-    let labels: GpuLabels | null = null;
     const numClasses = this.options.numClasses;
+    let labels: GpuLabels | null = null;
     if (ins.labels !== undefined) {
       const l = checkObject('inputs.labels', ins.labels);
       const dtype = checkOneOf('inputs.labels.dtype', l.dtype, ['int32', 'uint32', 'float32'] as const);
-      const bytes = dtype === 'float32' ? batch * numClasses * 4 : batch * 4;
-      labels = { buffer: checkBuffer('inputs.labels.buffer', l.buffer, bytes, usage, 'STORAGE'), dtype };
-      if (batch * numClasses * 4 > limits.maxStorageBufferBindingSize) {
-        throw new MixupError('targets', `at most maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize}) bytes`, `${batch * numClasses * 4} bytes`);
+      labels = { buffer: checkBuffer('inputs.labels.buffer', l.buffer, dtype === 'float32' ? batch * numClasses * 4 : batch * 4), dtype };
+      if (outs.targets !== undefined) {
+        checkBuffer('options.outputs.targets', outs.targets, batch * numClasses * 4);
+        if (outs.targets === labels.buffer) throw new MixupError('options.outputs.targets', 'a buffer other than the labels', 'the labels buffer');
       }
-      if (opts.outputs !== undefined) {
-        const t = (opts.outputs as MixOutputs).targets;
-        if (t !== undefined) checkBuffer('options.outputs.targets', t, batch * numClasses * 4, usage, 'STORAGE');
+      if (dtype !== 'float32' && batch * numClasses * 4 > this.maxBindingBytes) {
+        throw new MixupError('inputs.images.shape.batch', `small enough that batch x numClasses x 4 bytes of targets fit one binding (${this.maxBindingBytes} bytes)`, batch);
       }
     }
 
@@ -334,58 +429,129 @@ class GpuMixer implements Mixer {
       plan = explicitPlan;
     } else {
       plan = this.planner.plan(batch, imageSize ?? undefined);
-      // A rows batch cannot take boxes: a planner that may draw CutMix is a configuration error.
+      // Rows have no boxes: a planner that can draw CutMix is refused here, before any GPU work.
       if (imageSize === null) validatePlan(plan, batch, null);
     }
     if (labels) validatePlanForTargets(plan, batch);
+    if (inPlace && !isPermutation(plan.partner)) {
+      throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', 'an array with repeated partners');
+    }
 
-    const vec4 = n % 4 === 0;
+    const variant: BatchVariant = { inDtype, outDtype, vec4: n % 4 === 0, inPlace };
+    const images = this.planWork('inputs.images', plan, variant, batchConstants({ layout: geometry.layout, normalize: coefficients !== null, blendOnly: false }), source, n, geometry);
+    let soft: BatchWork | null = null;
+    if (labels?.dtype === 'float32') {
+      const softVariant: BatchVariant = { inDtype: 'float32', outDtype: 'float32', vec4: numClasses % 4 === 0, inPlace: false };
+      soft = this.planWork('inputs.labels', plan, softVariant, batchConstants({ layout: 'rows', normalize: false, blendOnly: true }), labels.buffer, numClasses, {
+        channels: 1,
+        width: numClasses,
+        height: 1,
+      });
+    }
+
+    // Upload: one aligned params struct per dispatch (+1 for the labels kernel), the plan, the walks, the normalisation.
+    const a = this.alignment;
+    const paramsCount = images.dispatches.length + (soft ? soft.dispatches.length : 0) + 1;
+    let at = paramsCount * a;
+    const samplesAt = at;
+    at = alignUp(at + batch * SamplePlanLayout.size, a);
+    for (const work of soft ? [images, soft] : [images]) {
+      work.segmentsAt = at;
+      at = alignUp(at + work.walk.count * 16, a);
+      work.walkAt = at;
+      at = alignUp(at + work.walk.walk.length * 4, a);
+    }
+    const normAt = at;
+    const uploadSize = normAt + Math.max(8, geometry.channels * 8);
+    return {
+      batch,
+      plan,
+      images,
+      outBytes,
+      normalize: coefficients,
+      soft,
+      ids: labels && labels.dtype !== 'float32' ? { labels: labels.buffer } : null,
+      numClasses,
+      samplesAt,
+      normAt,
+      uploadSize,
+    };
+  }
+
+  /** Lays out the batch kernel's dispatches: one over the whole batch, or chunks when it exceeds a binding. */
+  private planWork(
+    argument: string,
+    plan: MixPlan,
+    variant: BatchVariant,
+    constants: Record<string, number>,
+    source: GPUBuffer,
+    n: number,
+    geometry: { channels: number; width: number; height: number },
+  ): BatchWork {
+    const batch = plan.partner.length;
+    const bytesIn = n * DTYPE_BYTES[variant.inDtype];
+    const bytesOut = n * DTYPE_BYTES[variant.outDtype];
     const quads = Math.ceil(n / 4);
-    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS });
-    const [, groupsY] = dispatchSize(walk.count * quads, limits.maxComputeWorkgroupsPerDimension);
-    if (groupsY > limits.maxComputeWorkgroupsPerDimension) {
-      throw new MixupError('inputs.images.shape', 'a batch small enough for one 2-D dispatch', `${walk.count * quads} threads`);
+    const limit = this.maxBindingBytes;
+    const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const work = { variant, constants, source, n, channels: geometry.channels, width: geometry.width, plane: geometry.height * geometry.width, segmentsAt: 0, walkAt: 0 };
+    const checkDispatch = (threads: number) => {
+      if (dispatchSize(threads, maxGroups)[1] > maxGroups) throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', `${threads} threads`);
+    };
+    if (ceil4(batch * bytesIn) <= limit && ceil4(batch * bytesOut) <= limit) {
+      const walk = buildWalk(plan.partner, { inPlace: variant.inPlace, quads, targetThreads: TARGET_THREADS });
+      checkDispatch(walk.count * quads);
+      const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
+      return { ...work, walk, dispatches: [{ segBase: 0, segCount: walk.count, src: whole(bytesIn), src2: null, dst: whole(bytesOut) }] };
+    }
+    if (variant.inPlace) {
+      throw new MixupError('options.inPlace', `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, which needs a separate output`, `${batch * bytesIn} bytes`);
     }
     const a = this.alignment;
-    const labelParams = a;
-    const samples = 2 * a;
-    const segments = alignUp(samples + batch * SamplePlanLayout.size, a);
-    const walkAt = alignUp(segments + walk.count * 16, a);
-    const norm = alignUp(walkAt + walk.walk.length * 4, a);
-    const size = norm + Math.max(8, geometry.channels * 8);
-    return {
-      geometry,
-      plan,
-      walk,
-      variant: { inDtype, outDtype, vec4, inPlace },
-      normalize: coefficients,
-      images,
-      imageBytesIn,
-      imageBytesOut,
-      labels,
-      numClasses,
-      upload: { labelParams, samples, segments, walk: walkAt, norm, size },
+    const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
+    if (perChunk < 1) {
+      throw new MixupError(`${argument}.shape`, `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`, `${Math.max(bytesIn, bytesOut)} bytes per sample`);
+    }
+    const walk = buildChunkedWalk(plan.partner, perChunk);
+    const unitIn = addressUnit(variant.inDtype, variant.vec4);
+    const unitOut = addressUnit(variant.outDtype, variant.vec4);
+    const window = (chunk: number, bytes: number, unit: number): Window => {
+      const base = chunk * perChunk;
+      const count = Math.min(perChunk, batch - base);
+      const start = base * bytes;
+      const offset = Math.floor(start / a) * a;
+      return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
     };
+    const dispatches = walk.groups.map((g) => {
+      checkDispatch(g.segCount * quads);
+      return {
+        segBase: g.segBase,
+        segCount: g.segCount,
+        src: window(g.chunk, bytesIn, unitIn),
+        src2: g.partnerChunk === g.chunk ? null : window(g.partnerChunk, bytesIn, unitIn),
+        dst: window(g.chunk, bytesOut, unitOut),
+      };
+    });
+    return { ...work, walk, dispatches };
   }
 
   // ---- pipelines ----
 
   private pipelineDescriptors(call: Call): Array<[string, () => GPUComputePipelineDescriptor]> {
-    const { variant, geometry, labels } = call;
-    const batchDescriptor = (v: BatchVariant, constants: Record<string, number>, layout: GPUBindGroupLayout) => () => ({
-      label: batchVariantKey(v),
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module: this.module(batchVariantKey(v), () => batchShaderCode(v)), entryPoint: 'main', constants },
-    });
-    const constants = batchConstants({ layout: geometry.layout, normalize: call.normalize !== null, blendOnly: false });
-    const list: Array<[string, () => GPUComputePipelineDescriptor]> = [
-      [`${batchVariantKey(variant)}:${JSON.stringify(constants)}`, batchDescriptor(variant, constants, variant.inPlace ? this.layouts.inPlace : this.layouts.copy)],
-    ];
-    if (labels?.dtype === 'float32') {
-      const soft: BatchVariant = { inDtype: 'float32', outDtype: 'float32', vec4: call.numClasses % 4 === 0, inPlace: false };
-      const softConstants = batchConstants({ layout: 'rows', normalize: false, blendOnly: true });
-      list.push([`${batchVariantKey(soft)}:${JSON.stringify(softConstants)}`, batchDescriptor(soft, softConstants, this.layouts.copy)]);
-    } else if (labels) {
+    const batchDescriptor = (work: BatchWork): [string, () => GPUComputePipelineDescriptor] => {
+      const key = batchVariantKey(work.variant);
+      return [
+        `${key}:${JSON.stringify(work.constants)}`,
+        () => ({
+          label: key,
+          layout: this.device.createPipelineLayout({ bindGroupLayouts: [work.variant.inPlace ? this.layouts.inPlace : this.layouts.copy] }),
+          compute: { module: this.module(key, () => batchShaderCode(work.variant)), entryPoint: 'main', constants: work.constants },
+        }),
+      ];
+    };
+    const list = [batchDescriptor(call.images)];
+    if (call.soft) list.push(batchDescriptor(call.soft));
+    if (call.ids) {
       list.push([
         'labels',
         () => ({
@@ -446,24 +612,33 @@ class GpuMixer implements Mixer {
     return buffer;
   }
 
-  /** A free upload slot of at least `size` bytes; slots grow, never shrink below the largest call. */
+  /**
+   * A free upload slot of at least `size` bytes. A slot is in use from acquire until the queue has
+   * finished the work that reads it, so calls in flight never share one. Slots grow (powers of two)
+   * and are reused; a too-small free slot is replaced rather than kept.
+   */
   private acquire(size: number): Slot {
     const index = this.free.findIndex((s) => s.buffer.size >= size);
     if (index >= 0) return this.free.splice(index, 1)[0];
     const small = this.free.pop();
     if (small) {
       this.slots.delete(small);
-      small.buffer.destroy();
-      small.flag.destroy();
+      destroySlot(small);
     }
     const capacity = Math.max(4096, 2 ** Math.ceil(Math.log2(size)));
     const slot: Slot = {
       buffer: this.device.createBuffer({ label: 'mixup upload', size: capacity, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
       flag: this.device.createBuffer({ label: 'mixup bad label count', size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
+      flagRead: null,
       host: new ArrayBuffer(capacity),
     };
     this.slots.add(slot);
     return slot;
+  }
+
+  private flagReader(slot: Slot): GPUBuffer {
+    slot.flagRead ??= this.device.createBuffer({ label: 'mixup bad label read-back', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    return slot.flagRead;
   }
 
   private release(slot: Slot): void {
@@ -473,118 +648,110 @@ class GpuMixer implements Mixer {
   // ---- recording ----
 
   private record(encoder: GPUCommandEncoder, call: Call, pipelines: Pipelines, slot: Slot, dstImages: GPUBuffer, dstTargets: GPUBuffer | null): void {
-    const { geometry, plan, walk, upload, variant } = call;
-    const { batch, n } = geometry;
+    const { batch, plan } = call;
     const view = new DataView(slot.host);
-    const quads = Math.ceil(n / 4);
+    const a = this.alignment;
     const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
-    const imageThreads = walk.count * quads;
-    const [gx, gy] = dispatchSize(imageThreads, maxGroups);
-    writeStruct(view, 0, ParamsLayout, {
-      num_threads: imageThreads,
-      groups_x: gx,
-      sample_elems: n,
-      sample_quads: quads,
-      channels: geometry.channels,
-      width: geometry.width,
-      plane: geometry.height * geometry.width,
-    });
     for (let i = 0; i < batch; i++) {
-      writeStruct(view, upload.samples + i * SamplePlanLayout.size, SamplePlanLayout, {
+      writeStruct(view, call.samplesAt + i * SamplePlanLayout.size, SamplePlanLayout, {
         kind: plan.kind[i],
         lam: plan.lam[i],
         partner: plan.partner[i],
         box: plan.box.subarray(4 * i, 4 * i + 4),
       });
     }
-    new Uint32Array(slot.host, upload.segments, walk.count * 4).set(walk.segments.subarray(0, walk.count * 4));
-    new Uint32Array(slot.host, upload.walk, walk.walk.length).set(walk.walk);
-    const norm = new Float32Array(slot.host, upload.norm, geometry.channels * 2);
-    for (let c = 0; c < geometry.channels; c++) {
+    const norm = new Float32Array(slot.host, call.normAt, call.images.channels * 2);
+    for (let c = 0; c < call.images.channels; c++) {
       norm[2 * c] = call.normalize ? call.normalize.scale[c] : 1;
       norm[2 * c + 1] = call.normalize ? call.normalize.bias[c] : 0;
     }
-
-    let labelThreads = 0;
-    let lx = 1;
-    let ly = 1;
-    if (call.labels) {
-      const K = call.numClasses;
-      const soft = call.labels.dtype === 'float32';
-      const kQuads = Math.ceil(K / 4);
-      labelThreads = soft ? walk.count * kQuads : batch * K;
-      [lx, ly] = dispatchSize(labelThreads, maxGroups);
-      const { on, off } = smoothingValues(K, this.options.labelSmoothing);
-      writeStruct(view, upload.labelParams, ParamsLayout, {
-        num_threads: labelThreads,
-        groups_x: lx,
-        sample_elems: K,
-        sample_quads: kQuads,
-        channels: 1,
-        width: K,
-        plane: K,
-        num_classes: K,
-        num_samples: batch,
-        label_on: on,
-        label_off: off,
-      });
-    }
-    this.device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, upload.size);
-
     const range = (offset: number, size: number): GPUBufferBinding => ({ buffer: slot.buffer, offset, size });
-    const planEntries: GPUBindGroupEntry[] = [
-      { binding: 3, resource: range(upload.samples, batch * SamplePlanLayout.size) },
-      { binding: 4, resource: range(upload.segments, walk.count * 16) },
-      { binding: 5, resource: range(upload.walk, walk.walk.length * 4) },
-      { binding: 6, resource: range(upload.norm, Math.max(8, geometry.channels * 8)) },
-    ];
-    const imageEntries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: range(0, ParamsLayout.size) },
-      { binding: 2, resource: { buffer: dstImages, offset: 0, size: call.imageBytesOut } },
-      ...planEntries,
-    ];
-    if (!variant.inPlace) imageEntries.push({ binding: 1, resource: { buffer: call.images.buffer, offset: 0, size: call.imageBytesIn } });
-    const imageGroup = this.device.createBindGroup({ label: 'mixup batch', layout: variant.inPlace ? this.layouts.inPlace : this.layouts.copy, entries: imageEntries });
+    const samplesEntry = { binding: 3, resource: range(call.samplesAt, batch * SamplePlanLayout.size) };
+    const normEntry = { binding: 6, resource: range(call.normAt, Math.max(8, call.images.channels * 8)) };
 
-    // The bad-id counter is per call: zeroed before the labels kernel counts into it.
-    if (call.labels && call.labels.dtype !== 'float32') encoder.clearBuffer(slot.flag);
-    const pass = encoder.beginComputePass({ label: 'mixup' });
-    pass.setPipeline(pipelines.images);
-    pass.setBindGroup(0, imageGroup);
-    pass.dispatchWorkgroups(gx, gy);
-    if (call.labels && dstTargets && pipelines.labels) {
-      const K = call.numClasses;
-      const targetsBytes = batch * K * 4;
-      const labelsBuffer = call.labels.buffer;
-      let group: GPUBindGroup;
-      if (call.labels.dtype === 'float32') {
-        group = this.device.createBindGroup({
-          label: 'mixup soft targets',
-          layout: this.layouts.copy,
-          entries: [
-            { binding: 0, resource: range(upload.labelParams, ParamsLayout.size) },
-            { binding: 1, resource: { buffer: labelsBuffer, offset: 0, size: targetsBytes } },
-            { binding: 2, resource: { buffer: dstTargets, offset: 0, size: targetsBytes } },
-            ...planEntries,
-          ],
+    // Every dispatch's params, bind group and size, recorded after the single upload below.
+    const passes: Array<{ pipeline: GPUComputePipeline; group: GPUBindGroup; size: [number, number] }> = [];
+    let paramsIndex = 0;
+    const batchPasses = (work: BatchWork, pipeline: GPUComputePipeline, dst: GPUBuffer) => {
+      new Uint32Array(slot.host, work.segmentsAt, work.walk.count * 4).set(work.walk.segments.subarray(0, work.walk.count * 4));
+      new Uint32Array(slot.host, work.walkAt, work.walk.walk.length).set(work.walk.walk);
+      const quads = Math.ceil(work.n / 4);
+      for (const d of work.dispatches) {
+        const paramsAt = a * paramsIndex++;
+        const size = dispatchSize(d.segCount * quads, maxGroups);
+        const src2 = d.src2 ?? { ...d.src, count: 0 };
+        writeStruct(view, paramsAt, ParamsLayout, {
+          num_threads: d.segCount * quads,
+          groups_x: size[0],
+          sample_elems: work.n,
+          sample_quads: quads,
+          channels: work.channels,
+          width: work.width,
+          plane: work.plane,
+          seg_base: d.segBase,
+          src_base: d.src.base,
+          src_shift: d.src.shift,
+          src2_base: src2.base,
+          src2_count: src2.count,
+          src2_shift: src2.shift,
+          dst_base: d.dst.base,
+          dst_shift: d.dst.shift,
         });
-      } else {
-        group = this.device.createBindGroup({
-          label: 'mixup labels',
-          layout: this.layouts.labels,
-          entries: [
-            { binding: 0, resource: range(upload.labelParams, ParamsLayout.size) },
-            { binding: 1, resource: { buffer: labelsBuffer, offset: 0, size: batch * 4 } },
-            { binding: 2, resource: { buffer: dstTargets, offset: 0, size: targetsBytes } },
-            { binding: 3, resource: range(upload.samples, batch * SamplePlanLayout.size) },
-            { binding: 4, resource: { buffer: slot.flag, offset: 0, size: 4 } },
-          ],
-        });
+        const entries: GPUBindGroupEntry[] = [
+          { binding: 0, resource: range(paramsAt, ParamsLayout.size) },
+          { binding: 2, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
+          samplesEntry,
+          { binding: 4, resource: range(work.segmentsAt, Math.max(16, work.walk.count * 16)) },
+          { binding: 5, resource: range(work.walkAt, Math.max(4, work.walk.walk.length * 4)) },
+          normEntry,
+        ];
+        if (!work.variant.inPlace) {
+          entries.push({ binding: 1, resource: { buffer: work.source, offset: d.src.offset, size: d.src.size } });
+          entries.push({ binding: 7, resource: { buffer: work.source, offset: src2.offset, size: src2.size } });
+        }
+        const layout = work.variant.inPlace ? this.layouts.inPlace : this.layouts.copy;
+        passes.push({ pipeline, group: this.device.createBindGroup({ label: 'mixup batch', layout, entries }), size });
       }
-      pass.setPipeline(pipelines.labels);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(lx, ly);
+    };
+    batchPasses(call.images, pipelines.images, dstImages);
+    if (call.soft && pipelines.labels && dstTargets) batchPasses(call.soft, pipelines.labels, dstTargets);
+
+    if (call.ids && pipelines.labels && dstTargets) {
+      const K = call.numClasses;
+      const paramsAt = a * paramsIndex++;
+      const threads = batch * K;
+      const size = dispatchSize(threads, maxGroups);
+      const { on, off } = smoothingValues(K, this.options.labelSmoothing);
+      writeStruct(view, paramsAt, ParamsLayout, { num_threads: threads, groups_x: size[0], num_classes: K, label_on: on, label_off: off });
+      const group = this.device.createBindGroup({
+        label: 'mixup labels',
+        layout: this.layouts.labels,
+        entries: [
+          { binding: 0, resource: range(paramsAt, ParamsLayout.size) },
+          { binding: 1, resource: { buffer: call.ids.labels, offset: 0, size: batch * 4 } },
+          { binding: 2, resource: { buffer: dstTargets, offset: 0, size: threads * 4 } },
+          samplesEntry,
+          { binding: 4, resource: { buffer: slot.flag, offset: 0, size: 4 } },
+        ],
+      });
+      passes.push({ pipeline: pipelines.labels, group, size });
+      // The bad-id counter is per call: zeroed before the labels kernel counts into it.
+      encoder.clearBuffer(slot.flag);
+    }
+
+    this.device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, call.uploadSize);
+    const pass = encoder.beginComputePass({ label: 'mixup' });
+    for (const p of passes) {
+      pass.setPipeline(p.pipeline);
+      pass.setBindGroup(0, p.group);
+      pass.dispatchWorkgroups(p.size[0], p.size[1]);
     }
     pass.end();
   }
+}
+
+function destroySlot(slot: Slot): void {
+  slot.buffer.destroy();
+  slot.flag.destroy();
+  slot.flagRead?.destroy();
 }

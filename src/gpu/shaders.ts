@@ -59,20 +59,46 @@ export function batchVariantKey(v: BatchVariant): string {
   return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.inPlace ? 'inplace' : 'copy'}`;
 }
 
+/** Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`. */
+function loadFunction(v: BatchVariant, name: string, array: string, shift: string): string {
+  return LOADS[v.inDtype][v.vec4 ? 1 : 0].replace(/\bLOAD\b/g, name).replace(/\bSRC\b/g, array).replace(/\bSHIFT\b/g, shift);
+}
+
 export function batchShaderCode(v: BatchVariant): string {
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
-  const bindings = [
-    v.inPlace ? '' : `@group(0) @binding(1) var<storage, read> src: array<${elementType(v.inDtype, v.vec4)}>;`,
-    `@group(0) @binding(2) var<storage, read_write> dst: array<${elementType(v.outDtype, v.vec4)}>;`,
-  ];
+  const inType = elementType(v.inDtype, v.vec4);
+  const io = v.inPlace
+    ? [
+        loadFunction(v, 'load_dst', 'dst', 'params.dst_shift'),
+        'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s - params.dst_base, quad); }',
+      ]
+    : [
+        `@group(0) @binding(1) var<storage, read> src: array<${inType}>;`,
+        `@group(0) @binding(7) var<storage, read> src2: array<${inType}>;`,
+        loadFunction(v, 'load_src', 'src', 'params.src_shift'),
+        loadFunction(v, 'load_src2', 'src2', 'params.src2_shift'),
+        // The second window holds a chunk's partners (chunked batches only; src2_count is 0 otherwise).
+        // Unsigned wrap-around makes a sample below src2_base fail the test as well.
+        `fn load4(s: u32, quad: u32) -> vec4<f32> {
+  if (s - params.src2_base < params.src2_count) { return load_src2(s - params.src2_base, quad); }
+  return load_src(s - params.src_base, quad);
+}`,
+      ];
   return [
     usesF16 ? 'enable f16;' : '',
     common,
-    ...bindings,
-    LOADS[v.inDtype][v.vec4 ? 1 : 0].replaceAll('SRC', v.inPlace ? 'dst' : 'src'),
+    `@group(0) @binding(2) var<storage, read_write> dst: array<${elementType(v.outDtype, v.vec4)}>;`,
+    ...io,
     STORES[v.outDtype][v.vec4 ? 1 : 0],
     batchMain,
   ].join('\n');
+}
+
+/** Bytes of one addressing unit of a binding (what the window shifts count): the array element, or a byte for scalar uint8. */
+export function addressUnit(dtype: DType, vec4: boolean): number {
+  if (dtype === 'uint8') return vec4 ? 4 : 1;
+  const bytes = dtype === 'float16' ? 2 : 4;
+  return vec4 ? 4 * bytes : bytes;
 }
 
 /** Values of the `override` constants in mix_batch.wgsl. */

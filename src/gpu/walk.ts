@@ -91,3 +91,46 @@ export function buildWalk(partner: Uint32Array, { inPlace, quads, targetThreads 
   }
   return { segments, walk, count, loads };
 }
+
+/** The samples of one dispatch of a chunked batch: outputs in chunk `chunk`, partners in `partnerChunk`. */
+export interface ChunkGroup {
+  chunk: number;
+  partnerChunk: number;
+  /** First segment of the group in the walk's segment table, and how many. */
+  segBase: number;
+  segCount: number;
+}
+
+/**
+ * The work list for a batch too large to bind at once, cut into chunks of `samplesPerChunk` whole
+ * samples. Each output is one open segment (load x[i], load x[partner[i]], write out[i]), grouped
+ * by (chunk of i, chunk of its partner): one dispatch per group binds just those two input windows
+ * and the output window. Inputs are then read twice (once as a sample, once as a partner); chunking
+ * trades that for working within the device's binding limit.
+ */
+export function buildChunkedWalk(partner: Uint32Array, samplesPerChunk: number): Walk & { groups: ChunkGroup[] } {
+  const n = partner.length;
+  const chunks = Math.ceil(n / samplesPerChunk);
+  const byGroup = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = Math.floor(i / samplesPerChunk) * chunks + Math.floor(partner[i] / samplesPerChunk);
+    let list = byGroup.get(key);
+    if (!list) byGroup.set(key, (list = []));
+    list.push(i);
+  }
+  const segments = new Uint32Array(4 * n);
+  const walk = new Uint32Array(2 * n);
+  const groups: ChunkGroup[] = [];
+  let count = 0;
+  for (const key of [...byGroup.keys()].sort((a, b) => a - b)) {
+    const samples = byGroup.get(key)!;
+    groups.push({ chunk: Math.floor(key / chunks), partnerChunk: key % chunks, segBase: count, segCount: samples.length });
+    for (const i of samples) {
+      segments.set([2 * count, 1, 0, 0], 4 * count);
+      walk[2 * count] = i;
+      walk[2 * count + 1] = partner[i];
+      count++;
+    }
+  }
+  return { segments, walk, count, loads: 2 * n, groups };
+}

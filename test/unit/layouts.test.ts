@@ -32,7 +32,7 @@ describe('assembled kernel variants', () => {
             const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace });
             const reflect = new WgslReflect(code);
             const names = reflect.storage.map((s) => s.name).sort();
-            const expected = ['dst', 'norm', 'samples', 'segments', 'walk', ...(inPlace ? [] : ['src'])].sort();
+            const expected = ['dst', 'norm', 'samples', 'segments', 'walk', ...(inPlace ? [] : ['src', 'src2'])].sort();
             expect(names).toEqual(expected);
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
             expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
