@@ -13,8 +13,19 @@ export class MixupError extends Error {
   }
 }
 
+/** A description of what came, used as is in a message (where the value itself would say less). */
+export class Got {
+  constructor(readonly text: string) {}
+}
+
+/** Wraps a description of a bad value, e.g. `got('956 bytes')`, so that it is not quoted like a string value. */
+export function got(text: string): Got {
+  return new Got(text);
+}
+
 /** A short, readable rendering of a bad value for an error message. */
 export function describe(value: unknown): string {
+  if (value instanceof Got) return value.text;
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return String(value);

@@ -7,7 +7,7 @@
  * is reused only after the queue has finished the work that read it, so calls in flight never race.
  * Pipelines are compiled once per variant, asynchronously, and cached.
  */
-import { MixupError, describe } from '../errors';
+import { MixupError, describe, got } from '../errors';
 import { createPlanner } from '../plan';
 import type { Planner } from '../plan';
 import { emptyPlan, validatePlan, validatePlanForTargets } from '../plan';
@@ -200,10 +200,10 @@ function isGpuBuffer(value: unknown): value is GPUBuffer {
 function checkBuffer(argument: string, value: unknown, minBytes: number): GPUBuffer {
   if (!isGpuBuffer(value)) throw new MixupError(argument, 'a GPUBuffer', value);
   if ((value.usage & GPUBufferUsage.STORAGE) === 0) {
-    throw new MixupError(`${argument}.usage`, 'to include GPUBufferUsage.STORAGE', `usage flags 0x${value.usage.toString(16)}`);
+    throw new MixupError(`${argument}.usage`, 'flags that include GPUBufferUsage.STORAGE', got(`usage flags 0x${value.usage.toString(16)}`));
   }
-  if (value.size < minBytes) throw new MixupError(`${argument}.size`, `at least ${minBytes} bytes`, `${value.size} bytes`);
-  if (value.mapState !== 'unmapped') throw new MixupError(argument, 'an unmapped buffer', `a buffer in map state ${describe(value.mapState)}`);
+  if (value.size < minBytes) throw new MixupError(`${argument}.size`, `at least ${minBytes} bytes`, got(`${value.size} bytes`));
+  if (value.mapState !== 'unmapped') throw new MixupError(argument, 'an unmapped buffer', got(`a buffer in map state ${describe(value.mapState)}`));
   return value;
 }
 
@@ -308,7 +308,7 @@ class GpuMixer implements Mixer {
     const error = await device.popErrorScope();
     if (error) {
       for (const buffer of created) buffer.destroy();
-      throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", `WebGPU validation error: ${error.message}`);
+      throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", got(`WebGPU validation error: ${error.message}`));
     }
     let invalidLabels: number | null = null;
     if (checkLabels && slot.flagRead) {
@@ -358,9 +358,9 @@ class GpuMixer implements Mixer {
   }
 
   private checkAlive(): void {
-    if (this.destroyed) throw new MixupError('mixer', 'a live mixer', 'a mixer after destroy()');
+    if (this.destroyed) throw new MixupError('mixer', 'a live mixer', got('a mixer after destroy()'));
     if (this.lostInfo) {
-      throw new MixupError('device', 'a live GPUDevice', `a lost device (${this.lostInfo.reason}: ${this.lostInfo.message || 'no message'}); create a new mixer on a new device`);
+      throw new MixupError('device', 'a live GPUDevice', got(`a lost device (${this.lostInfo.reason}: ${this.lostInfo.message || 'no message'}); create a new mixer on a new device`));
     }
   }
 
@@ -377,7 +377,7 @@ class GpuMixer implements Mixer {
     const inDtype = checkOneOf('inputs.images.dtype', imagesArg.dtype, DTYPES);
     const normalize = opts.normalize ?? null;
     if (normalize !== null && inDtype !== 'uint8') {
-      throw new MixupError('options.normalize', 'used with uint8 input only (it maps bytes 0..255 to floats)', `input dtype ${describe(inDtype)}`);
+      throw new MixupError('options.normalize', 'used with uint8 input only (it maps bytes 0..255 to floats)', got(`input dtype ${describe(inDtype)}`));
     }
     const outDtype = opts.outDtype === undefined ? (normalize ? 'float32' : inDtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
     if (normalize && outDtype === 'uint8') throw new MixupError('options.outDtype', "'float32' or 'float16' when normalising", outDtype);
@@ -389,11 +389,11 @@ class GpuMixer implements Mixer {
     }
     const { batch, n } = geometry;
     if (outDtype === 'uint8' && n % 4 !== 0) {
-      throw new MixupError('inputs.images.shape', `a sample of a multiple of 4 elements for uint8 output (4 bytes are written per word), got ${n} elements; choose outDtype 'float32'`, n);
+      throw new MixupError('inputs.images.shape', "samples of a multiple of 4 elements for uint8 output (4 bytes are written per word; choose outDtype 'float32' otherwise)", got(`${n} elements per sample`));
     }
     const inPlace = opts.inPlace === true;
     if (inPlace && (outDtype !== inDtype || normalize)) {
-      throw new MixupError('options.inPlace', `output of the input's dtype (${inDtype}) without normalisation`, `outDtype ${outDtype}${normalize ? ' with normalize' : ''}`);
+      throw new MixupError('options.inPlace', `output of the input's dtype (${inDtype}) without normalisation`, got(`outDtype ${outDtype}${normalize ? ' with normalize' : ''}`));
     }
     const bytesIn = ceil4(batch * n * DTYPE_BYTES[inDtype]);
     const outBytes = ceil4(batch * n * DTYPE_BYTES[outDtype]);
@@ -401,10 +401,10 @@ class GpuMixer implements Mixer {
     const outs = opts.outputs === undefined ? {} : checkObject('options.outputs', opts.outputs);
     if (!inPlace && outs.images !== undefined) {
       checkBuffer('options.outputs.images', outs.images, outBytes);
-      if (outs.images === source) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', 'the input buffer');
+      if (outs.images === source) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', got('the input buffer'));
     }
     if (!inPlace && outs.images === undefined && outBytes > this.device.limits.maxBufferSize) {
-      throw new MixupError('options.outputs.images', `given for outputs larger than maxBufferSize (${this.device.limits.maxBufferSize} bytes)`, `${outBytes} bytes to allocate`);
+      throw new MixupError('options.outputs.images', `given for outputs larger than maxBufferSize (${this.device.limits.maxBufferSize} bytes)`, got(`${outBytes} bytes to allocate`));
     }
 
     const numClasses = this.options.numClasses;
@@ -415,7 +415,7 @@ class GpuMixer implements Mixer {
       labels = { buffer: checkBuffer('inputs.labels.buffer', l.buffer, dtype === 'float32' ? batch * numClasses * 4 : batch * 4), dtype };
       if (outs.targets !== undefined) {
         checkBuffer('options.outputs.targets', outs.targets, batch * numClasses * 4);
-        if (outs.targets === labels.buffer) throw new MixupError('options.outputs.targets', 'a buffer other than the labels', 'the labels buffer');
+        if (outs.targets === labels.buffer) throw new MixupError('options.outputs.targets', 'a buffer other than the labels', got('the labels buffer'));
       }
       if (dtype !== 'float32' && batch * numClasses * 4 > this.maxBindingBytes) {
         throw new MixupError('inputs.images.shape.batch', `small enough that batch x numClasses x 4 bytes of targets fit one binding (${this.maxBindingBytes} bytes)`, batch);
@@ -434,7 +434,7 @@ class GpuMixer implements Mixer {
     }
     if (labels) validatePlanForTargets(plan, batch);
     if (inPlace && !isPermutation(plan.partner)) {
-      throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', 'an array with repeated partners');
+      throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', got('an array with repeated partners'));
     }
 
     const variant: BatchVariant = { inDtype, outDtype, vec4: n % 4 === 0, inPlace };
@@ -496,7 +496,7 @@ class GpuMixer implements Mixer {
     const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
     const work = { variant, constants, source, n, channels: geometry.channels, width: geometry.width, plane: geometry.height * geometry.width, segmentsAt: 0, walkAt: 0 };
     const checkDispatch = (threads: number) => {
-      if (dispatchSize(threads, maxGroups)[1] > maxGroups) throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', `${threads} threads`);
+      if (dispatchSize(threads, maxGroups)[1] > maxGroups) throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', got(`${threads} threads`));
     };
     if (ceil4(batch * bytesIn) <= limit && ceil4(batch * bytesOut) <= limit) {
       const walk = buildWalk(plan.partner, { inPlace: variant.inPlace, quads, targetThreads: TARGET_THREADS });
@@ -505,12 +505,12 @@ class GpuMixer implements Mixer {
       return { ...work, walk, dispatches: [{ segBase: 0, segCount: walk.count, src: whole(bytesIn), src2: null, dst: whole(bytesOut) }] };
     }
     if (variant.inPlace) {
-      throw new MixupError('options.inPlace', `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, which needs a separate output`, `${batch * bytesIn} bytes`);
+      throw new MixupError('options.inPlace', `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, which needs a separate output`, got(`${batch * bytesIn} bytes`));
     }
     const a = this.alignment;
     const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
     if (perChunk < 1) {
-      throw new MixupError(`${argument}.shape`, `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`, `${Math.max(bytesIn, bytesOut)} bytes per sample`);
+      throw new MixupError(`${argument}.shape`, `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`, got(`${Math.max(bytesIn, bytesOut)} bytes per sample`));
     }
     const walk = buildChunkedWalk(plan.partner, perChunk);
     const unitIn = addressUnit(variant.inDtype, variant.vec4);

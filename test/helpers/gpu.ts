@@ -14,8 +14,8 @@ export interface BufferTracker {
   readonly created: number;
   /** Buffers destroyed so far. */
   readonly destroyed: number;
-  /** Buffers created and not yet destroyed. */
-  live(): number;
+  /** Buffers created and not yet destroyed; with `labelPrefix`, only those whose label starts with it. */
+  live(labelPrefix?: string): number;
 }
 
 export interface GpuContext {
@@ -83,7 +83,7 @@ function trackBuffers(device: GPUDevice): { tracker: BufferTracker; alive: Set<G
       get destroyed() {
         return destroyed;
       },
-      live: () => alive.size,
+      live: (labelPrefix?: string) => (labelPrefix === undefined ? alive.size : [...alive].filter((b) => b.label.startsWith(labelPrefix)).length),
     },
   };
 }
