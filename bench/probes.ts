@@ -96,22 +96,27 @@ fn main(@builtin(workgroup_id) g: vec3<u32>, @builtin(local_invocation_index) l:
 }`,
 };
 
-async function timeIt(device: GPUDevice, timer: GpuTimer, record: (encoder: GPUCommandEncoder) => (() => void) | void): Promise<number> {
-  const samples: number[] = [];
+type Recorder = (encoder: GPUCommandEncoder) => (() => void) | void;
+
+/** Median ms of each recorder, their runs interleaved so drift on a shared machine hits all alike. */
+async function timeAll(device: GPUDevice, timer: GpuTimer, recorders: Recorder[]): Promise<number[]> {
+  const samples = recorders.map(() => [] as number[]);
   for (let r = 0; r < WARMUP + RUNS; r++) {
-    const t0 = performance.now();
-    const encoder = device.createCommandEncoder();
-    timer.begin(encoder);
-    const after = record(encoder);
-    timer.end(encoder);
-    device.queue.submit([encoder.finish()]);
-    after?.();
-    await device.queue.onSubmittedWorkDone();
-    const wall = performance.now() - t0;
-    const gpu = await timer.read();
-    if (r >= WARMUP) samples.push(gpu ?? wall);
+    for (const [k, record] of recorders.entries()) {
+      const t0 = performance.now();
+      const encoder = device.createCommandEncoder();
+      timer.begin(encoder);
+      const after = record(encoder);
+      timer.end(encoder);
+      device.queue.submit([encoder.finish()]);
+      after?.();
+      await device.queue.onSubmittedWorkDone();
+      const wall = performance.now() - t0;
+      const gpu = await timer.read();
+      if (r >= WARMUP) samples[k].push(gpu ?? wall);
+    }
   }
-  return stats(samples).median;
+  return samples.map((s) => stats(s).median);
 }
 
 /** Records one dispatch of `code` over `threads` threads with `buffers` bound at their bindings (0 is the uniform). */
@@ -138,7 +143,7 @@ export async function runProbes(gpu: GPU, log: (line: string) => void): Promise<
   if (!adapter) throw new Error('no WebGPU adapter');
   const device = await adapter.requestDevice({ requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [] });
   const timer = new GpuTimer(device);
-  log(`probes on ${adapter.info.vendor} / ${adapter.info.architecture} / ${adapter.info.description}; ${timer.enabled ? 'GPU timestamps' : 'wall time'}, median of ${RUNS}`);
+  log(`probes on ${adapter.info.vendor} / ${adapter.info.architecture} / ${adapter.info.description}; ${timer.enabled ? 'GPU timestamps' : 'wall time'}, median of ${RUNS} interleaved runs`);
 
   for (const [B, n] of [
     [32, 12288],
@@ -167,21 +172,20 @@ export async function runProbes(gpu: GPU, log: (line: string) => void): Promise<
     const planBuffer = bufferFrom(device, new Uint8Array(planHost), 'probe plan');
     const pairsBuffer = bufferFrom(device, pairs, 'probe pairs');
     const quads = n / 4;
-    const results: string[] = [];
-    for (const [name, code] of Object.entries(PAIR_KERNELS)) {
+    const names = [...Object.keys(PAIR_KERNELS), 'ours'];
+    const recorders: Recorder[] = Object.entries(PAIR_KERNELS).map(([name, code]) => {
       const threads = name === 'naive' ? B * quads : (B / 2) * quads;
       // 'auto' layouts hold only the bindings a kernel uses: naive never reads the pair list.
       const buffers: Record<number, GPUBuffer> = name === 'naive' ? { 1: src, 2: dst, 3: planBuffer } : { 1: src, 2: dst, 3: planBuffer, 4: pairsBuffer };
-      const record = kernelRecorder(device, code, threads, new Uint32Array([threads, quads, 0, 0]), buffers);
-      results.push(`${name} ${(await timeIt(device, timer, record)).toFixed(2)} ms`);
-    }
+      return kernelRecorder(device, code, threads, new Uint32Array([threads, quads, 0, 0]), buffers);
+    });
     const inputs = { images: { buffer: src, shape: { layout: 'rows' as const, batch: B, features: n }, dtype: 'float32' as const } };
     await mixer.prepare(inputs, { plan, outputs: { images: dst } });
-    const ours = await timeIt(device, timer, (encoder) => {
+    recorders.push((encoder) => {
       const encoding = mixer.encode(encoder, inputs, { plan, outputs: { images: dst } });
       return () => encoding.release();
     });
-    results.push(`ours ${ours.toFixed(2)} ms`);
+    const results = (await timeAll(device, timer, recorders)).map((ms, k) => `${names[k]} ${ms.toFixed(2)} ms`);
     log(`flip, ${B} x ${n} f32 (${((2 * x.byteLength) / 1e6).toFixed(1)} MB moved): ${results.join(', ')}`);
     mixer.destroy();
     for (const b of [src, dst, planBuffer, pairsBuffer]) b.destroy();
@@ -195,12 +199,11 @@ export async function runProbes(gpu: GPU, log: (line: string) => void): Promise<
   const idsBuffer = bufferFrom(device, ids, 'probe ids');
   const partnerBuffer = bufferFrom(device, partner, 'probe partner');
   const out = emptyBuffer(device, B * K * 4, 'probe targets');
-  const results: string[] = [];
-  for (const [name, code] of Object.entries(LABEL_KERNELS)) {
+  const labelRecorders = Object.entries(LABEL_KERNELS).map(([name, code]) => {
     const threads = name.startsWith('one') ? B * K : (B * K) / 4;
-    const record = kernelRecorder(device, code, threads, new Uint32Array([threads, K, 0, K / 4]), { 1: idsBuffer, 2: out, 3: partnerBuffer });
-    results.push(`${name} ${(await timeIt(device, timer, record)).toFixed(2)} ms`);
-  }
+    return kernelRecorder(device, code, threads, new Uint32Array([threads, K, 0, K / 4]), { 1: idsBuffer, 2: out, 3: partnerBuffer });
+  });
+  const results = (await timeAll(device, timer, labelRecorders)).map((ms, k) => `${Object.keys(LABEL_KERNELS)[k]} ${ms.toFixed(2)} ms`);
   log(`labels, ${B} x K=${K}: ${results.join(', ')}`);
   timer.destroy();
   device.destroy();

@@ -1,5 +1,6 @@
 // Integer class ids (int32 or uint32, read as u32) -> smoothed, mixed soft targets [B, K].
-// Assembled by the host after mix_common.wgsl. One thread per output element.
+// Assembled by the host after mix_common.wgsl. One thread per output element of the rows
+// [dst_base, dst_base + num_threads / K); the targets binding is that window (see Params).
 // An id >= K (or a negative int32, which reads as >= 2^31) matches no column, so the row gets
 // only `label_off`: nothing is written outside the row. Such ids are counted in `bad_ids`.
 
@@ -11,14 +12,13 @@
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   let t = (group.y * params.groups_x + group.x) * 256u + local;
   if (t >= params.num_threads) { return; }
-  let row = t / params.num_classes;
   let k = t % params.num_classes;
-  let s = row;
+  let s = params.dst_base + t / params.num_classes;
   let plan = samples[s];
   let own = labels[s];
   let other = labels[plan.partner];
   if (k == 0u && own >= params.num_classes) { atomicAdd(&bad_ids, 1u); }
   let a = select(params.label_off, params.label_on, own == k);
   let b = select(params.label_off, params.label_on, other == k);
-  targets[t] = a * plan.lam + b * (1.0 - plan.lam);
+  targets[params.dst_shift + t] = a * plan.lam + b * (1.0 - plan.lam);
 }

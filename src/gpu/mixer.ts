@@ -166,7 +166,8 @@ interface Call {
   outBytes: number;
   normalize: { scale: Float32Array; bias: Float32Array } | null;
   soft: BatchWork | null;
-  ids: { labels: GPUBuffer } | null;
+  /** Class ids: the labels buffer and the target row windows, one dispatch each. */
+  ids: { labels: GPUBuffer; windows: Window[] } | null;
   numClasses: number;
   /** Upload offsets: per-dispatch params start at 0, one aligned struct each. */
   samplesAt: number;
@@ -174,13 +175,15 @@ interface Call {
   uploadSize: number;
 }
 
+/** An upload buffer (uniforms, plan, walks, normalisation), its bad-id counter, and its host copy. */
 interface Slot {
   buffer: GPUBuffer;
   flag: GPUBuffer;
-  /** Staging buffer for the `checkLabels` read-back, made on first use. */
-  flagRead: GPUBuffer | null;
   host: ArrayBuffer;
 }
+
+/** Free encode() slots kept for reuse; more are destroyed when released. */
+const MAX_FREE_SLOTS = 4;
 
 interface Pipelines {
   images: GPUComputePipeline;
@@ -230,6 +233,13 @@ class GpuMixer implements Mixer {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly ready = new Map<string, GPUComputePipeline>();
   private readonly layouts: { copy: GPUBindGroupLayout; inPlace: GPUBindGroupLayout; labels: GPUBindGroupLayout };
+  /**
+   * mix() writes its upload with queue.writeBuffer and submits at once, in one synchronous step.
+   * Queue operations run in order, so the next call's write lands after this call's work: one slot
+   * serves every mix() call, however many are in flight.
+   */
+  private queueSlot: Slot | null = null;
+  /** encode() uploads before the caller submits, so each encoding holds its own slot until released. */
   private readonly free: Slot[] = [];
   private readonly slots = new Set<Slot>();
   private destroyed = false;
@@ -289,32 +299,28 @@ class GpuMixer implements Mixer {
     const dstImages = options.inPlace ? call.images.source : outputs.images ?? this.output(created, call.outBytes, 'mixup images');
     const targetsBytes = call.batch * call.numClasses * 4;
     const dstTargets = call.soft || call.ids ? outputs.targets ?? this.output(created, targetsBytes, 'mixup targets') : null;
-    const slot = this.acquire(call.uploadSize);
+    const slot = this.mixSlot(call.uploadSize);
     const checkLabels = options.checkLabels === true && call.ids !== null;
+    // Debug only: a staging buffer per checked call, so concurrent checks never share a mapping.
+    const flagRead = checkLabels ? device.createBuffer({ label: 'mixup bad label read-back', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
     // A destroyed buffer, or one of another device, only shows up as a WebGPU validation error: catch
     // it here and reject with a clear message. The rejected submit runs nothing, so no buffer changes.
     device.pushErrorScope('validation');
-    try {
-      const encoder = device.createCommandEncoder({ label: 'mixup' });
-      this.record(encoder, call, pipelines, slot, dstImages, dstTargets);
-      if (checkLabels) encoder.copyBufferToBuffer(slot.flag, 0, this.flagReader(slot), 0, 4);
-      device.queue.submit([encoder.finish()]);
-    } finally {
-      device.queue.onSubmittedWorkDone().then(
-        () => this.release(slot),
-        () => this.release(slot),
-      );
-    }
+    const encoder = device.createCommandEncoder({ label: 'mixup' });
+    this.record(encoder, call, pipelines, slot, dstImages, dstTargets);
+    if (flagRead) encoder.copyBufferToBuffer(slot.flag, 0, flagRead, 0, 4);
+    device.queue.submit([encoder.finish()]);
     const error = await device.popErrorScope();
     if (error) {
       for (const buffer of created) buffer.destroy();
+      flagRead?.destroy();
       throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", got(`WebGPU validation error: ${error.message}`));
     }
     let invalidLabels: number | null = null;
-    if (checkLabels && slot.flagRead) {
-      await slot.flagRead.mapAsync(GPUMapMode.READ);
-      invalidLabels = new Uint32Array(slot.flagRead.getMappedRange())[0];
-      slot.flagRead.unmap();
+    if (flagRead) {
+      await flagRead.mapAsync(GPUMapMode.READ);
+      invalidLabels = new Uint32Array(flagRead.getMappedRange())[0];
+      flagRead.destroy();
     }
     return { images: dstImages, targets: dstTargets, plan: call.plan, outDtype: call.images.variant.outDtype, invalidLabels };
   }
@@ -350,6 +356,8 @@ class GpuMixer implements Mixer {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const slot of this.slots) destroySlot(slot);
+    if (this.queueSlot) destroySlot(this.queueSlot);
+    this.queueSlot = null;
     this.slots.clear();
     this.free.length = 0;
     this.pipelines.clear();
@@ -417,9 +425,6 @@ class GpuMixer implements Mixer {
         checkBuffer('options.outputs.targets', outs.targets, batch * numClasses * 4);
         if (outs.targets === labels.buffer) throw new MixupError('options.outputs.targets', 'a buffer other than the labels', got('the labels buffer'));
       }
-      if (dtype !== 'float32' && batch * numClasses * 4 > this.maxBindingBytes) {
-        throw new MixupError('inputs.images.shape.batch', `small enough that batch x numClasses x 4 bytes of targets fit one binding (${this.maxBindingBytes} bytes)`, batch);
-      }
     }
 
     const imageSize = geometry.layout === 'rows' ? null : { height: geometry.height, width: geometry.width };
@@ -451,7 +456,8 @@ class GpuMixer implements Mixer {
 
     // Upload: one aligned params struct per dispatch (+1 for the labels kernel), the plan, the walks, the normalisation.
     const a = this.alignment;
-    const paramsCount = images.dispatches.length + (soft ? soft.dispatches.length : 0) + 1;
+    const idWindows = labels && labels.dtype !== 'float32' ? this.targetWindows(batch, numClasses) : null;
+    const paramsCount = images.dispatches.length + (soft ? soft.dispatches.length : 0) + (idWindows ? idWindows.length : 0);
     let at = paramsCount * a;
     const samplesAt = at;
     at = alignUp(at + batch * SamplePlanLayout.size, a);
@@ -470,7 +476,7 @@ class GpuMixer implements Mixer {
       outBytes,
       normalize: coefficients,
       soft,
-      ids: labels && labels.dtype !== 'float32' ? { labels: labels.buffer } : null,
+      ids: idWindows ? { labels: labels!.buffer, windows: idWindows } : null,
       numClasses,
       samplesAt,
       normAt,
@@ -533,6 +539,23 @@ class GpuMixer implements Mixer {
       };
     });
     return { ...work, walk, dispatches };
+  }
+
+  /** Row windows of the [B, K] targets written by the labels kernel: all rows, or chunks that fit a binding. */
+  private targetWindows(batch: number, numClasses: number): Window[] {
+    const rowBytes = numClasses * 4;
+    if (batch * rowBytes <= this.maxBindingBytes) return [{ offset: 0, size: batch * rowBytes, base: 0, count: batch, shift: 0 }];
+    const a = this.alignment;
+    const perChunk = Math.floor((this.maxBindingBytes - a) / rowBytes);
+    if (perChunk < 1) throw new MixupError('options.numClasses', `at most ${(this.maxBindingBytes - a) / 4} classes (a target row must fit one binding)`, numClasses);
+    const windows: Window[] = [];
+    for (let base = 0; base < batch; base += perChunk) {
+      const count = Math.min(perChunk, batch - base);
+      const start = base * rowBytes;
+      const offset = Math.floor(start / a) * a;
+      windows.push({ offset, size: start - offset + count * rowBytes, base, count, shift: (start - offset) / 4 });
+    }
+    return windows;
   }
 
   // ---- pipelines ----
@@ -612,37 +635,41 @@ class GpuMixer implements Mixer {
     return buffer;
   }
 
-  /**
-   * A free upload slot of at least `size` bytes. A slot is in use from acquire until the queue has
-   * finished the work that reads it, so calls in flight never share one. Slots grow (powers of two)
-   * and are reused; a too-small free slot is replaced rather than kept.
-   */
+  private newSlot(size: number): Slot {
+    // Powers of two, so a growing batch reallocates only a few times.
+    const capacity = Math.max(4096, 2 ** Math.ceil(Math.log2(size)));
+    return {
+      buffer: this.device.createBuffer({ label: 'mixup upload', size: capacity, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
+      flag: this.device.createBuffer({ label: 'mixup bad label count', size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
+      host: new ArrayBuffer(capacity),
+    };
+  }
+
+  /** The one slot of mix() calls; replaced when too small (destroy waits for work already submitted). */
+  private mixSlot(size: number): Slot {
+    if (this.queueSlot && this.queueSlot.buffer.size >= size) return this.queueSlot;
+    if (this.queueSlot) destroySlot(this.queueSlot);
+    this.queueSlot = this.newSlot(size);
+    return this.queueSlot;
+  }
+
+  /** A slot for one encode(), held until the encoding is released and its work is done. */
   private acquire(size: number): Slot {
     const index = this.free.findIndex((s) => s.buffer.size >= size);
     if (index >= 0) return this.free.splice(index, 1)[0];
-    const small = this.free.pop();
-    if (small) {
-      this.slots.delete(small);
-      destroySlot(small);
-    }
-    const capacity = Math.max(4096, 2 ** Math.ceil(Math.log2(size)));
-    const slot: Slot = {
-      buffer: this.device.createBuffer({ label: 'mixup upload', size: capacity, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
-      flag: this.device.createBuffer({ label: 'mixup bad label count', size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
-      flagRead: null,
-      host: new ArrayBuffer(capacity),
-    };
+    const slot = this.newSlot(size);
     this.slots.add(slot);
     return slot;
   }
 
-  private flagReader(slot: Slot): GPUBuffer {
-    slot.flagRead ??= this.device.createBuffer({ label: 'mixup bad label read-back', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    return slot.flagRead;
-  }
-
   private release(slot: Slot): void {
-    if (!this.destroyed && this.slots.has(slot)) this.free.push(slot);
+    if (this.destroyed || !this.slots.has(slot)) return;
+    if (this.free.length < MAX_FREE_SLOTS) {
+      this.free.push(slot);
+    } else {
+      this.slots.delete(slot);
+      destroySlot(slot);
+    }
   }
 
   // ---- recording ----
@@ -718,23 +745,25 @@ class GpuMixer implements Mixer {
 
     if (call.ids && pipelines.labels && dstTargets) {
       const K = call.numClasses;
-      const paramsAt = a * paramsIndex++;
-      const threads = batch * K;
-      const size = dispatchSize(threads, maxGroups);
       const { on, off } = smoothingValues(K, this.options.labelSmoothing);
-      writeStruct(view, paramsAt, ParamsLayout, { num_threads: threads, groups_x: size[0], num_classes: K, label_on: on, label_off: off });
-      const group = this.device.createBindGroup({
-        label: 'mixup labels',
-        layout: this.layouts.labels,
-        entries: [
-          { binding: 0, resource: range(paramsAt, ParamsLayout.size) },
-          { binding: 1, resource: { buffer: call.ids.labels, offset: 0, size: batch * 4 } },
-          { binding: 2, resource: { buffer: dstTargets, offset: 0, size: threads * 4 } },
-          samplesEntry,
-          { binding: 4, resource: { buffer: slot.flag, offset: 0, size: 4 } },
-        ],
-      });
-      passes.push({ pipeline: pipelines.labels, group, size });
+      for (const w of call.ids.windows) {
+        const paramsAt = a * paramsIndex++;
+        const threads = w.count * K;
+        const size = dispatchSize(threads, maxGroups);
+        writeStruct(view, paramsAt, ParamsLayout, { num_threads: threads, groups_x: size[0], num_classes: K, label_on: on, label_off: off, dst_base: w.base, dst_shift: w.shift });
+        const group = this.device.createBindGroup({
+          label: 'mixup labels',
+          layout: this.layouts.labels,
+          entries: [
+            { binding: 0, resource: range(paramsAt, ParamsLayout.size) },
+            { binding: 1, resource: { buffer: call.ids.labels, offset: 0, size: batch * 4 } },
+            { binding: 2, resource: { buffer: dstTargets, offset: w.offset, size: w.size } },
+            samplesEntry,
+            { binding: 4, resource: { buffer: slot.flag, offset: 0, size: 4 } },
+          ],
+        });
+        passes.push({ pipeline: pipelines.labels, group, size });
+      }
       // The bad-id counter is per call: zeroed before the labels kernel counts into it.
       encoder.clearBuffer(slot.flag);
     }
@@ -753,5 +782,4 @@ class GpuMixer implements Mixer {
 function destroySlot(slot: Slot): void {
   slot.buffer.destroy();
   slot.flag.destroy();
-  slot.flagRead?.destroy();
 }
