@@ -13,9 +13,15 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export default defineConfig({
   build: {
     lib: {
-      entry: { index: resolve(import.meta.dirname, 'src/index.ts') },
+      entry: {
+        index: resolve(import.meta.dirname, 'src/index.ts'),
+        tfjs: resolve(import.meta.dirname, 'src/adapters/tfjs.ts'),
+        ort: resolve(import.meta.dirname, 'src/adapters/ort.ts'),
+      },
       formats: ['es'],
     },
+    // Frameworks are peers: the adapters take the user's own instances, never bundle them.
+    rollupOptions: { external: [/^@tensorflow\//, /^onnxruntime-web/] },
     target: 'es2022',
     sourcemap: true,
     minify: false,
@@ -44,6 +50,16 @@ export default defineConfig({
             provider: playwright({ launchOptions: { executablePath: chromiumPath, args: CHROMIUM_ARGS } }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        // End-to-end: pages served by Vite and driven by Playwright in headless Chromium (the demo).
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {

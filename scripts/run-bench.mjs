@@ -130,7 +130,8 @@ async function runChromium() {
     if (opts['no-tfjs']) query.set('tfjs', '0');
     const url = `http://127.0.0.1:${port}/bench/index.html?${query}`;
     console.log(`[chromium] ${executablePath}, page ${url}`);
-    await page.goto(url);
+    // Generous: a fresh clone's first load waits for Vite to pre-bundle TF.js.
+    await page.goto(url, { timeout: 180_000 });
     return save(await withTimeout(done, 'the Chromium benchmark'));
   } finally {
     await browser?.close();

@@ -14,15 +14,23 @@ export interface ResolvedMixOptions {
   readonly cutmixAlpha: number;
   /** Box side ratio range, or null for the standard sqrt(1 − λ) box. */
   readonly cutmixMinMax: [number, number] | null;
+  /** Probability that a batch, pair or sample is mixed at all. */
   readonly prob: number;
+  /** Probability of CutMix instead of mixup when both are on. */
   readonly switchProb: number;
+  /** One draw per batch, per pair, or per sample. */
   readonly mode: MixMode;
+  /** Whether λ is recomputed from the clipped CutMix box. */
   readonly correctLam: boolean;
+  /** Label smoothing ε for class ids. */
   readonly labelSmoothing: number;
+  /** Number of classes K. */
   readonly numClasses: number;
   /** A string, or a private Uint32Array copy of an explicit partner array. */
   readonly pairing: Pairing;
+  /** Seed of the random stream. */
   readonly seed: number;
+  /** Stream id. */
   readonly stream: number;
 }
 

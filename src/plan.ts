@@ -16,6 +16,7 @@ import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types';
 
 /** A reproducible source of plans. */
 export interface Planner {
+  /** The options in force, with defaults filled in. */
   readonly options: ResolvedMixOptions;
   /**
    * Draws the plan of the next batch and advances the generator. `imageSize`

@@ -32,8 +32,26 @@ export type BatchData = Float32Array | Uint8Array | Uint16Array;
 export interface CpuBatch {
   /** The elements, `B * N` of them; for dtype `float16`, the binary16 bit patterns. */
   data: BatchData;
+  /** Element type of `data`. */
   dtype: DType;
+  /** Layout and sizes. */
   shape: BatchShape;
+}
+
+/** Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`. */
+export interface NormalizeCoefficients {
+  /** `1 / (255 * std[c])`, rounded to float32 once. */
+  scale: Float32Array;
+  /** `-mean[c] / std[c]`, rounded to float32 once. */
+  bias: Float32Array;
+}
+
+/** Smoothed one-hot target values. */
+export interface SmoothingValues {
+  /** Value of the true class: `1 - ε + ε / K` as float32. */
+  on: number;
+  /** Value of every other class: `ε / K` as float32. */
+  off: number;
 }
 
 /** Options of {@link mixBatchCpu}. */
@@ -46,7 +64,9 @@ export interface CpuMixOptions {
 
 /** Labels for the CPU reference: `B` class ids, or `B * K` float32 soft / multi-hot targets. */
 export interface CpuLabels {
+  /** `B` class ids, or `B * K` soft / multi-hot targets. */
   data: Int32Array | Uint32Array | Float32Array;
+  /** Element type of `data`. */
   dtype: LabelDType;
 }
 
@@ -90,7 +110,7 @@ function isNumberList(value: unknown): value is ArrayLike<number> {
 }
 
 /** Validates `normalize` for `channels` channels and returns the float32 coefficients. */
-function coefficients(argument: string, normalize: unknown, channels: number): { scale: Float32Array; bias: Float32Array } {
+function coefficients(argument: string, normalize: unknown, channels: number): NormalizeCoefficients {
   const norm = checkObject(argument, normalize);
   const { mean, std } = norm;
   const lengths = channels === 1 ? 'of length 1' : `of length ${channels} (one per channel) or 1`;
@@ -126,7 +146,7 @@ function coefficients(argument: string, normalize: unknown, channels: number): {
  * channel; every `std` must be finite and nonzero, every `mean` finite. The GPU path uploads exactly
  * these values.
  */
-export function normalizeCoefficients(normalize: Normalize, channels: number): { scale: Float32Array; bias: Float32Array } {
+export function normalizeCoefficients(normalize: Normalize, channels: number): NormalizeCoefficients {
   checkInteger('channels', channels, 1);
   return coefficients('normalize', normalize, channels);
 }
@@ -135,7 +155,7 @@ export function normalizeCoefficients(normalize: Normalize, channels: number): {
  * Label smoothing values for K classes: `off = fround(ε / K)` on the other classes and
  * `on = fround(1 - ε + ε / K)` on the true class, each computed in float64 and rounded once.
  */
-export function smoothingValues(numClasses: number, labelSmoothing: number): { on: number; off: number } {
+export function smoothingValues(numClasses: number, labelSmoothing: number): SmoothingValues {
   checkInteger('numClasses', numClasses, 1);
   checkNumber('labelSmoothing', labelSmoothing, 0, 1);
   return smoothing(numClasses, labelSmoothing);
@@ -184,7 +204,7 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
 
   const opts = options === undefined ? {} : checkObject('options', options);
   const normalize = opts.normalize ?? null;
-  let coef: { scale: Float32Array; bias: Float32Array } | null = null;
+  let coef: NormalizeCoefficients | null = null;
   if (normalize !== null) {
     if (dtype !== 'uint8') {
       throw new MixupError('options.normalize', `null for ${dtype} input (normalisation applies to uint8 input only)`, normalize);

@@ -5,8 +5,11 @@
  */
 
 /** What happens to one sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
+/** `kind` of a sample that passes through unchanged. */
 export const KIND_NONE = 0;
+/** `kind` of a mixup blend: `lam * x[i] + (1 - lam) * x[partner[i]]`. */
 export const KIND_MIXUP = 1;
+/** `kind` of a CutMix paste: the sample's box is taken from its partner. */
 export const KIND_CUTMIX = 2;
 
 /**
@@ -66,7 +69,9 @@ export interface MixOptions {
 
 /** Image height and width, needed to draw CutMix boxes. */
 export interface ImageSize {
+  /** Image height H in pixels. */
   height: number;
+  /** Image width W in pixels. */
   width: number;
 }
 
@@ -79,13 +84,37 @@ export type DType = 'float32' | 'float16' | 'uint8';
 /**
  * Shape of a batch. For images give channels, height and width; for `rows` give features.
  */
-export type BatchShape =
-  | { layout: 'NCHW' | 'NHWC'; batch: number; channels: number; height: number; width: number }
-  | { layout: 'rows'; batch: number; features: number };
+export type BatchShape = ImageBatchShape | RowsBatchShape;
+
+/** An image batch [B, C, H, W] (NCHW) or [B, H, W, C] (NHWC). */
+export interface ImageBatchShape {
+  /** Memory order of the elements. */
+  layout: 'NCHW' | 'NHWC';
+  /** Batch size B. */
+  batch: number;
+  /** Channels C. */
+  channels: number;
+  /** Height H. */
+  height: number;
+  /** Width W. */
+  width: number;
+}
+
+/** A generic batch of feature rows [B, D]: spectrogram frames, tabular rows, embeddings, activations. No boxes. */
+export interface RowsBatchShape {
+  /** Always `'rows'`. */
+  layout: 'rows';
+  /** Batch size B. */
+  batch: number;
+  /** Features per row D. */
+  features: number;
+}
 
 /** Per-channel normalisation applied to uint8 input: (x / 255 - mean) / std. */
 export interface Normalize {
+  /** Per-channel mean in [0, 1] units (one entry per channel, or one for all). */
   mean: readonly number[];
+  /** Per-channel standard deviation, finite and nonzero (one entry per channel, or one for all). */
   std: readonly number[];
 }
 

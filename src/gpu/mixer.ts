@@ -14,6 +14,7 @@ import { emptyPlan, validatePlan, validatePlanForTargets } from '../plan';
 import { isPermutation } from '../pairing';
 import type { ResolvedMixOptions } from '../options';
 import { normalizeCoefficients, smoothingValues } from '../reference';
+import type { NormalizeCoefficients } from '../reference';
 import { DTYPES, DTYPE_BYTES, checkObject, checkOneOf, checkShape } from '../shape';
 import type { Geometry } from '../shape';
 import type { BatchShape, DType, ImageSize, LabelDType, MixOptions, MixPlan, Normalize } from '../types';
@@ -26,28 +27,39 @@ import type { Walk } from './walk';
 
 /** An image or feature batch held in a GPUBuffer (from byte 0). */
 export interface GpuBatch {
+  /** The data, from byte 0; needs STORAGE usage. */
   buffer: GPUBuffer;
+  /** Layout and sizes. */
   shape: BatchShape;
+  /** Element type. */
   dtype: DType;
 }
 
 /** Labels held in a GPUBuffer: `B` class ids (int32 / uint32) or `B x K` float32 soft targets. */
 export interface GpuLabels {
+  /** The labels, from byte 0; needs STORAGE usage. */
   buffer: GPUBuffer;
+  /** `int32` / `uint32` class ids [B], or `float32` soft / multi-hot targets [B, K]. */
   dtype: LabelDType;
 }
 
+/** What to mix: an image or feature batch, and optionally its labels. */
 export interface MixInputs {
+  /** The batch to mix. */
   images: GpuBatch;
+  /** Labels to turn into mixed targets [B, K] (K is the mixer's `numClasses`). */
   labels?: GpuLabels;
 }
 
 /** Buffers the caller provides for the results (STORAGE usage). */
 export interface MixOutputs {
+  /** Receives the mixed batch (at least B x N x bytes of the output dtype, rounded up to 4). */
   images?: GPUBuffer;
+  /** Receives the targets [B, K] float32. */
   targets?: GPUBuffer;
 }
 
+/** Options of one call of {@link Mixer.mix}, {@link Mixer.encode} or {@link Mixer.prepare}. */
 export interface MixCallOptions {
   /** The plan to execute; by default the mixer draws the next one from its seeded stream. */
   plan?: MixPlan;
@@ -66,6 +78,7 @@ export interface MixCallOptions {
   checkLabels?: boolean;
 }
 
+/** What {@link Mixer.mix} produced. */
 export interface MixResult {
   /** The mixed images: the input buffer when in place, `outputs.images`, or a new buffer the caller owns. */
   images: GPUBuffer;
@@ -81,6 +94,7 @@ export interface MixResult {
 
 /** What `encode` recorded; call `release()` once the command buffer has been submitted. */
 export interface MixEncoding {
+  /** The plan that was recorded. */
   plan: MixPlan;
   /** Returns the upload slot to the pool once the queue has finished the submitted work. */
   release(): void;
@@ -95,8 +109,11 @@ export interface MixerSettings {
   maxBindingBytes?: number;
 }
 
+/** Executes plans on one GPUDevice; see {@link createMixer}. */
 export interface Mixer {
+  /** The device the mixer works on (never destroyed by the mixer). */
   readonly device: GPUDevice;
+  /** The planner options in force. */
   readonly options: ResolvedMixOptions;
   /** Resolves when the device is lost; later calls reject. The mixer never destroys the device. */
   readonly lost: Promise<GPUDeviceLostInfo>;
@@ -164,7 +181,7 @@ interface Call {
   plan: MixPlan;
   images: BatchWork;
   outBytes: number;
-  normalize: { scale: Float32Array; bias: Float32Array } | null;
+  normalize: NormalizeCoefficients | null;
   soft: BatchWork | null;
   /** Class ids: the labels buffer and the target row windows, one dispatch each. */
   ids: { labels: GPUBuffer; windows: Window[] } | null;
@@ -210,6 +227,11 @@ function checkBuffer(argument: string, value: unknown, minBytes: number): GPUBuf
   return value;
 }
 
+/**
+ * Creates a mixer on `device`: a seeded planner with `options` (timm's names and defaults) and the
+ * GPU executor. Pipelines are compiled on first use (or ahead of time with {@link Mixer.prepare}).
+ * Throws a {@link MixupError} for bad options.
+ */
 export function createMixer(device: GPUDevice, options: MixOptions = {}, settings: MixerSettings = {}): Mixer {
   if (typeof device !== 'object' || device === null || typeof (device as GPUDevice).createBuffer !== 'function') {
     throw new MixupError('device', 'a GPUDevice', device);
