@@ -5,15 +5,19 @@
 // position in every sample of its segment: it loads x[s0], then for each step loads the next
 // sample, writes out[s] = mix(x[s], x[partner[s]]) and carries the loaded value on. A closed
 // segment (a whole cycle) reuses its first value at the end, so every input is read once and
-// in-place mixing is safe. Involutions (flip, pair mode) are cycles of length 2.
+// in-place mixing is safe. Involutions (flip, pair mode) are cycles of length 2, and get a
+// straight-line entry point (main_pairs); so do open one-output segments (main_singles: chunked
+// batches and partner arrays with repeats).
 //
 // Assembled by the host: mix_common.wgsl + bindings + io/load_*.wgsl + io/store_*.wgsl + this.
 // `load4(sample, quad) -> vec4<f32>` (which picks the input window) and
 // `store4(sample, quad, vec4<f32>)` come from the host and the io files.
 
-override LAYOUT: u32 = 0u;         // 0 NCHW, 1 NHWC, 2 rows
-override NORMALIZE: bool = false;  // (x * scale[c] + bias[c]) after the blend, for uint8 input
-override BLEND_ONLY: bool = false; // soft labels: kind 2 blends with lam like kind 1 (no box)
+// Constants written by the host for each variant (src/gpu/shaders.ts):
+//   LAYOUT: u32      0 NCHW, 1 NHWC, 2 rows
+//   NORMALIZE        (x * scale[c] + bias[c]) after the blend, for uint8 input
+//   BLEND_ONLY       soft labels: kind 2 blends with lam like kind 1 (no box)
+//   HAS_BLEND        the plan has blends; HAS_PASTE: the plan has CutMix boxes
 
 // segments[i] = (offset into walk, outputs to write, closes the cycle, unused)
 @group(0) @binding(4) var<storage, read> segments: array<vec4<u32>>;
@@ -21,57 +25,127 @@ override BLEND_ONLY: bool = false; // soft labels: kind 2 blends with lam like k
 // Per channel: (scale, bias) of the fused normalisation.
 @group(0) @binding(6) var<storage, read> norm: array<vec2<f32>>;
 
-fn channel_of(e: u32) -> u32 {
-  switch LAYOUT {
-    case 0u: { return e / params.plane; }
-    case 1u: { return e % params.channels; }
-    default: { return 0u; }
+// Channel and pixel of an element. Found with divisions once per quad, then stepped one element
+// at a time with compares only (integer division is slow on many GPUs, and on SwiftShader).
+struct Cursor { c: u32, y: u32, x: u32 }
+
+fn locate(e: u32) -> Cursor {
+  if (LAYOUT == 1u) {
+    let pixel = e / params.channels;
+    let y = pixel / params.width;
+    return Cursor(e - pixel * params.channels, y, pixel - y * params.width);
   }
+  // NCHW; rows are one channel of a 1 x D image.
+  let c = e / params.plane;
+  let r = e - c * params.plane;
+  let y = r / params.width;
+  return Cursor(c, y, r - y * params.width);
 }
 
-fn in_box(e: u32, box: vec4<i32>) -> bool {
-  var pixel: u32;
-  if (LAYOUT == 1u) { pixel = e / params.channels; } else { pixel = e % params.plane; }
-  let y = i32(pixel / params.width);
-  let x = i32(pixel % params.width);
-  return y >= box.x && y < box.y && x >= box.z && x < box.w;
+// Selects rather than branches: a software adapter runs both sides of a divergent branch.
+fn next_element(k: Cursor) -> Cursor {
+  var n = k;
+  if (LAYOUT == 1u) {
+    n.c += 1u;
+    let wrap_c = n.c == params.channels;
+    n.c = select(n.c, 0u, wrap_c);
+    n.x += select(0u, 1u, wrap_c);
+    let wrap_x = n.x == params.width;
+    n.x = select(n.x, 0u, wrap_x);
+    n.y += select(0u, 1u, wrap_x);
+  } else {
+    n.x += 1u;
+    let wrap_x = n.x == params.width;
+    n.x = select(n.x, 0u, wrap_x);
+    n.y += select(0u, 1u, wrap_x);
+    let wrap_y = n.y == params.height;
+    n.y = select(n.y, 0u, wrap_y);
+    n.c += select(0u, 1u, wrap_y);
+  }
+  return n;
 }
 
 fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
   let plan = samples[s];
   var m = a;
-  if (plan.kind == 1u || (BLEND_ONLY && plan.kind == 2u)) {
+  if (HAS_BLEND && (plan.kind == 1u || (BLEND_ONLY && plan.kind == 2u))) {
     m = a * plan.lam + b * (1.0 - plan.lam);
-  } else if (plan.kind == 2u && LAYOUT != 2u) {
-    let e0 = quad * 4u;
-    for (var j = 0u; j < 4u; j++) {
-      if (in_box(e0 + j, plan.box)) { m[j] = b[j]; }
-    }
   }
-  if (NORMALIZE) {
-    let e0 = quad * 4u;
+  let paste = HAS_PASTE && plan.kind == 2u;
+  if (paste || NORMALIZE) {
+    var at = locate(quad * 4u);
+    let box = plan.box;
     for (var j = 0u; j < 4u; j++) {
-      let c = norm[channel_of(e0 + j)];
-      m[j] = m[j] * c.x + c.y;
+      if (HAS_PASTE) {
+        let y = i32(at.y);
+        let x = i32(at.x);
+        m[j] = select(m[j], b[j], paste && y >= box.x && y < box.y && x >= box.z && x < box.w);
+      }
+      if (NORMALIZE) {
+        let n = norm[at.c];
+        m[j] = m[j] * n.x + n.y;
+      }
+      at = next_element(at);
     }
   }
   return m;
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+// Three entry points, one per segment shape; the host picks one per pipeline, so each pipeline
+// holds only the code its walk needs (software rasterisers execute untaken branches too).
+
+// The segment a thread works on, and its quad position; false past the guard.
+struct Task { seg: vec4<u32>, quad: u32 }
+
+fn task(group: vec3<u32>, local: u32) -> Task {
   let t = (group.y * params.groups_x + group.x) * 256u + local;
-  if (t >= params.num_threads) { return; }
   let quad = t % params.sample_quads;
-  let seg = segments[params.seg_base + t / params.sample_quads];
-  var s = walk[seg.x];
-  var cur = load4(s, quad);
-  let first = cur;
-  for (var k = 0u; k < seg.y; k++) {
-    let next_s = walk[seg.x + k + 1u];
+  return Task(segments[params.seg_base + t / params.sample_quads], quad);
+}
+
+fn in_range(group: vec3<u32>, local: u32) -> bool {
+  return (group.y * params.groups_x + group.x) * 256u + local < params.num_threads;
+}
+
+// Closed cycles of one or two samples (flip, pair mode): load both, write both.
+@compute @workgroup_size(256)
+fn main_pairs(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  if (!in_range(group, local)) { return; }
+  let job = task(group, local);
+  let s0 = walk[job.seg.x];
+  let a = load4(s0, job.quad);
+  if (job.seg.y == 1u) {
+    store4(s0, job.quad, mix_quad(s0, job.quad, a, a));
+    return;
+  }
+  let s1 = walk[job.seg.x + 1u];
+  let b = load4(s1, job.quad);
+  store4(s0, job.quad, mix_quad(s0, job.quad, a, b));
+  store4(s1, job.quad, mix_quad(s1, job.quad, b, a));
+}
+
+// Open segments of one output (chunked batches, repeated partners): x[s] and its partner.
+@compute @workgroup_size(256)
+fn main_singles(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  if (!in_range(group, local)) { return; }
+  let job = task(group, local);
+  let s0 = walk[job.seg.x];
+  store4(s0, job.quad, mix_quad(s0, job.quad, load4(s0, job.quad), load4(walk[job.seg.x + 1u], job.quad)));
+}
+
+// Any permutation: walk the segment, carrying each loaded sample to the next step.
+@compute @workgroup_size(256)
+fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  if (!in_range(group, local)) { return; }
+  let job = task(group, local);
+  var s = walk[job.seg.x];
+  let first = load4(s, job.quad);
+  var cur = first;
+  for (var k = 0u; k < job.seg.y; k++) {
+    let next_s = walk[job.seg.x + k + 1u];
     var next: vec4<f32>;
-    if (k + 1u == seg.y && seg.z != 0u) { next = first; } else { next = load4(next_s, quad); }
-    store4(s, quad, mix_quad(s, quad, cur, next));
+    if (k + 1u == job.seg.y && job.seg.z != 0u) { next = first; } else { next = load4(next_s, job.quad); }
+    store4(s, job.quad, mix_quad(s, job.quad, cur, next));
     cur = next;
     s = next_s;
   }

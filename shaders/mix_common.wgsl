@@ -17,6 +17,7 @@ struct Params {
   sample_quads: u32,   // ceil(sample_elems / 4): each thread owns 4 consecutive elements
   channels: u32,
   width: u32,
+  height: u32,
   plane: u32,          // H*W
   // Windows: large batches are bound in chunks of whole samples. Sample s of a window that starts at
   // sample `*_base` sits at array element `*_shift + (s - *_base) * stride` of its binding; the shift

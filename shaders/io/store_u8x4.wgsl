@@ -2,5 +2,5 @@
 // Needs elements per sample divisible by 4, so that no two threads share an output word.
 fn store4(s: u32, quad: u32, v: vec4<f32>) {
   let b = vec4<u32>(clamp(round(v), vec4<f32>(0.0), vec4<f32>(255.0)));
-  dst[params.dst_shift + (s - params.dst_base) * params.sample_quads + quad] = b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
+  dst[DST_SHIFT + (s - DST_BASE) * params.sample_quads + quad] = b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
 }

@@ -11,8 +11,8 @@ import type { NormalizeCoefficients } from '../reference';
 import { DTYPES, DTYPE_BYTES, checkObject, checkOneOf, checkShape } from '../shape';
 import type { MixPlan, Normalize } from '../types';
 import { SamplePlanLayout } from './layouts.generated';
-import { addressUnit, batchConstants, dispatchSize } from './shaders';
-import type { BatchVariant } from './shaders';
+import { addressUnit, dispatchSize } from './shaders';
+import type { BatchEntry, BatchVariant } from './shaders';
 import type { GpuLabels, MixCallOptions, MixInputs } from './types';
 import { buildChunkedWalk, buildWalk } from './walk';
 import type { Walk } from './walk';
@@ -55,12 +55,13 @@ export interface Dispatch {
 /** A batch-kernel job (the images, or soft targets as rows), fully planned on the host. */
 export interface BatchWork {
   variant: BatchVariant;
-  constants: Record<string, number>;
+  /** The kernel's entry point for this walk's segments. */
+  entry: BatchEntry;
   source: GPUBuffer;
   n: number;
   channels: number;
   width: number;
-  plane: number;
+  height: number;
   walk: Walk;
   dispatches: Dispatch[];
   /** Upload offsets of this job's segment table and walk. */
@@ -174,12 +175,20 @@ export function planCall(ctx: CallContext, inputs: MixInputs, options: MixCallOp
     throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', got('an array with repeated partners'));
   }
 
-  const variant: BatchVariant = { inDtype, outDtype, vec4: n % 4 === 0, inPlace };
-  const images = planWork(ctx, 'inputs.images', plan, variant, batchConstants({ layout: geometry.layout, normalize: coefficients !== null, blendOnly: false }), source, n, geometry);
+  const kinds = new Set(plan.kind);
+  const images = planWork(
+    ctx,
+    'inputs.images',
+    plan,
+    { inDtype, outDtype, vec4: n % 4 === 0, inPlace, layout: geometry.layout, normalize: coefficients !== null, blendOnly: false, blend: kinds.has(1), paste: kinds.has(2) },
+    source,
+    n,
+    geometry,
+  );
   let soft: BatchWork | null = null;
   if (labels?.dtype === 'float32') {
-    const softVariant: BatchVariant = { inDtype: 'float32', outDtype: 'float32', vec4: numClasses % 4 === 0, inPlace: false };
-    soft = planWork(ctx, 'inputs.labels', plan, softVariant, batchConstants({ layout: 'rows', normalize: false, blendOnly: true }), labels.buffer, numClasses, {
+    const softVariant = { inDtype: 'float32', outDtype: 'float32', vec4: numClasses % 4 === 0, inPlace: false, layout: 'rows', normalize: false, blendOnly: true, blend: kinds.has(1) || kinds.has(2), paste: false } as const;
+    soft = planWork(ctx, 'inputs.labels', plan, softVariant, labels.buffer, numClasses, {
       channels: 1,
       width: numClasses,
       height: 1,
@@ -221,29 +230,28 @@ function planWork(
   ctx: CallContext,
   argument: string,
   plan: MixPlan,
-  variant: BatchVariant,
-  constants: Record<string, number>,
+  kernel: Omit<BatchVariant, 'windowed'>,
   source: GPUBuffer,
   n: number,
   geometry: { channels: number; width: number; height: number },
 ): BatchWork {
   const batch = plan.partner.length;
-  const bytesIn = n * DTYPE_BYTES[variant.inDtype];
-  const bytesOut = n * DTYPE_BYTES[variant.outDtype];
+  const bytesIn = n * DTYPE_BYTES[kernel.inDtype];
+  const bytesOut = n * DTYPE_BYTES[kernel.outDtype];
   const quads = Math.ceil(n / 4);
   const limit = ctx.maxBindingBytes;
   const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
-  const work = { variant, constants, source, n, channels: geometry.channels, width: geometry.width, plane: geometry.height * geometry.width, segmentsAt: 0, walkAt: 0 };
+  const work = { source, n, channels: geometry.channels, width: geometry.width, height: geometry.height, segmentsAt: 0, walkAt: 0 };
   const checkDispatch = (threads: number) => {
     if (dispatchSize(threads, maxGroups)[1] > maxGroups) throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', got(`${threads} threads`));
   };
   if (ceil4(batch * bytesIn) <= limit && ceil4(batch * bytesOut) <= limit) {
-    const walk = buildWalk(plan.partner, { inPlace: variant.inPlace, quads, targetThreads: TARGET_THREADS });
+    const walk = buildWalk(plan.partner, { inPlace: kernel.inPlace, quads, targetThreads: TARGET_THREADS });
     checkDispatch(walk.count * quads);
     const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-    return { ...work, walk, dispatches: [{ segBase: 0, segCount: walk.count, src: whole(bytesIn), src2: null, dst: whole(bytesOut) }] };
+    return { ...work, variant: { ...kernel, windowed: false }, entry: entryFor(walk), walk, dispatches: [{ segBase: 0, segCount: walk.count, src: whole(bytesIn), src2: null, dst: whole(bytesOut) }] };
   }
-  if (variant.inPlace) {
+  if (kernel.inPlace) {
     throw new MixupError('options.inPlace', `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, which needs a separate output`, got(`${batch * bytesIn} bytes`));
   }
   const a = ctx.alignment;
@@ -252,8 +260,8 @@ function planWork(
     throw new MixupError(`${argument}.shape`, `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`, got(`${Math.max(bytesIn, bytesOut)} bytes per sample`));
   }
   const walk = buildChunkedWalk(plan.partner, perChunk);
-  const unitIn = addressUnit(variant.inDtype, variant.vec4);
-  const unitOut = addressUnit(variant.outDtype, variant.vec4);
+  const unitIn = addressUnit(kernel.inDtype, kernel.vec4);
+  const unitOut = addressUnit(kernel.outDtype, kernel.vec4);
   const window = (chunk: number, bytes: number, unit: number): Window => {
     const base = chunk * perChunk;
     const count = Math.min(perChunk, batch - base);
@@ -271,7 +279,20 @@ function planWork(
       dst: window(g.chunk, bytesOut, unitOut),
     };
   });
-  return { ...work, walk, dispatches };
+  return { ...work, variant: { ...kernel, windowed: true }, entry: entryFor(walk), walk, dispatches };
+}
+
+/** The straight-line entry point a walk allows: pairs when every segment is a closed cycle of one or two samples, singles when every segment is open with one output; else the cycle walk. */
+function entryFor(walk: Walk): BatchEntry {
+  let pairs = true;
+  let singles = true;
+  for (let k = 0; k < walk.count; k++) {
+    const length = walk.segments[4 * k + 1];
+    const closes = walk.segments[4 * k + 2] === 1;
+    pairs &&= closes && length <= 2;
+    singles &&= !closes && length === 1;
+  }
+  return pairs ? 'main_pairs' : singles ? 'main_singles' : 'main_walk';
 }
 
 /** Row windows of the [B, K] targets written by the labels kernel: all rows, or chunks that fit a binding. */

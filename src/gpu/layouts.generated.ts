@@ -28,7 +28,7 @@ export const SamplePlanLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 72,
+  size: 76,
   fields: {
     num_threads: {
       offset: 0,
@@ -54,52 +54,56 @@ export const ParamsLayout = {
       offset: 20,
       type: "u32"
     },
-    plane: {
+    height: {
       offset: 24,
       type: "u32"
     },
-    seg_base: {
+    plane: {
       offset: 28,
       type: "u32"
     },
-    src_base: {
+    seg_base: {
       offset: 32,
       type: "u32"
     },
-    src_shift: {
+    src_base: {
       offset: 36,
       type: "u32"
     },
-    src2_base: {
+    src_shift: {
       offset: 40,
       type: "u32"
     },
-    src2_count: {
+    src2_base: {
       offset: 44,
       type: "u32"
     },
-    src2_shift: {
+    src2_count: {
       offset: 48,
       type: "u32"
     },
-    dst_base: {
+    src2_shift: {
       offset: 52,
       type: "u32"
     },
-    dst_shift: {
+    dst_base: {
       offset: 56,
       type: "u32"
     },
-    num_classes: {
+    dst_shift: {
       offset: 60,
       type: "u32"
     },
-    label_on: {
+    num_classes: {
       offset: 64,
+      type: "u32"
+    },
+    label_on: {
+      offset: 68,
       type: "f32"
     },
     label_off: {
-      offset: 68,
+      offset: 72,
       type: "f32"
     }
   }

@@ -208,11 +208,11 @@ class GpuMixer implements Mixer, CallContext {
     const batchDescriptor = (work: BatchWork): [string, () => GPUComputePipelineDescriptor] => {
       const key = batchVariantKey(work.variant);
       return [
-        `${key}:${JSON.stringify(work.constants)}`,
+        `${key}:${work.entry}`,
         () => ({
           label: key,
           layout: this.device.createPipelineLayout({ bindGroupLayouts: [work.variant.inPlace ? this.layouts.inPlace : this.layouts.copy] }),
-          compute: { module: this.module(key, () => batchShaderCode(work.variant)), entryPoint: 'main', constants: work.constants },
+          compute: { module: this.module(key, () => batchShaderCode(work.variant)), entryPoint: work.entry },
         }),
       ];
     };
@@ -358,7 +358,8 @@ class GpuMixer implements Mixer, CallContext {
           sample_quads: quads,
           channels: work.channels,
           width: work.width,
-          plane: work.plane,
+          height: work.height,
+          plane: work.height * work.width,
           seg_base: d.segBase,
           src_base: d.src.base,
           src_shift: d.src.shift,
@@ -392,9 +393,10 @@ class GpuMixer implements Mixer, CallContext {
       const { on, off } = smoothingValues(K, this.options.labelSmoothing);
       for (const w of call.ids.windows) {
         const paramsAt = a * paramsIndex++;
-        const threads = w.count * K;
+        const quads = Math.ceil(K / 4);
+        const threads = w.count * quads;
         const size = dispatchSize(threads, maxGroups);
-        writeStruct(view, paramsAt, ParamsLayout, { num_threads: threads, groups_x: size[0], num_classes: K, label_on: on, label_off: off, dst_base: w.base, dst_shift: w.shift });
+        writeStruct(view, paramsAt, ParamsLayout, { num_threads: threads, groups_x: size[0], sample_quads: quads, num_classes: K, label_on: on, label_off: off, dst_base: w.base, dst_shift: w.shift });
         const group = this.device.createBindGroup({
           label: 'mixup labels',
           layout: this.layouts.labels,

@@ -1,7 +1,10 @@
 /**
  * Assembles the WGSL of each kernel variant from the files in `shaders/` and gives it a cache key.
- * A variant is fixed by the element types in and out, vec4 access (elements per sample divisible by 4)
- * and in-place mixing; layout, normalisation and blend-only are pipeline-overridable constants.
+ *
+ * Everything that selects code is a module-scope `const` written into the text, not a pipeline
+ * override: the compiler then drops untaken paths. That matters: a software adapter (SwiftShader)
+ * executes both sides of a branch under a mask, and a mixup-only batch measured about 1.7x slower
+ * with the CutMix path present but never taken.
  */
 import common from '../../shaders/mix_common.wgsl?raw';
 import batchMain from '../../shaders/mix_batch.wgsl?raw';
@@ -21,6 +24,7 @@ import type { DType, Layout } from '../types';
 
 export const WORKGROUP_SIZE = 256;
 
+/** One compiled form of mix_batch.wgsl. */
 export interface BatchVariant {
   inDtype: DType;
   outDtype: DType;
@@ -28,13 +32,21 @@ export interface BatchVariant {
   vec4: boolean;
   /** Input and output are one buffer (bound once, read_write). */
   inPlace: boolean;
+  layout: Layout;
+  /** Fused normalisation of uint8 input. */
+  normalize: boolean;
+  /** Soft targets: kind 2 blends with lam like kind 1 (no box). */
+  blendOnly: boolean;
+  /** Inputs bound as two windows (chunked batches); otherwise one whole binding from byte 0. */
+  windowed: boolean;
+  /** The plan has blends (kind 1, or kind 2 with blendOnly). */
+  blend: boolean;
+  /** The plan has pastes (kind 2, boxes). */
+  paste: boolean;
 }
 
-export interface BatchConstants {
-  layout: Layout;
-  normalize: boolean;
-  blendOnly: boolean;
-}
+/** Entry point of mix_batch.wgsl for a walk's segment shape. */
+export type BatchEntry = 'main_walk' | 'main_pairs' | 'main_singles';
 
 const LOADS: Record<DType, [scalar: string, vec4: string]> = {
   float32: [loadF32, loadF32x4],
@@ -56,7 +68,8 @@ function elementType(dtype: DType, vec4: boolean): string {
 }
 
 export function batchVariantKey(v: BatchVariant): string {
-  return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.inPlace ? 'inplace' : 'copy'}`;
+  const flags = [v.inPlace && 'inplace', v.normalize && 'norm', v.blendOnly && 'blendonly', v.windowed && 'windowed', v.blend && 'blend', v.paste && 'paste'].filter(Boolean);
+  return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}`;
 }
 
 /** Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`. */
@@ -67,29 +80,46 @@ function loadFunction(v: BatchVariant, name: string, array: string, shift: strin
 export function batchShaderCode(v: BatchVariant): string {
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
   const inType = elementType(v.inDtype, v.vec4);
-  const io = v.inPlace
-    ? [
-        loadFunction(v, 'load_dst', 'dst', 'params.dst_shift'),
-        'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s - params.dst_base, quad); }',
-      ]
-    : [
-        `@group(0) @binding(1) var<storage, read> src: array<${inType}>;`,
-        `@group(0) @binding(7) var<storage, read> src2: array<${inType}>;`,
-        loadFunction(v, 'load_src', 'src', 'params.src_shift'),
-        loadFunction(v, 'load_src2', 'src2', 'params.src2_shift'),
-        // The second window holds a chunk's partners (chunked batches only; src2_count is 0 otherwise).
-        // Unsigned wrap-around makes a sample below src2_base fail the test as well.
-        `fn load4(s: u32, quad: u32) -> vec4<f32> {
+  // Without windows the whole batch is bound from byte 0: no base or shift arithmetic per access.
+  const dstShift = v.windowed ? 'params.dst_shift' : '0u';
+  const dstBase = v.windowed ? 'params.dst_base' : '0u';
+  let io: string[];
+  if (v.inPlace) {
+    io = [loadFunction(v, 'load_dst', 'dst', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s, quad); }'];
+  } else if (!v.windowed) {
+    io = [
+      `@group(0) @binding(1) var<storage, read> src: array<${inType}>;`,
+      loadFunction(v, 'load_src', 'src', '0u'),
+      'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }',
+    ];
+  } else {
+    io = [
+      `@group(0) @binding(1) var<storage, read> src: array<${inType}>;`,
+      `@group(0) @binding(7) var<storage, read> src2: array<${inType}>;`,
+      loadFunction(v, 'load_src', 'src', 'params.src_shift'),
+      loadFunction(v, 'load_src2', 'src2', 'params.src2_shift'),
+      // The second window holds a chunk's partners. Unsigned wrap-around makes a sample below
+      // src2_base fail the test as well.
+      `fn load4(s: u32, quad: u32) -> vec4<f32> {
   if (s - params.src2_base < params.src2_count) { return load_src2(s - params.src2_base, quad); }
   return load_src(s - params.src_base, quad);
 }`,
-      ];
+    ];
+  }
+  const constants = [
+    `const LAYOUT: u32 = ${v.layout === 'NCHW' ? 0 : v.layout === 'NHWC' ? 1 : 2}u;`,
+    `const NORMALIZE = ${v.normalize};`,
+    `const BLEND_ONLY = ${v.blendOnly};`,
+    `const HAS_BLEND = ${v.blend};`,
+    `const HAS_PASTE = ${v.paste && !v.blendOnly && v.layout !== 'rows'};`,
+  ];
   return [
     usesF16 ? 'enable f16;' : '',
     common,
+    ...constants,
     `@group(0) @binding(2) var<storage, read_write> dst: array<${elementType(v.outDtype, v.vec4)}>;`,
     ...io,
-    STORES[v.outDtype][v.vec4 ? 1 : 0],
+    STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase),
     batchMain,
   ].join('\n');
 }
@@ -99,11 +129,6 @@ export function addressUnit(dtype: DType, vec4: boolean): number {
   if (dtype === 'uint8') return vec4 ? 4 : 1;
   const bytes = dtype === 'float16' ? 2 : 4;
   return vec4 ? 4 * bytes : bytes;
-}
-
-/** Values of the `override` constants in mix_batch.wgsl. */
-export function batchConstants(c: BatchConstants): Record<string, number> {
-  return { LAYOUT: c.layout === 'NCHW' ? 0 : c.layout === 'NHWC' ? 1 : 2, NORMALIZE: c.normalize ? 1 : 0, BLEND_ONLY: c.blendOnly ? 1 : 0 };
 }
 
 export function labelsShaderCode(): string {

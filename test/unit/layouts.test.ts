@@ -27,21 +27,34 @@ describe('assembled kernel variants', () => {
   for (const inDtype of dtypes) {
     for (const outDtype of dtypes) {
       for (const vec4 of [true, false]) {
-        for (const inPlace of inDtype === outDtype ? [false, true] : [false]) {
-          it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'}${inPlace ? ' in place' : ''} parses and binds src/dst as expected`, () => {
-            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace });
+        for (const mode of inDtype === outDtype ? ['copy', 'windowed', 'in place'] : ['copy', 'windowed']) {
+          it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'} ${mode} parses and binds what the host binds`, () => {
+            const inPlace = mode === 'in place';
+            const windowed = mode === 'windowed';
+            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true });
             const reflect = new WgslReflect(code);
             const names = reflect.storage.map((s) => s.name).sort();
-            const expected = ['dst', 'norm', 'samples', 'segments', 'walk', ...(inPlace ? [] : ['src', 'src2'])].sort();
-            expect(names).toEqual(expected);
+            const inputs = inPlace ? [] : windowed ? ['src', 'src2'] : ['src'];
+            expect(names).toEqual(['dst', 'norm', 'samples', 'segments', 'walk', ...inputs].sort());
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
             expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
-            expect(reflect.entry.compute.map((e) => e.name)).toEqual(['main']);
+            expect(reflect.entry.compute.map((e) => e.name).sort()).toEqual(['main_pairs', 'main_singles', 'main_walk']);
+            // Window arithmetic only where the batch is bound in windows.
+            expect(code.includes('params.src2_base')).toBe(windowed);
+            expect(code.includes('params.dst_shift')).toBe(windowed);
           });
         }
       }
     }
   }
+
+  it('writes the variant as constants, so untaken paths are compiled out', () => {
+    const code = batchShaderCode({ inDtype: 'uint8', outDtype: 'float32', vec4: true, inPlace: false, windowed: false, layout: 'NCHW', normalize: true, blendOnly: false, blend: true, paste: false });
+    expect(code).toMatch(/const LAYOUT: u32 = 0u;/);
+    expect(code).toMatch(/const NORMALIZE = true;/);
+    expect(code).toMatch(/const HAS_PASTE = false;/);
+    expect(code).not.toMatch(/\boverride\b/);
+  });
 
   it('the labels kernel binds labels, targets, the plan and the bad-id counter', () => {
     const reflect = new WgslReflect(labelsShaderCode());
