@@ -58,9 +58,9 @@
 import type { Tensor, TensorFactory } from 'onnxruntime-web';
 import { MixupError, describe, got } from '../errors';
 import { createMixer } from '../gpu/mixer';
-import type { MixCallOptions, MixOutputs, Mixer, MixerSettings } from '../gpu/mixer';
+import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer';
 import { DTYPE_BYTES } from '../shape';
-import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan, Normalize } from '../types';
+import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan } from '../types';
 
 /**
  * The part of the `onnxruntime-web` namespace the adapter uses: pass the namespace itself
@@ -87,31 +87,18 @@ export interface OrtMixInputs {
   labels?: Tensor;
 }
 
-/** Per-call options of {@link OrtMixer.mix}. */
-export interface OrtMixOptions {
+/**
+ * Per-call options of {@link OrtMixer.mix}: those of the core mixer, plus how to read the dims.
+ * With `inPlace` the result's `images` is the input tensor itself. Buffers given in `outputs`
+ * (STORAGE usage; COPY_SRC for `getData()`) are wrapped by the returned tensors, and disposing
+ * those tensors does not destroy them.
+ */
+export interface OrtMixOptions extends MixCallOptions {
   /**
    * How the image dims are read: `'NCHW'` (the default for 4-D dims), `'NHWC'`, or `'rows'`
    * (the default for 2-D dims `[B, D]`).
    */
   layout?: Layout;
-  /** The plan to execute; by default the mixer draws the next one from its seeded stream. */
-  plan?: MixPlan;
-  /** dataType of the mixed images. Default: `'float32'` with `normalize`, else the input's. */
-  outDtype?: DType;
-  /** Fused per-channel normalisation of uint8 input, `(x / 255 - mean) / std`, into float output. */
-  normalize?: Normalize | null;
-  /**
-   * Write the mixed images over the input tensor's buffer (same dataType, no normalisation); the
-   * result's `images` is then the input tensor itself.
-   */
-  inPlace?: boolean;
-  /**
-   * Buffers of yours to write into instead of new ones (STORAGE usage, large enough; COPY_SRC for
-   * `getData()`). The returned tensors wrap them, and disposing those tensors does not destroy them.
-   */
-  outputs?: MixOutputs;
-  /** Debug check: count class ids outside `[0, numClasses)` (one small read-back); see `invalidLabels`. */
-  checkLabels?: boolean;
 }
 
 /** What {@link OrtMixer.mix} returns. */
