@@ -1,0 +1,461 @@
+/**
+ * TensorFlow.js interop: mixes TF.js tensors on the `webgpu` backend's own GPUDevice, with no round
+ * trip through the CPU, and returns the mixed images and targets as TF.js tensors, with the plan that
+ * was executed.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import '@tensorflow/tfjs-backend-webgpu';
+ * import { createTfjsMixer } from 'webgpu-mixup/tfjs';
+ *
+ * await tf.setBackend('webgpu');
+ * const mixer = createTfjsMixer(tf, { mixupAlpha: 0.2, cutmixAlpha: 1, numClasses: 10, seed: 1 });
+ *
+ * // x: float32 [B, H, W, C] (NHWC, TF.js's layout); y: int32 class ids [B] or float32 targets [B, 10].
+ * const { images, targets, plan } = await mixer.mix(x, y);
+ * // images: float32 [B, H, W, C]; targets: float32 [B, 10], smoothed (ε = 0.1) and mixed.
+ * await model.trainOnBatch(images, targets);
+ * images.dispose(); targets?.dispose();
+ * ```
+ *
+ * **Which device.** The mixer runs on the device of the active backend, `tf.backend().device`, looked up
+ * at every call: the backend `@tensorflow/tfjs-backend-webgpu` registers, or one you make on a device
+ * of your own, so that your WebGPU code and TF.js share it. TF.js's WebGPU kernels are registered
+ * under the name `'webgpu'`, so register yours under that name:
+ *
+ * ```ts
+ * import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+ * tf.removeBackend('webgpu'); // the package's own, not yet initialised
+ * tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info));
+ * await tf.setBackend('webgpu');
+ * ```
+ *
+ * (or, under another name, copy the kernels: `for (const k of tf.getKernelsForBackend('webgpu'))
+ * tf.registerKernel({ ...k, backendName: name })`). A mixer follows the active backend: after a switch
+ * to another device it sets itself up again there, and its plan stream goes on.
+ *
+ * **Where the data comes from.** A tensor on the GPU is read with `tensor.dataToGPU()`, a GPU-side copy
+ * into a buffer of TF.js's pool. TF.js keeps some tensors on the CPU: those made from arrays until a GPU
+ * kernel first reads them, and small results while the `WEBGPU_CPU_FORWARD` flag is on (the default).
+ * For those `dataToGPU` throws (`Data is not on GPU but on CPU.`) and the mixer uploads the values it
+ * already holds on the CPU itself, with one `queue.writeBuffer`: still no GPU read-back.
+ *
+ * **Who owns what.**
+ * - Input tensors stay yours: `mix` never disposes them. The pooled copies `dataToGPU` made are given
+ *   back to TF.js (their `tensorRef` disposed) once the mixing work has been submitted; queue order
+ *   makes TF.js's later reuse of those buffers safe. TF.js's own buffers are never destroyed here.
+ * - The returned tensors are ordinary TF.js tensors in TF.js's buffer pool: dispose them (or let
+ *   `tf.tidy` do it) as any other tensor; `reshape`, `clone` and friends work, and
+ *   `tf.memory()` counts them.
+ * - To get there, the kernels write into two buffers the mixer keeps (one for images, one for
+ *   targets, reused by every call of the same shape), and `tf.tensor({ buffer }, shape)` copies them
+ *   into TF.js's pool on the GPU. That is one extra GPU-side copy of the outputs, chosen over
+ *   `zeroCopy: true`: TF.js never frees a zero-copy buffer and offers no hook that says when its last
+ *   reference goes (tensors made by `reshape` or `clone` share the data, `tf.tidy` disposes through the
+ *   engine, and the release can be deferred until TF.js submits its queue), so a zero-copy output could
+ *   only be freed by patching TF.js internals, or leak.
+ * - {@link TfjsMixer.destroy} releases the mixer's pipelines and its kept buffers; tensors it returned
+ *   stay valid.
+ *
+ * **Element types.** TF.js has no 8- or 16-bit GPU types: images are float32; int32 images (e.g. bytes
+ * 0..255) are converted to float32 first, on the GPU (`tf.mul(x, 1)`), and so are float32 tensors that
+ * `tf.cast` made from integers (a cast to float32 only relabels a tensor: its buffer still holds
+ * integers). Mixing commutes with per-channel normalisation (`(x - mean) / std`), so normalise with
+ * TF.js ops before or after mixing.
+ *
+ * TF.js is a peer: this module imports its types only and takes your `tf` namespace as an argument,
+ * so nothing of TF.js is bundled and the one instance your page loaded is the one used.
+ *
+ * @module
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { MixupError, got } from '../errors';
+import { createMixer } from '../gpu/mixer';
+import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer';
+import type { ResolvedMixOptions } from '../options';
+import { createPlanner } from '../plan';
+import type { Planner } from '../plan';
+import { checkObject, checkOneOf } from '../shape';
+import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types';
+
+export type { MixerSettings } from '../gpu/mixer';
+
+/**
+ * The part of the TF.js namespace the adapter uses: pass the namespace itself
+ * (`import * as tf from '@tensorflow/tfjs'`, or `@tensorflow/tfjs-core`).
+ */
+export interface TfjsNamespace {
+  /** `tf.tensor`: wraps the mixed GPU buffers as tensors (TF.js copies them into its pool). */
+  tensor: typeof tfc.tensor;
+  /** `tf.backend`: the active backend, whose GPUDevice runs the mixing. */
+  backend: typeof tfc.backend;
+  /** `tf.getBackend`: the active backend's name, for error messages. */
+  getBackend: typeof tfc.getBackend;
+  /** `tf.mul`: int32 images and int32 [B, K] labels are converted to float32 (times 1) on the GPU first. */
+  mul: typeof tfc.mul;
+}
+
+/** Options of {@link createTfjsMixer}: the planner's {@link MixOptions}, plus executor settings. */
+export interface TfjsMixerOptions extends MixOptions {
+  /** Executor settings (see {@link MixerSettings}); applied to the mixer made for each device. */
+  settings?: MixerSettings;
+}
+
+/** Options of one {@link TfjsMixer.mix} call. */
+export interface TfjsMixCallOptions {
+  /**
+   * How to read the images tensor. Default: `'NHWC'` ([B, H, W, C], TF.js's layout) for a 4-D tensor,
+   * `'rows'` for a 2-D one. `'NCHW'` reads [B, C, H, W]. `'rows'` mixes any [B, ...] tensor as flat
+   * feature rows (mixup only: rows have no boxes). Other ranks need `'rows'`.
+   */
+  layout?: Layout;
+  /** The plan to execute, as given; by default the mixer draws the next plan from its seeded stream. */
+  plan?: MixPlan;
+}
+
+/** What {@link TfjsMixer.mix} returns. */
+export interface TfjsMixResult {
+  /** The mixed images: float32, the shape of the input. Yours to dispose. */
+  images: Tensor;
+  /** Mixed targets, float32 [B, K], when labels were given; else null. Yours to dispose. */
+  targets: Tensor | null;
+  /** The plan that was executed. */
+  plan: MixPlan;
+}
+
+/** Mixup / CutMix of TF.js tensors on the GPU; made by {@link createTfjsMixer}. */
+export interface TfjsMixer {
+  /** The planner options in force, with defaults filled in. */
+  readonly options: ResolvedMixOptions;
+  /** Draws the next plan from the mixer's seeded stream (advancing it), e.g. to inspect or edit it. */
+  plan(batchSize: number, imageSize?: ImageSize): MixPlan;
+  /**
+   * Mixes a batch on the active TF.js backend's GPUDevice.
+   *
+   * @param images float32 or int32 (converted to float32) [B, H, W, C], [B, C, H, W] with
+   *   `layout: 'NCHW'`, or [B, D] rows.
+   * @param labels int32 class ids [B] (smoothed one-hot targets, ids outside [0, K) get only the
+   *   smoothing value), or float32 targets [B, K] (int32 ones are converted), K = `numClasses`; mixed as
+   *   given. Omit (or null) for images only.
+   * @returns new tensors the caller owns, and the plan. Calls run one after another in call order.
+   *   The promise rejects with a {@link MixupError} on a bad argument, a backend that is not WebGPU,
+   *   or a mixer after {@link TfjsMixer.destroy}.
+   */
+  mix(images: Tensor, labels?: Tensor | null, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult>;
+  /**
+   * Releases the mixer's GPU resources once calls already made have finished. Returned tensors stay
+   * valid; the device and TF.js are untouched. Later calls reject.
+   */
+  destroy(): void;
+}
+
+/**
+ * Creates a mixer of TF.js tensors. Options are checked now (a {@link MixupError} names a bad one); the
+ * GPU side is set up at the first {@link TfjsMixer.mix}, on the active backend's device.
+ *
+ * @param tf your TF.js namespace, with a WebGPU backend active when `mix` is called.
+ * @param options planner options (timm's names and defaults, see {@link MixOptions}) and `settings`.
+ */
+export function createTfjsMixer(tf: TfjsNamespace, options: TfjsMixerOptions = {}): TfjsMixer {
+  if (typeof tf !== 'object' || tf === null || typeof tf.tensor !== 'function' || typeof tf.backend !== 'function' || typeof tf.mul !== 'function') {
+    throw new MixupError('tf', "the TF.js namespace (import * as tf from '@tensorflow/tfjs')", tf);
+  }
+  const { settings, ...mixOptions } = checkObject('options', options) as TfjsMixerOptions;
+  if (settings !== undefined) checkObject('options.settings', settings);
+  return new TfjsMixerImpl(tf, createPlanner(mixOptions), mixOptions, settings ?? {});
+}
+
+/** What the adapter reads of a `WebGPUBackend` (tfjs-backend-webgpu 4.x). */
+interface WebGpuBackendLike {
+  device: GPUDevice;
+  submitQueue(): void;
+  /** TF.js's pending encoder: it records up to 15 dispatches before submitting them. */
+  commandEncoder?: GPUCommandEncoder | null;
+  endComputePassEncoder?(): void;
+}
+
+/** A validated images tensor: how to bind it and what to call it. */
+interface ImagesView {
+  shape: BatchShape;
+  imageSize: ImageSize | undefined;
+  /** Elements in the whole batch. */
+  size: number;
+}
+
+/** A validated labels tensor: class ids, or target rows. */
+interface LabelsView {
+  dtype: GpuLabels['dtype'];
+}
+
+function checkTensor(argument: string, value: unknown): Tensor {
+  const t = value as Tensor;
+  if (typeof t !== 'object' || t === null || !Array.isArray(t.shape) || typeof t.dtype !== 'string' || typeof t.dataToGPU !== 'function') {
+    throw new MixupError(argument, 'a tf.Tensor', value);
+  }
+  if (t.isDisposed) throw new MixupError(argument, 'a tensor that is not disposed', got('a disposed tensor'));
+  return t;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function viewImages(images: Tensor, layoutOption: unknown): ImagesView {
+  const { shape, dtype } = images;
+  if (dtype !== 'float32' && dtype !== 'int32') {
+    throw new MixupError('images.dtype', "'float32' (or 'int32', converted to float32)", dtype);
+  }
+  if (shape.length < 2 || shape.some((d) => d < 1)) {
+    throw new MixupError('images.shape', 'a batch [B, ...] of rank 2 or more with no empty dimension', got(shapeText(shape)));
+  }
+  const layout: Layout =
+    layoutOption === undefined ? (shape.length === 4 ? 'NHWC' : shape.length === 2 ? 'rows' : invalidRank(shape)) : checkOneOf('callOptions.layout', layoutOption, ['NHWC', 'NCHW', 'rows'] as const);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const batch = shape[0];
+  if (layout === 'rows') {
+    return { shape: { layout, batch, features: size / batch }, imageSize: undefined, size };
+  }
+  if (shape.length !== 4) {
+    throw new MixupError('images.shape', `a 4-D tensor for layout '${layout}'`, got(shapeText(shape)));
+  }
+  const [height, width, channels] = layout === 'NHWC' ? [shape[1], shape[2], shape[3]] : [shape[2], shape[3], shape[1]];
+  return { shape: { layout, batch, channels, height, width }, imageSize: { height, width }, size };
+}
+
+function invalidRank(shape: readonly number[]): never {
+  throw new MixupError('images.shape', "a 4-D [B, H, W, C] or 2-D [B, D] tensor (for other ranks set callOptions.layout to 'rows')", got(shapeText(shape)));
+}
+
+function viewLabels(labels: Tensor, batch: number, numClasses: number): LabelsView {
+  const { shape, dtype } = labels;
+  if (shape.length === 1 && dtype === 'int32') {
+    if (shape[0] !== batch) throw new MixupError('labels.shape', `[${batch}] (one class id per image)`, got(shapeText(shape)));
+    return { dtype: 'int32' };
+  }
+  if (shape.length === 2 && (dtype === 'float32' || dtype === 'int32')) {
+    if (shape[0] !== batch || shape[1] !== numClasses) {
+      throw new MixupError('labels.shape', `[${batch}, ${numClasses}] (one target row of numClasses per image)`, got(shapeText(shape)));
+    }
+    return { dtype: 'float32' };
+  }
+  throw new MixupError(
+    'labels',
+    "int32 class ids [B] (cast whole-number float ids with tf.cast(labels, 'int32')) or float32 targets [B, K]",
+    got(`a ${dtype} tensor of shape ${shapeText(shape)}`),
+  );
+}
+
+function isWebGpuBackend(backend: unknown): backend is WebGpuBackendLike {
+  const b = backend as Partial<WebGpuBackendLike> | null;
+  return typeof b === 'object' && b !== null && typeof b.device?.createBuffer === 'function' && typeof b.device?.queue?.submit === 'function' && typeof b.submitQueue === 'function';
+}
+
+/** Submits whatever TF.js has recorded and not yet submitted, so that it runs before our work. */
+function flushTfjs(backend: WebGpuBackendLike): void {
+  // submitQueue() throws when there is no pending encoder, and its pass must be ended first.
+  if (!backend.commandEncoder) return;
+  backend.endComputePassEncoder?.();
+  backend.submitQueue();
+}
+
+class TfjsMixerImpl implements TfjsMixer {
+  readonly options: ResolvedMixOptions;
+  private readonly tf: TfjsNamespace;
+  private readonly planner: Planner;
+  private readonly mixOptions: MixOptions;
+  private readonly settings: MixerSettings;
+  /** The executor for the device last used; replaced when the active backend's device changes. */
+  private core: Mixer | null = null;
+  /** Buffers the mixer keeps and reuses: outputs the kernels write, uploads of CPU-resident inputs. */
+  private readonly kept = new Map<string, GPUBuffer>();
+  /** Calls run one at a time, in order: each call's kept buffers are free again when the next starts. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private destroyed = false;
+
+  constructor(tf: TfjsNamespace, planner: Planner, mixOptions: MixOptions, settings: MixerSettings) {
+    this.tf = tf;
+    this.planner = planner;
+    this.options = planner.options;
+    this.mixOptions = mixOptions;
+    this.settings = settings;
+  }
+
+  plan(batchSize: number, imageSize?: ImageSize): MixPlan {
+    this.checkAlive();
+    return this.planner.plan(batchSize, imageSize);
+  }
+
+  mix(images: Tensor, labels?: Tensor | null, callOptions: TfjsMixCallOptions = {}): Promise<TfjsMixResult> {
+    try {
+      this.checkAlive();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.pending++;
+    const run = this.tail.then(() => this.run(images, labels ?? null, callOptions));
+    const done = () => {
+      this.pending--;
+      if (this.destroyed && this.pending === 0) this.release();
+    };
+    run.then(done, done);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    // Calls already made finish first (their work and outputs need the kept buffers).
+    if (this.pending === 0) this.release();
+  }
+
+  private release(): void {
+    // Safe with work in flight: WebGPU frees a destroyed buffer after the submitted work that uses it.
+    for (const buffer of this.kept.values()) buffer.destroy();
+    this.kept.clear();
+    this.core?.destroy();
+    this.core = null;
+  }
+
+  private checkAlive(): void {
+    if (this.destroyed) throw new MixupError('mixer', 'a live mixer', got('a mixer after destroy()'));
+  }
+
+  private activeBackend(): WebGpuBackendLike {
+    let backend: unknown;
+    try {
+      backend = this.tf.backend();
+    } catch (error) {
+      throw new MixupError('tf.backend()', "an initialised WebGPU backend (await tf.setBackend('webgpu') first)", got(error instanceof Error ? error.message : String(error)));
+    }
+    if (!isWebGpuBackend(backend)) {
+      const name = typeof this.tf.getBackend === 'function' ? this.tf.getBackend() : 'unknown';
+      throw new MixupError(
+        'tf.backend()',
+        "a WebGPU backend (import '@tensorflow/tfjs-backend-webgpu' and await tf.setBackend('webgpu'), or register a WebGPUBackend on your device)",
+        got(`the ${JSON.stringify(name)} backend`),
+      );
+    }
+    return backend;
+  }
+
+  private coreFor(device: GPUDevice): Mixer {
+    if (this.core && this.core.device === device) return this.core;
+    // A new device (another backend became active): nothing made on the old one can be used here.
+    this.release();
+    this.core = createMixer(device, this.mixOptions, this.settings);
+    return this.core;
+  }
+
+  /** A kept buffer of exactly `bytes` (TF.js pools by size, so its copy lands in the same pool class as its tensors). */
+  private keptBuffer(device: GPUDevice, role: string, bytes: number): GPUBuffer {
+    const size = Math.max(4, bytes);
+    if (size > device.limits.maxBufferSize) {
+      throw new MixupError(role, `at most ${device.limits.maxBufferSize} bytes (the device's maxBufferSize)`, got(`${size} bytes`));
+    }
+    const current = this.kept.get(role);
+    if (current && current.size === size) return current;
+    current?.destroy();
+    // TF.js's own usage for tensor buffers (and what tf.tensor({ buffer }) requires: STORAGE | COPY_SRC).
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const buffer = device.createBuffer({ label: `mixup tfjs ${role}`, size, usage });
+    this.kept.set(role, buffer);
+    return buffer;
+  }
+
+  /** `dataToGPU()`, or null where TF.js holds the data on the CPU (or its backend has no `dataToGPU`). */
+  private gpuCopy(t: Tensor, refs: Tensor[]): { buffer: GPUBuffer; dtype: string } | null {
+    let copy: ReturnType<Tensor['dataToGPU']>;
+    try {
+      copy = t.dataToGPU();
+    } catch (error) {
+      if (t.isDisposed) throw error;
+      return null;
+    }
+    refs.push(copy.tensorRef);
+    // tensorRef carries the dtype of what the buffer holds, which can differ from t.dtype (see source()).
+    return copy.buffer ? { buffer: copy.buffer, dtype: copy.tensorRef.dtype } : null;
+  }
+
+  /**
+   * The tensor's data as `want` in a GPUBuffer of `device`: a pooled copy from `dataToGPU` (its
+   * `tensorRef` goes into `refs`, disposed once our work is submitted), or, for data TF.js holds on the
+   * CPU, an upload into a kept buffer.
+   */
+  private async source(device: GPUDevice, tensor: Tensor, want: 'float32' | 'int32', role: string, refs: Tensor[], temps: Tensor[]): Promise<GPUBuffer> {
+    let t = tensor;
+    const copy = this.gpuCopy(t, refs);
+    // bool data is stored as 32-bit integers, so it reads as int32 class ids.
+    const fits = (dtype: string) => (want === 'float32' ? dtype === 'float32' : dtype === 'int32' || dtype === 'bool');
+    if (copy && fits(copy.dtype)) return copy.buffer;
+    if (copy) {
+      // tf.cast to float32 only relabels a tensor: its buffer still holds integers (TF.js's kernels read
+      // it by the stored dtype). A kernel with a float32 output converts for real.
+      t = this.keep(temps, this.tf.mul(t, 1));
+      const converted = this.gpuCopy(t, refs);
+      if (converted && fits(converted.dtype)) return converted.buffer;
+      if (converted) throw new MixupError(role, `data TF.js can convert to ${want}`, got(`a buffer of ${converted.dtype}`));
+    }
+    // On the CPU the values come back at once, with no GPU read-back; a relabelled tensor gives its
+    // stored type (Int32Array, Uint8Array for bool), converted here.
+    const data = (await t.data()) as Float32Array | Int32Array | Uint8Array;
+    const typed = want === 'float32' ? (data instanceof Float32Array ? data : Float32Array.from(data)) : data instanceof Int32Array ? data : Int32Array.from(data);
+    const buffer = this.keptBuffer(device, `upload ${role}`, typed.byteLength);
+    device.queue.writeBuffer(buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+    return buffer;
+  }
+
+  private async run(imagesArg: Tensor, labelsArg: Tensor | null, callOptions: TfjsMixCallOptions): Promise<TfjsMixResult> {
+    const call = checkObject('callOptions', callOptions);
+    for (const key of Object.keys(call)) {
+      if (key !== 'layout' && key !== 'plan') throw new MixupError(`callOptions.${key}`, "a known option ('layout' or 'plan')", call[key]);
+    }
+    const images = checkTensor('images', imagesArg);
+    const view = viewImages(images, call.layout);
+    const batch = view.shape.batch;
+    const K = this.options.numClasses;
+    const labels = labelsArg === null ? null : checkTensor('labels', labelsArg);
+    const labelsView = labels ? viewLabels(labels, batch, K) : null;
+
+    const backend = this.activeBackend();
+    const device = backend.device;
+    const core = this.coreFor(device);
+    const plan = (call.plan as MixPlan | undefined) ?? this.planner.plan(batch, view.imageSize);
+
+    const temps: Tensor[] = [];
+    const refs: Tensor[] = [];
+    try {
+      const imageBuffer = await this.source(device, images, 'float32', 'images', refs, temps);
+      const labelBuffer = labels && labelsView ? await this.source(device, labels, labelsView.dtype === 'float32' ? 'float32' : 'int32', 'labels', refs, temps) : null;
+      const outImages = this.keptBuffer(device, 'images', view.size * 4);
+      const outTargets = labelsView ? this.keptBuffer(device, 'targets', batch * K * 4) : undefined;
+      flushTfjs(backend);
+      const result = await core.mix(
+        {
+          images: { buffer: imageBuffer, dtype: 'float32', shape: view.shape },
+          labels: labelBuffer && labelsView ? { buffer: labelBuffer, dtype: labelsView.dtype } : undefined,
+        },
+        { plan, outputs: { images: outImages, targets: outTargets } },
+      );
+      // tf.tensor copies into the active backend's pool, which must be on the device we mixed on.
+      if ((this.tf.backend() as unknown) !== backend) {
+        throw new MixupError('tf.backend()', 'the same backend for the whole call', got('a backend switched while mixing'));
+      }
+      // Submitted: from here TF.js may reuse the pooled input copies (the queue keeps the order), and
+      // tf.tensor submits its copy of our outputs at once, before any later call can overwrite them.
+      const mixedImages = this.tf.tensor({ buffer: outImages }, images.shape, 'float32');
+      const mixedTargets = outTargets ? this.tf.tensor({ buffer: outTargets }, [batch, K], 'float32') : null;
+      return { images: mixedImages, targets: mixedTargets, plan: result.plan };
+    } finally {
+      for (const t of refs) t.dispose();
+      for (const t of temps) t.dispose();
+    }
+  }
+
+  private keep(list: Tensor[], t: Tensor): Tensor {
+    list.push(t);
+    return t;
+  }
+}
