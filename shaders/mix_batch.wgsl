@@ -18,6 +18,7 @@
 //   NORMALIZE        (x * scale[c] + bias[c]) after the blend, for uint8 input
 //   BLEND_ONLY       soft labels: kind 2 blends with lam like kind 1 (no box)
 //   HAS_BLEND        the plan has blends; HAS_PASTE: the plan has CutMix boxes
+//   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
 // segments[i] = (offset into walk, outputs to write, closes the cycle, unused)
 @group(0) @binding(4) var<storage, read> segments: array<vec4<u32>>;
@@ -72,6 +73,25 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
     m = a * plan.lam + b * (1.0 - plan.lam);
   }
   let paste = HAS_PASTE && plan.kind == 2u;
+  if (ROW_ALIGNED) {
+    // NCHW (or rows) with a width divisible by 4: the quad lies in one row of one channel, so one
+    // channel, one y and four consecutive x serve all four elements.
+    let e0 = quad * 4u;
+    let c = e0 / params.plane;
+    if (HAS_PASTE) {
+      let r = e0 - c * params.plane;
+      let y = i32(r / params.width);
+      let x = vec4<i32>(i32(r % params.width)) + vec4<i32>(0, 1, 2, 3);
+      let box = plan.box;
+      let row_inside = paste && y >= box.x && y < box.y;
+      m = select(m, b, (x >= vec4<i32>(box.z)) & (x < vec4<i32>(box.w)) & vec4<bool>(row_inside));
+    }
+    if (NORMALIZE) {
+      let n = norm[c];
+      m = m * n.x + n.y;
+    }
+    return m;
+  }
   if (paste || NORMALIZE) {
     var at = locate(quad * 4u);
     let box = plan.box;
@@ -107,18 +127,15 @@ fn in_range(group: vec3<u32>, local: u32) -> bool {
   return (group.y * params.groups_x + group.x) * 256u + local < params.num_threads;
 }
 
-// Closed cycles of one or two samples (flip, pair mode): load both, write both.
+// Closed cycles of one or two samples (flip, pair mode): load both, write both. A fixed point's
+// walk is [s, s], so it takes the same straight line (writing its one output twice), with no branch.
 @compute @workgroup_size(256)
 fn main_pairs(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   if (!in_range(group, local)) { return; }
   let job = task(group, local);
   let s0 = walk[job.seg.x];
-  let a = load4(s0, job.quad);
-  if (job.seg.y == 1u) {
-    store4(s0, job.quad, mix_quad(s0, job.quad, a, a));
-    return;
-  }
   let s1 = walk[job.seg.x + 1u];
+  let a = load4(s0, job.quad);
   let b = load4(s1, job.quad);
   store4(s0, job.quad, mix_quad(s0, job.quad, a, b));
   store4(s1, job.quad, mix_quad(s1, job.quad, b, a));
@@ -133,7 +150,9 @@ fn main_singles(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
   store4(s0, job.quad, mix_quad(s0, job.quad, load4(s0, job.quad), load4(walk[job.seg.x + 1u], job.quad)));
 }
 
-// Any permutation: walk the segment, carrying each loaded sample to the next step.
+// Any permutation: walk the segment, carrying each loaded sample to the next step. The last step
+// is outside the loop, so the loop body has no branch: a closed cycle ends on its first sample,
+// already loaded; an open segment loads its successor.
 @compute @workgroup_size(256)
 fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   if (!in_range(group, local)) { return; }
@@ -141,12 +160,14 @@ fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_
   var s = walk[job.seg.x];
   let first = load4(s, job.quad);
   var cur = first;
-  for (var k = 0u; k < job.seg.y; k++) {
-    let next_s = walk[job.seg.x + k + 1u];
-    var next: vec4<f32>;
-    if (k + 1u == job.seg.y && job.seg.z != 0u) { next = first; } else { next = load4(next_s, job.quad); }
+  for (var k = 1u; k < job.seg.y; k++) {
+    let next_s = walk[job.seg.x + k];
+    let next = load4(next_s, job.quad);
     store4(s, job.quad, mix_quad(s, job.quad, cur, next));
     cur = next;
     s = next_s;
   }
+  var last = first;
+  if (job.seg.z == 0u) { last = load4(walk[job.seg.x + job.seg.y], job.quad); }
+  store4(s, job.quad, mix_quad(s, job.quad, cur, last));
 }

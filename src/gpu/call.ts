@@ -180,14 +180,25 @@ export function planCall(ctx: CallContext, inputs: MixInputs, options: MixCallOp
     ctx,
     'inputs.images',
     plan,
-    { inDtype, outDtype, vec4: n % 4 === 0, inPlace, layout: geometry.layout, normalize: coefficients !== null, blendOnly: false, blend: kinds.has(1), paste: kinds.has(2) },
+    {
+      inDtype,
+      outDtype,
+      vec4: n % 4 === 0,
+      inPlace,
+      layout: geometry.layout,
+      normalize: coefficients !== null,
+      blendOnly: false,
+      blend: kinds.has(1),
+      paste: kinds.has(2),
+      rowAligned: geometry.layout !== 'NHWC' && geometry.width % 4 === 0,
+    },
     source,
     n,
     geometry,
   );
   let soft: BatchWork | null = null;
   if (labels?.dtype === 'float32') {
-    const softVariant = { inDtype: 'float32', outDtype: 'float32', vec4: numClasses % 4 === 0, inPlace: false, layout: 'rows', normalize: false, blendOnly: true, blend: kinds.has(1) || kinds.has(2), paste: false } as const;
+    const softVariant = { inDtype: 'float32', outDtype: 'float32', vec4: numClasses % 4 === 0, inPlace: false, layout: 'rows', normalize: false, blendOnly: true, blend: kinds.has(1) || kinds.has(2), paste: false, rowAligned: numClasses % 4 === 0 } as const;
     soft = planWork(ctx, 'inputs.labels', plan, softVariant, labels.buffer, numClasses, {
       channels: 1,
       width: numClasses,

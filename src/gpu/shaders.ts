@@ -43,6 +43,8 @@ export interface BatchVariant {
   blend: boolean;
   /** The plan has pastes (kind 2, boxes). */
   paste: boolean;
+  /** NCHW or rows with a width divisible by 4: no quad crosses a row (a cheaper per-quad path). */
+  rowAligned: boolean;
 }
 
 /** Entry point of mix_batch.wgsl for a walk's segment shape. */
@@ -68,7 +70,7 @@ function elementType(dtype: DType, vec4: boolean): string {
 }
 
 export function batchVariantKey(v: BatchVariant): string {
-  const flags = [v.inPlace && 'inplace', v.normalize && 'norm', v.blendOnly && 'blendonly', v.windowed && 'windowed', v.blend && 'blend', v.paste && 'paste'].filter(Boolean);
+  const flags = [v.inPlace && 'inplace', v.normalize && 'norm', v.blendOnly && 'blendonly', v.windowed && 'windowed', v.blend && 'blend', v.paste && 'paste', v.rowAligned && 'rows4'].filter(Boolean);
   return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}`;
 }
 
@@ -112,6 +114,7 @@ export function batchShaderCode(v: BatchVariant): string {
     `const BLEND_ONLY = ${v.blendOnly};`,
     `const HAS_BLEND = ${v.blend};`,
     `const HAS_PASTE = ${v.paste && !v.blendOnly && v.layout !== 'rows'};`,
+    `const ROW_ALIGNED = ${v.rowAligned && v.layout !== 'NHWC'};`,
   ];
   return [
     usesF16 ? 'enable f16;' : '',

@@ -31,7 +31,7 @@ describe('assembled kernel variants', () => {
           it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'} ${mode} parses and binds what the host binds`, () => {
             const inPlace = mode === 'in place';
             const windowed = mode === 'windowed';
-            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true });
+            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true, rowAligned: false });
             const reflect = new WgslReflect(code);
             const names = reflect.storage.map((s) => s.name).sort();
             const inputs = inPlace ? [] : windowed ? ['src', 'src2'] : ['src'];
@@ -49,7 +49,7 @@ describe('assembled kernel variants', () => {
   }
 
   it('writes the variant as constants, so untaken paths are compiled out', () => {
-    const code = batchShaderCode({ inDtype: 'uint8', outDtype: 'float32', vec4: true, inPlace: false, windowed: false, layout: 'NCHW', normalize: true, blendOnly: false, blend: true, paste: false });
+    const code = batchShaderCode({ inDtype: 'uint8', outDtype: 'float32', vec4: true, inPlace: false, windowed: false, layout: 'NCHW', normalize: true, blendOnly: false, blend: true, paste: false, rowAligned: true });
     expect(code).toMatch(/const LAYOUT: u32 = 0u;/);
     expect(code).toMatch(/const NORMALIZE = true;/);
     expect(code).toMatch(/const HAS_PASTE = false;/);

@@ -51,13 +51,16 @@ describe('buildWalk', () => {
   });
 
   it('cuts a long cycle out of place when threads are scarce, re-reading one sample per cut', () => {
+    // One cycle of 100, 1 quad a sample, 50 threads wanted: pieces of at least 8 samples.
     const partner = roll(100);
     const { w, loads, used, written } = simulate(partner, false, 1, 50);
-    expect(w.count).toBe(50);
+    expect(w.count).toBe(13);
     expect(written).toEqual(new Array(100).fill(1));
     expect(used).toEqual(Array.from(partner));
-    expect(w.loads).toBe(150);
-    expect(loads.reduce((a, b) => a + b, 0)).toBe(150);
+    expect(w.loads).toBe(113);
+    expect(loads.reduce((a, b) => a + b, 0)).toBe(113);
+    // Plenty of quads per sample: pieces are as long as the thread target allows (here 25).
+    expect(simulate(partner, false, 1000, 4000).w.count).toBe(4);
   });
 
   it('never cuts in place, and never when whole cycles already give enough threads', () => {
