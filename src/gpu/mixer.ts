@@ -4,7 +4,7 @@
  * targets. Randomness stays in the planner; the kernels only execute a plan, so an explicit plan is
  * honoured exactly. Pipelines are compiled once per variant, asynchronously, and cached.
  */
-import { MixupError, got } from '../errors';
+import { MixupError, checkInteger, got } from '../errors';
 import { createPlanner, emptyPlan } from '../plan';
 import type { Planner } from '../plan';
 import type { ResolvedMixOptions } from '../options';
@@ -45,10 +45,8 @@ export function createMixer(device: GPUDevice, options: MixOptions = {}, setting
     throw new MixupError('device', 'a GPUDevice', device);
   }
   const s = checkObject('settings', settings);
-  const maxBindingBytes = s.maxBindingBytes === undefined ? device.limits.maxStorageBufferBindingSize : Number(s.maxBindingBytes);
-  if (!Number.isInteger(maxBindingBytes) || maxBindingBytes < 1024 || maxBindingBytes > device.limits.maxStorageBufferBindingSize) {
-    throw new MixupError('settings.maxBindingBytes', `an integer in [1024, ${device.limits.maxStorageBufferBindingSize}]`, s.maxBindingBytes);
-  }
+  const limit = device.limits.maxStorageBufferBindingSize;
+  const maxBindingBytes = s.maxBindingBytes === undefined ? limit : checkInteger('settings.maxBindingBytes', s.maxBindingBytes, 1024, limit);
   return new GpuMixer(device, createPlanner(options), maxBindingBytes);
 }
 
@@ -136,15 +134,22 @@ class GpuMixer implements Mixer, CallContext {
     // A destroyed buffer, or one of another device, only shows up as a WebGPU validation error: catch
     // it here and reject with a clear message. The rejected submit runs nothing, so no buffer changes.
     device.pushErrorScope('validation');
-    const encoder = device.createCommandEncoder({ label: 'mixup' });
-    this.record(encoder, call, pipelines, slot, dstImages, dstTargets);
-    if (flagRead) encoder.copyBufferToBuffer(slot.flag, 0, flagRead, 0, 4);
-    device.queue.submit([encoder.finish()]);
+    let thrown: unknown = null;
+    try {
+      const encoder = device.createCommandEncoder({ label: 'mixup' });
+      this.record(encoder, call, pipelines, slot, dstImages, dstTargets);
+      if (flagRead) encoder.copyBufferToBuffer(slot.flag, 0, flagRead, 0, 4);
+      device.queue.submit([encoder.finish()]);
+    } catch (error) {
+      thrown = error;
+    }
+    // Popped whatever happened above, so the caller's own error scopes stay balanced.
     const error = await device.popErrorScope();
-    if (error) {
+    if (thrown || error) {
       for (const buffer of created) buffer.destroy();
       flagRead?.destroy();
-      throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", got(`WebGPU validation error: ${error.message}`));
+      if (thrown) throw thrown;
+      throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", got(`WebGPU validation error: ${error!.message}`));
     }
     let invalidLabels: number | null = null;
     if (flagRead) {
