@@ -13,7 +13,7 @@ import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
 import { Philox } from '../../src/rng';
 import type { BatchShape, MixPlan } from '../../src/types';
 import { expectClose, randomData } from '../helpers/data';
-import { bufferFrom, gpuTest } from '../helpers/gpu';
+import { bufferFrom, gpuTest, withErrorScopes } from '../helpers/gpu';
 
 const CPU_FORWARD = 'WEBGPU_CPU_FORWARD';
 let cpuForwardDefault: boolean;
@@ -24,37 +24,11 @@ function webgpuDevice(): GPUDevice {
   return device;
 }
 
-/** Runs `body` inside validation / out-of-memory / internal error scopes of `device`; any GPU error fails. */
-async function withScopes(device: GPUDevice, body: () => Promise<void>): Promise<void> {
-  const uncaptured: string[] = [];
-  const listener = (event: Event) => uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
-  device.addEventListener('uncapturederror', listener);
-  device.pushErrorScope('internal');
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('validation');
-  let failure: unknown = null;
-  try {
-    await body();
-  } catch (error) {
-    failure = error;
-  }
-  const errors: string[] = [];
-  for (const scope of ['validation', 'out-of-memory', 'internal']) {
-    const error = await device.popErrorScope();
-    if (error) errors.push(`${scope}: ${error.message}`);
-  }
-  await device.queue.onSubmittedWorkDone();
-  device.removeEventListener('uncapturederror', listener);
-  if (failure) throw failure;
-  errors.push(...uncaptured.map((m) => `uncaptured: ${m}`));
-  if (errors.length) throw new Error(`GPU errors during the test:\n${errors.join('\n')}`);
-}
-
 /** A test on TF.js's own webgpu backend and device, inside error scopes. */
 function tfTest(name: string, body: () => Promise<void>): void {
   it(name, async () => {
     expect(await tf.setBackend('webgpu')).toBe(true);
-    await withScopes(webgpuDevice(), body);
+    await withErrorScopes(webgpuDevice(), body);
   });
 }
 

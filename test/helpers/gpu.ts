@@ -88,21 +88,20 @@ function trackBuffers(device: GPUDevice): { tracker: BufferTracker; alive: Set<G
   };
 }
 
-/** Runs `body` with a fresh device inside error scopes; fails on any GPU error. */
-export async function withDevice(body: (ctx: GpuContext) => Promise<void>, limits?: Record<string, number>): Promise<void> {
-  const adapter = await requestTestAdapter();
-  const device = await createTestDevice(adapter, limits);
+/**
+ * Runs `body` inside validation, out-of-memory and internal error scopes of `device`, with an
+ * uncaptured-error listener; throws if any GPU error happened (after the body's own failure, if any).
+ */
+export async function withErrorScopes(device: GPUDevice, body: () => Promise<void>): Promise<void> {
   const uncaptured: string[] = [];
-  device.addEventListener('uncapturederror', (event) => {
-    uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
-  });
-  const { tracker, alive } = trackBuffers(device);
+  const listener = (event: Event) => uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
+  device.addEventListener('uncapturederror', listener);
   device.pushErrorScope('internal');
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   let failure: unknown = null;
   try {
-    await body({ adapter, device, buffers: tracker });
+    await body();
   } catch (error) {
     failure = error;
   }
@@ -112,11 +111,23 @@ export async function withDevice(body: (ctx: GpuContext) => Promise<void>, limit
     if (error) errors.push(`${scope}: ${error.message}`);
   }
   await device.queue.onSubmittedWorkDone();
-  for (const buffer of [...alive]) buffer.destroy();
-  device.destroy();
+  device.removeEventListener('uncapturederror', listener);
   if (failure) throw failure;
   errors.push(...uncaptured.map((m) => `uncaptured: ${m}`));
   if (errors.length) throw new Error(`GPU errors during the test:\n${errors.join('\n')}`);
+}
+
+/** Runs `body` with a fresh device inside error scopes; fails on any GPU error; destroys what the test left. */
+export async function withDevice(body: (ctx: GpuContext) => Promise<void>, limits?: Record<string, number>): Promise<void> {
+  const adapter = await requestTestAdapter();
+  const device = await createTestDevice(adapter, limits);
+  const { tracker, alive } = trackBuffers(device);
+  try {
+    await withErrorScopes(device, () => body({ adapter, device, buffers: tracker }));
+  } finally {
+    for (const buffer of [...alive]) buffer.destroy();
+    device.destroy();
+  }
 }
 
 /** A vitest test that gets a fresh device; see {@link withDevice}. */
