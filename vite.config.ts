@@ -66,7 +66,7 @@ export default defineConfig({
         // The same GPU tests in Node through Dawn (the `webgpu` package).
         test: {
           name: 'node',
-          include: ['test/gpu/**/*.test.ts'],
+          include: ['test/gpu/**/*.test.ts', 'test/node/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/helpers/node-gpu-setup.ts'],
           pool: 'forks',

@@ -1,0 +1,82 @@
+// Every kernel variant, float16 included, compiled and dispatched on Dawn's null backend.
+//
+// SwiftShader has no shader-f16, so the float16 kernels cannot run in CI; Dawn's null backend
+// offers the feature and runs the full WGSL front end (parsing, type checking, uniformity) and
+// WebGPU validation (pipelines against the mixer's bind group layouts, bind groups, dispatches),
+// though it computes nothing. So this pins that every variant compiles and binds; the values of the
+// float16 path are checked against the CPU reference only on devices that have the feature.
+import { create, globals } from 'webgpu';
+import { describe, expect, it } from 'vitest';
+import { createMixer } from '../../src/gpu/mixer';
+import type { BatchShape, DType, MixPlan } from '../../src/types';
+
+Object.assign(globalThis, globals);
+// Kept at module scope: Dawn crashes if its GPU object is collected while devices live.
+const nullGpu = create(['backend=null']);
+
+function plan(partner: number[], kinds: number[]): MixPlan {
+  const B = partner.length;
+  const box = new Int32Array(4 * B);
+  kinds.forEach((k, i) => k === 2 && box.set([1, 3, 0, 4], 4 * i));
+  return { kind: Uint8Array.from(kinds), lam: new Float32Array(B).fill(0.25), partner: Uint32Array.from(partner), box };
+}
+
+const PLANS: Record<string, MixPlan> = {
+  'flip (pairs)': plan([3, 2, 1, 0], [1, 2, 1, 2]),
+  'roll (walk)': plan([3, 0, 1, 2], [1, 1, 2, 0]),
+  'repeats (singles)': plan([0, 0, 1, 1], [1, 2, 2, 1]),
+  'mixup only': plan([3, 2, 1, 0], [1, 1, 1, 1]),
+};
+
+describe('every kernel variant compiles and validates (Dawn null backend, shader-f16 on)', () => {
+  it('batch kernels: dtypes x layouts x vec4/scalar x normalise x in place x chunked x plans, and labels', async () => {
+    const adapter = await nullGpu.requestAdapter();
+    expect(adapter, 'null-backend adapter').toBeTruthy();
+    expect(adapter!.features.has('shader-f16')).toBe(true);
+    const device = await adapter!.requestDevice({ requiredFeatures: ['shader-f16'] });
+    device.pushErrorScope('validation');
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const dtypes: DType[] = ['float32', 'float16', 'uint8'];
+    let calls = 0;
+    for (const settings of [{}, { maxBindingBytes: 1024 }]) {
+      const mixer = createMixer(device, { numClasses: 6 }, settings);
+      for (const shape of [
+        { layout: 'NCHW', batch: 4, channels: 3, height: 4, width: 8 },
+        { layout: 'NHWC', batch: 4, channels: 3, height: 4, width: 8 },
+        { layout: 'NCHW', batch: 4, channels: 3, height: 5, width: 7 },
+        { layout: 'rows', batch: 4, features: 44 },
+        { layout: 'rows', batch: 4, features: 43 },
+      ] as BatchShape[]) {
+        const n = shape.layout === 'rows' ? shape.features : shape.channels * shape.height * shape.width;
+        const images = device.createBuffer({ size: 4 * n * 4, usage });
+        const ids = device.createBuffer({ size: 16, usage });
+        const soft = device.createBuffer({ size: 4 * 6 * 4, usage });
+        for (const [name, p] of Object.entries(PLANS)) {
+          if (shape.layout === 'rows' && p.kind.includes(2)) continue;
+          for (const inDtype of dtypes) {
+            for (const outDtype of dtypes) {
+              if (outDtype === 'uint8' && n % 4 !== 0) continue;
+              const normalize = inDtype === 'uint8' && outDtype !== 'uint8' ? { mean: [0.5], std: [0.25] } : null;
+              for (const inPlace of inDtype === outDtype && settings.maxBindingBytes === undefined && name !== 'repeats (singles)' ? [false, true] : [false]) {
+                for (const labels of [{ buffer: ids, dtype: 'int32' as const }, { buffer: soft, dtype: 'float32' as const }]) {
+                  const result = await mixer.mix({ images: { buffer: images, shape, dtype: inDtype }, labels }, { plan: p, outDtype, normalize, inPlace });
+                  if (!inPlace) result.images.destroy();
+                  result.targets?.destroy();
+                  calls++;
+                }
+              }
+            }
+          }
+        }
+        images.destroy();
+        ids.destroy();
+        soft.destroy();
+      }
+      mixer.destroy();
+    }
+    const error = await device.popErrorScope();
+    expect(error?.message ?? null).toBeNull();
+    expect(calls).toBeGreaterThan(300);
+    device.destroy();
+  }, 120_000);
+});
