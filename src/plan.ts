@@ -5,7 +5,7 @@
  */
 
 import { sampleBeta } from './beta';
-import { MixupError, checkInteger } from './errors';
+import { MixupError, checkInteger, got } from './errors';
 import { resolveOptions } from './options';
 import type { ResolvedMixOptions } from './options';
 import { partnerFor } from './pairing';
@@ -171,7 +171,7 @@ class SeededPlanner implements Planner {
       throw new MixupError(
         'planner',
         'the root planner to fork (a fork cannot be forked again, its worker ids would collide)',
-        `the fork of worker ${this.forkId - 1}`,
+        got(`the fork of worker ${this.forkId - 1}`),
       );
     }
     checkInteger('worker', worker, 0, U32_MAX - 1);
