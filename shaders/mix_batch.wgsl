@@ -67,12 +67,14 @@ fn next_element(k: Cursor) -> Cursor {
 }
 
 fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
-  let plan = samples[s];
+  // Fields read one by one: the box is loaded only by variants that paste.
+  let kind = samples[s].kind;
   var m = a;
-  if (HAS_BLEND && (plan.kind == 1u || (BLEND_ONLY && plan.kind == 2u))) {
-    m = a * plan.lam + b * (1.0 - plan.lam);
+  if (HAS_BLEND && (kind == 1u || (BLEND_ONLY && kind == 2u))) {
+    let lam = samples[s].lam;
+    m = a * lam + b * (1.0 - lam);
   }
-  let paste = HAS_PASTE && plan.kind == 2u;
+  let paste = HAS_PASTE && kind == 2u;
   if (ROW_ALIGNED) {
     // NCHW (or rows) with a width divisible by 4: the quad lies in one row of one channel, so one
     // channel, one y and four consecutive x serve all four elements.
@@ -82,7 +84,7 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
       let r = e0 - c * params.plane;
       let y = i32(r / params.width);
       let x = vec4<i32>(i32(r % params.width)) + vec4<i32>(0, 1, 2, 3);
-      let box = plan.box;
+      let box = samples[s].box;
       let row_inside = paste && y >= box.x && y < box.y;
       m = select(m, b, (x >= vec4<i32>(box.z)) & (x < vec4<i32>(box.w)) & vec4<bool>(row_inside));
     }
@@ -94,7 +96,7 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
   }
   if (paste || NORMALIZE) {
     var at = locate(quad * 4u);
-    let box = plan.box;
+    let box = samples[s].box;
     for (var j = 0u; j < 4u; j++) {
       if (HAS_PASTE) {
         let y = i32(at.y);
