@@ -116,25 +116,21 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
 // Three entry points, one per segment shape; the host picks one per pipeline, so each pipeline
 // holds only the code its walk needs (software rasterisers execute untaken branches too).
 
-// The segment a thread works on, and its quad position; false past the guard.
+// The segment a thread works on, and its quad position.
 struct Task { seg: vec4<u32>, quad: u32 }
 
-fn task(group: vec3<u32>, local: u32) -> Task {
-  let t = (group.y * params.groups_x + group.x) * 256u + local;
+fn task(t: u32) -> Task {
   let quad = t % params.sample_quads;
   return Task(segments[params.seg_base + t / params.sample_quads], quad);
 }
 
-fn in_range(group: vec3<u32>, local: u32) -> bool {
-  return (group.y * params.groups_x + group.x) * 256u + local < params.num_threads;
-}
-
 // Closed cycles of one or two samples (flip, pair mode): load both, write both. A fixed point's
 // walk is [s, s], so it takes the same straight line (writing its one output twice), with no branch.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main_pairs(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-  if (!in_range(group, local)) { return; }
-  let job = task(group, local);
+  let t = thread_index(group, local);
+  if (t >= params.num_threads) { return; }
+  let job = task(t);
   let s0 = walk[job.seg.x];
   let s1 = walk[job.seg.x + 1u];
   let a = load4(s0, job.quad);
@@ -144,10 +140,11 @@ fn main_pairs(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation
 }
 
 // Open segments of one output (chunked batches, repeated partners): x[s] and its partner.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main_singles(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-  if (!in_range(group, local)) { return; }
-  let job = task(group, local);
+  let t = thread_index(group, local);
+  if (t >= params.num_threads) { return; }
+  let job = task(t);
   let s0 = walk[job.seg.x];
   store4(s0, job.quad, mix_quad(s0, job.quad, load4(s0, job.quad), load4(walk[job.seg.x + 1u], job.quad)));
 }
@@ -155,10 +152,11 @@ fn main_singles(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
 // Any permutation: walk the segment, carrying each loaded sample to the next step. The last step
 // is outside the loop, so the loop body has no branch: a closed cycle ends on its first sample,
 // already loaded; an open segment loads its successor.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-  if (!in_range(group, local)) { return; }
-  let job = task(group, local);
+  let t = thread_index(group, local);
+  if (t >= params.num_threads) { return; }
+  let job = task(t);
   var s = walk[job.seg.x];
   let first = load4(s, job.quad);
   var cur = first;

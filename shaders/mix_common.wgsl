@@ -35,5 +35,14 @@ struct Params {
   label_off: f32,      // labels kernel: value of every other class
 }
 
+// Threads per workgroup of every kernel; the host's dispatch sizes use the same number (a unit test
+// checks src/gpu/shaders.ts against this line).
+const WORKGROUP_SIZE: u32 = 256u;
+
+// The thread's index in a dispatch folded into 2-D (x runs fastest).
+fn thread_index(group: vec3<u32>, local: u32) -> u32 {
+  return (group.y * params.groups_x + group.x) * WORKGROUP_SIZE + local;
+}
+
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(3) var<storage, read> samples: array<SamplePlan>;

@@ -10,9 +10,9 @@
 
 // Each thread writes 4 consecutive classes of one row, so the plan and the two labels it reads
 // serve 4 outputs (threads per row: ceil(K / 4); a partial last quad guards its tail).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-  let t = (group.y * params.groups_x + group.x) * 256u + local;
+  let t = thread_index(group, local);
   if (t >= params.num_threads) { return; }
   let row = t / params.sample_quads;
   let k0 = (t - row * params.sample_quads) * 4u;

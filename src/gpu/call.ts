@@ -4,7 +4,7 @@
  */
 import { MixupError, describe, got } from '../errors';
 import type { Planner } from '../plan';
-import { validatePlan, validatePlanForTargets } from '../plan';
+import { validatePlan } from '../plan';
 import { isPermutation } from '../pairing';
 import { normalizeCoefficients } from '../reference';
 import type { NormalizeCoefficients } from '../reference';
@@ -86,7 +86,7 @@ export interface Call {
   uploadSize: number;
 }
 
-export function isGpuBuffer(value: unknown): value is GPUBuffer {
+function isGpuBuffer(value: unknown): value is GPUBuffer {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -170,7 +170,6 @@ export function planCall(ctx: CallContext, inputs: MixInputs, options: MixCallOp
     // Rows have no boxes: a planner that can draw CutMix is refused here, before any GPU work.
     if (imageSize === null) validatePlan(plan, batch, null);
   }
-  if (labels) validatePlanForTargets(plan, batch);
   if (inPlace && !isPermutation(plan.partner)) {
     throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', got('an array with repeated partners'));
   }

@@ -6,7 +6,7 @@ import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { describe, expect, it } from 'vitest';
 import { renderLayouts, SOURCE, TARGET } from '../../scripts/gen-layouts.mjs';
 import { ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated';
-import { batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders';
+import { WORKGROUP_SIZE, batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders';
 import type { DType } from '../../src/types';
 
 describe('struct layouts from WGSL reflection', () => {
@@ -63,6 +63,11 @@ describe('assembled kernel variants', () => {
 });
 
 describe('dispatchSize', () => {
+  it('uses the workgroup size the WGSL declares', () => {
+    const declared = /const WORKGROUP_SIZE: u32 = (\d+)u;/.exec(readFileSync(SOURCE, 'utf8'));
+    expect(Number(declared?.[1])).toBe(WORKGROUP_SIZE);
+  });
+
   it('stays 1-D up to the per-dimension limit and folds into 2-D past it', () => {
     expect(dispatchSize(256 * 65_535, 65_535)).toEqual([65_535, 1]);
     const [x, y] = dispatchSize(256 * 65_535 + 1, 65_535);
