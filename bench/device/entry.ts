@@ -5,8 +5,8 @@
  * node_modules. bench/device/run.sh sets the Vulkan environment before Node starts.
  *
  *   node bench.mjs probe [--expect-hardware] [--out DIR]     adapter info, features, limits (adapter.json)
- *   node bench.mjs bench [--preset P] [--runs N] [--warmup N] [--only TEXT] [--limits bench|default]
- *                        [--name NAME] [--out DIR]            tables on stdout, DIR/NAME.json
+ *   node bench.mjs bench [--preset P] [--runs N] [--warmup N] [--only TEXT | --groups "A;B;..."]
+ *                        [--limits bench|default] [--name NAME] [--out DIR]    tables on stdout, DIR/NAME.json
  *   node bench.mjs summary --ours bench-node.json --torch torch.json [--out DIR]   ours vs torch (summary.md)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ const { values: opts, positionals } = parseArgs({
     runs: { type: 'string' },
     warmup: { type: 'string' },
     only: { type: 'string' },
+    groups: { type: 'string' },
     limits: { type: 'string', default: 'bench' },
     name: { type: 'string', default: 'bench-node' },
     out: { type: 'string', default: '.' },
@@ -44,6 +45,7 @@ function fail(message: string): never {
 const command = positionals[0] ?? 'bench';
 if (!['probe', 'bench', 'summary'].includes(command)) fail(`the command must be probe, bench or summary, not ${command}`);
 if (!['auto', 'full', 'swiftshader'].includes(opts.preset)) fail(`--preset must be auto, full or swiftshader, not ${opts.preset}`);
+if (opts.only !== undefined && opts.groups !== undefined) fail('give --only or --groups, not both');
 if (!['bench', 'default'].includes(opts.limits)) fail(`--limits must be bench or default, not ${opts.limits}`);
 for (const key of ['runs', 'warmup'] as const) {
   const v = opts[key];
@@ -120,20 +122,47 @@ async function probe(): Promise<number> {
   return 0;
 }
 
+/**
+ * Results of several runs (one per --groups entry) as one: rows concatenated in order, target counts
+ * added up, everything else from the first run. Used so that a run stopped by its time limit still
+ * leaves the groups it finished on disk.
+ */
+function merge(parts: BenchResult[]): BenchResult {
+  const [first] = parts;
+  const sum = (pick: (p: BenchResult) => number) => parts.reduce((total, p) => total + pick(p), 0);
+  return {
+    ...first,
+    only: parts.length > 1 ? parts.map((p) => p.only ?? '').join('; ') : first.only,
+    seconds: sum((p) => p.seconds),
+    rows: parts.flatMap((p) => p.rows),
+    targets: first.targets.map((t, i) => ({ ...t, measured: sum((p) => p.targets[i]?.measured ?? 0), met: sum((p) => p.targets[i]?.met ?? 0) })),
+  };
+}
+
 async function bench(): Promise<number> {
-  const result: BenchResult = await runBench({
-    env: 'node',
-    gpu: gpuForLimits(dawn(), opts.limits),
-    preset: opts.preset as PresetName | 'auto',
-    runs: opts.runs === undefined ? undefined : Number(opts.runs),
-    warmup: opts.warmup === undefined ? undefined : Number(opts.warmup),
-    only: opts.only ?? null,
-    tfjs: null,
-    tfjsSkip: 'TF.js is run in the browser only (its webgpu backend needs a page)',
-    runtime: `Node ${process.version}, webgpu (Dawn) package, device bundle${opts.limits === 'default' ? ', devices at default limits' : ''}`,
-    log: (line) => console.log(`[node] ${line}`),
-  });
-  const file = writeJson(opts.name, result);
+  // --groups "A;B;C": one run per row filter, in this order, the JSON rewritten after each; else one run of --only.
+  const groups = opts.groups ? opts.groups.split(';').map((g) => g.trim()).filter(Boolean) : [opts.only ?? null];
+  const parts: BenchResult[] = [];
+  let file = '';
+  for (const only of groups) {
+    parts.push(
+      await runBench({
+        env: 'node',
+        gpu: gpuForLimits(dawn(), opts.limits),
+        preset: opts.preset as PresetName | 'auto',
+        runs: opts.runs === undefined ? undefined : Number(opts.runs),
+        warmup: opts.warmup === undefined ? undefined : Number(opts.warmup),
+        only,
+        tfjs: null,
+        tfjsSkip: 'TF.js is run in the browser only (its webgpu backend needs a page)',
+        runtime: `Node ${process.version}, webgpu (Dawn) package, device bundle${opts.limits === 'default' ? ', devices at default limits' : ''}`,
+        log: (line) => console.log(`[node] ${line}`),
+      }),
+    );
+    file = writeJson(opts.name, merge(parts));
+    if (groups.length > 1) console.log(`[node] group "${only}" done; wrote ${file}`);
+  }
+  const result = merge(parts);
   console.log(`\n${formatResult(result)}\n\nwrote ${file}\n`);
   return result.rows.some((r) => r.errors.length > 0) ? 1 : 0;
 }

@@ -3,34 +3,41 @@
 # machine and the adapter, runs our benchmark through Dawn and the PyTorch peer on the same GPU, and
 # writes everything under --out (at most 7 files: the device tool returns 8).
 #
-#   ./run.sh [--out DIR] [--steps probe,bench,default,torch,summary] [--bench-args "..."] [--torch-args "..."]
-#            [--expect-hardware] [--bench-timeout S] [--torch-timeout S]
+#   ./run.sh [--out DIR] [--steps probe,bench,torch,default,summary] [--expect-hardware]
+#            [--bench-args "..."] [--default-args "..."] [--torch-args "..."]
+#            [--bench-timeout S] [--default-timeout S] [--torch-timeout S]
 #
 # Vulkan driver: $MIXUP_VK_ICD if set (e.g. SwiftShader's /usr/lib/chromium/vk_swiftshader_icd.json for
 # a test on a GPU-less machine), else NVIDIA's ICD file from the usual places, else an ICD file written
-# here for the driver's libGLX_nvidia.so.0. Steps: probe = adapter info (adapter.json); bench = our
-# benchmark as the bench asks for devices (bench-node.json); default = the same with every device at the
-# spec's default limits (bench-node-default.json); torch = torch_peer.py (torch.json); summary = ours vs
-# torch (summary.md). run.log holds the whole output.
+# here for the driver's libGLX_nvidia.so.0. Steps, in this order: probe = adapter info (adapter.json);
+# bench = our benchmark, devices as the bench asks for them (bench-node.json); torch = torch_peer.py
+# (torch.json); default = our benchmark with every device at the spec's default limits
+# (bench-node-default.json; --default-args, else --bench-args); summary = ours vs torch (summary.md).
+# Each step has its own time limit, so the script ends, and its files come back, even when one hangs.
+# run.log holds the whole output.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/out"
 steps="probe,bench,torch,summary"
 bench_args=""
+default_args=""
 torch_args=""
 expect_hardware=""
 bench_timeout=400
+default_timeout=200
 torch_timeout=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --bench-args) bench_args="$2"; shift 2 ;;
+    --default-args) default_args="$2"; shift 2 ;;
     --torch-args) torch_args="$2"; shift 2 ;;
     --expect-hardware) expect_hardware="--expect-hardware"; shift ;;
     --bench-timeout) bench_timeout="$2"; shift 2 ;;
+    --default-timeout) default_timeout="$2"; shift 2 ;;
     --torch-timeout) torch_timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -73,7 +80,7 @@ if [ -z "$icd" ]; then
   # The NVIDIA Vulkan driver lives in libGLX_nvidia.so.0; an ICD file naming it is all the loader needs.
   glx="$(find_lib libGLX_nvidia.so.0)"
   if [ -n "$glx" ]; then
-    icd="$out/.nvidia_icd.json"
+    icd="$here/nvidia_icd.generated.json"
     printf '{ "file_format_version": "1.0.0", "ICD": { "library_path": "%s", "api_version": "1.3.0" } }\n' "$glx" > "$icd"
     note "no NVIDIA ICD file found; wrote $icd for $glx"
   fi
@@ -100,31 +107,40 @@ node="$here/bin/node"
 "$node" --version
 
 # ---- steps ----
+adapter_ok=1
 if has_step probe; then
   note "probe: adapter info"
-  if ! "$node" "$here/bench.mjs" probe --out "$out" $expect_hardware; then
+  if ! timeout 120 "$node" "$here/bench.mjs" probe --out "$out" $expect_hardware; then
     status=1
-    note "probe failed: the Vulkan loader's own report follows (VK_LOADER_DEBUG)"
-    VK_LOADER_DEBUG=error,warn,info,driver timeout 60 "$node" "$here/bench.mjs" probe --out "$out/.loader" 2>&1 | tail -60
+    adapter_ok=0
+    note "probe failed: the Vulkan loader's own report follows (VK_LOADER_DEBUG); our benchmark is not run"
+    VK_LOADER_DEBUG=error,warn,info,driver timeout 60 "$node" "$here/bench.mjs" probe --out "$(mktemp -d)" 2>&1 | tail -60
   fi
 fi
-run_bench() { # name, extra args
-  local name="$1"; shift
-  note "bench ($name): $* $bench_args"
-  # shellcheck disable=SC2086
-  timeout "$bench_timeout" "$node" "$here/bench.mjs" bench --out "$out" --name "$name" "$@" $bench_args
+# --bench-args and the others are shell words, quotes and all: --groups "images f32;labels".
+words() { [ -z "$1" ] || eval "printf '%s\\0' $1"; }
+run_bench() { # name, time limit, args
+  local name="$1" limit="$2"; shift 2
+  note "bench ($name): $*"
+  timeout "$limit" "$node" "$here/bench.mjs" bench --out "$out" --name "$name" "$@"
   local rc=$?
-  [ $rc -eq 0 ] || { status=1; note "bench ($name) exited $rc$( [ $rc -eq 124 ] && echo ": over --bench-timeout $bench_timeout s")"; }
+  [ $rc -eq 0 ] || { status=1; note "bench ($name) exited $rc$( [ $rc -eq 124 ] && echo ": over its $limit s limit")"; }
 }
-if [ $status -eq 0 ] && has_step bench; then run_bench bench-node; fi
-if [ $status -eq 0 ] && has_step default; then run_bench bench-node-default --limits default; fi
+if [ $adapter_ok -eq 1 ] && has_step bench; then
+  mapfile -d '' args < <(words "$bench_args")
+  run_bench bench-node "$bench_timeout" "${args[@]}"
+fi
 if has_step torch; then
   py="${PYTHON:-python3}"
   note "torch peer: $py torch_peer.py $torch_args"
-  # shellcheck disable=SC2086
-  PYTHONUNBUFFERED=1 timeout "$torch_timeout" "$py" "$here/torch_peer.py" --out "$out/torch.json" $torch_args
+  mapfile -d '' args < <(words "$torch_args")
+  PYTHONUNBUFFERED=1 timeout "$torch_timeout" "$py" "$here/torch_peer.py" --out "$out/torch.json" "${args[@]}"
   rc=$?
-  [ $rc -eq 0 ] || { status=1; note "torch peer exited $rc$( [ $rc -eq 124 ] && echo ": over --torch-timeout $torch_timeout s")"; }
+  [ $rc -eq 0 ] || { status=1; note "torch peer exited $rc$( [ $rc -eq 124 ] && echo ": over its $torch_timeout s limit")"; }
+fi
+if [ $adapter_ok -eq 1 ] && has_step default; then
+  mapfile -d '' args < <(words "${default_args:-$bench_args}")
+  run_bench bench-node-default "$default_timeout" --limits default "${args[@]}"
 fi
 if has_step summary && [ -f "$out/torch.json" ] && [ -f "$out/bench-node.json" ]; then
   "$node" "$here/bench.mjs" summary --ours "$out/bench-node.json" --torch "$out/torch.json" --out "$out" || status=1

@@ -280,14 +280,14 @@ def run_row(row, args, device, timer, rng):
     if impl == "timm" and timm_mixup is None:
         result["skipped"] = f"no timm ({timm_mixup_error})"
         return result
-    gen = torch.Generator().manual_seed(SEED)
-    y = torch.randint(0, CLASSES, (B,), generator=gen).to(device)
+    gen = torch.Generator(device=device).manual_seed(SEED)
+    y = torch.randint(0, CLASSES, (B,), generator=gen, device=device)
     if workload == "labels i32>f32":
         x = None
     elif workload == "images u8>f32 norm":
-        x = torch.randint(0, 256, (B, C, H, W), dtype=torch.uint8, generator=gen).to(device)
+        x = torch.randint(0, 256, (B, C, H, W), dtype=torch.uint8, generator=gen, device=device)
     else:
-        x = torch.rand((B, C, H, W), generator=gen).to(device)
+        x = torch.rand((B, C, H, W), generator=gen, device=device)
 
     if impl == "torch copy_":
         src = torch.empty(bytes_["min"] // 2, dtype=torch.uint8, device=device)
