@@ -63,33 +63,27 @@ find_lib() { # a library's path: the library path first, then ldconfig's cache
   "$ldconfig" -p 2>/dev/null | awk -v n="$name" '$1 == n { print $NF; exit }'
 }
 
-icd="${MIXUP_VK_ICD:-}"
-if [ -n "$icd" ] && [ ! -f "$icd" ]; then echo "run.sh: MIXUP_VK_ICD=$icd does not exist" >&2; exit 2; fi
-if [ -z "$icd" ]; then
-  for f in /usr/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.x86_64.json \
-           /etc/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.x86_64.json \
-           /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/etc/vulkan/icd.d/nvidia_icd.json \
-           /usr/local/share/vulkan/icd.d/nvidia_icd.json; do
-    [ -f "$f" ] && { icd="$f"; break; }
-  done
-fi
-if [ -z "$icd" ]; then
-  icd="$(find /usr/local/nvidia /usr/share/vulkan /etc/vulkan /usr/local/share/vulkan /usr/lib/x86_64-linux-gnu -maxdepth 5 -name 'nvidia_icd*.json' 2>/dev/null | head -1)"
-fi
-if [ -z "$icd" ]; then
+# Candidate ICD files, best first; the probe takes the first that gives an adapter.
+icds=()
+if [ -n "${MIXUP_VK_ICD:-}" ]; then
+  [ -f "$MIXUP_VK_ICD" ] || { echo "run.sh: MIXUP_VK_ICD=$MIXUP_VK_ICD does not exist" >&2; exit 2; }
+  icds=("$MIXUP_VK_ICD")
+else
+  while IFS= read -r f; do
+    [ -f "$f" ] && [[ " ${icds[*]} " != *" $f "* ]] && icds+=("$f")
+  done < <(ls /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json \
+              /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json /usr/local/nvidia/etc/vulkan/icd.d/nvidia_icd*.json \
+              /usr/local/share/vulkan/icd.d/nvidia_icd*.json 2>/dev/null
+           find /usr/local/nvidia /usr/share/vulkan /etc/vulkan /usr/local/share/vulkan -maxdepth 5 -name 'nvidia_icd*.json' 2>/dev/null)
   # The NVIDIA Vulkan driver lives in libGLX_nvidia.so.0; an ICD file naming it is all the loader needs.
   glx="$(find_lib libGLX_nvidia.so.0)"
   if [ -n "$glx" ]; then
-    icd="$here/nvidia_icd.generated.json"
-    printf '{ "file_format_version": "1.0.0", "ICD": { "library_path": "%s", "api_version": "1.3.0" } }\n' "$glx" > "$icd"
-    note "no NVIDIA ICD file found; wrote $icd for $glx"
+    printf '{ "file_format_version": "1.0.0", "ICD": { "library_path": "%s", "api_version": "1.3.0" } }\n' "$glx" > "$here/nvidia_icd.generated.json"
+    icds+=("$here/nvidia_icd.generated.json")
   fi
 fi
-if [ -z "$icd" ]; then
-  note "no Vulkan ICD: no NVIDIA ICD file, no libGLX_nvidia.so.0, and MIXUP_VK_ICD is not set"
-else
-  export VK_ICD_FILENAMES="$icd" VK_DRIVER_FILES="$icd"
-fi
+use_icd() { export VK_ICD_FILENAMES="$1" VK_DRIVER_FILES="$1"; }
+if [ ${#icds[@]} -gt 0 ]; then use_icd "${icds[0]}"; fi
 # glvnd's dispatcher: the driver's own where it has one, else the bundle's.
 if [ -z "$(find_lib libGLdispatch.so.0)" ] && [ -f "$here/lib/glvnd/libGLdispatch.so.0" ]; then
   export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$here/lib/glvnd"
@@ -101,7 +95,8 @@ cat "$here/MANIFEST.txt"
 if command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv 2>&1 | sed 's/^/[nvidia-smi] /'
 fi
-note "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-} (contents: $(tr -d '\n' < "${icd:-/dev/null}" 2>/dev/null))"
+[ ${#icds[@]} -gt 0 ] || note "no Vulkan ICD: no NVIDIA ICD file, no libGLX_nvidia.so.0, and MIXUP_VK_ICD is not set"
+for f in "${icds[@]}"; do note "ICD candidate $f: $(tr -d '\n' < "$f")"; done
 note "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 node="$here/bin/node"
 "$node" --version
@@ -109,10 +104,15 @@ node="$here/bin/node"
 # ---- steps ----
 adapter_ok=1
 if has_step probe; then
-  note "probe: adapter info"
-  if ! timeout 120 "$node" "$here/bench.mjs" probe --out "$out" $expect_hardware; then
+  adapter_ok=0
+  for f in "${icds[@]:-}"; do
+    [ -n "$f" ] && use_icd "$f"
+    note "probe: adapter info, VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-}"
+    if timeout 120 "$node" "$here/bench.mjs" probe --out "$out" $expect_hardware; then adapter_ok=1; break; fi
+  done
+  if [ $adapter_ok -eq 0 ]; then
     status=1
-    adapter_ok=0
+    [ ${#icds[@]} -eq 0 ] || use_icd "${icds[0]}"
     note "probe failed: the Vulkan loader's own report follows (VK_LOADER_DEBUG); our benchmark is not run"
     VK_LOADER_DEBUG=error,warn,info,driver timeout 60 "$node" "$here/bench.mjs" probe --out "$(mktemp -d)" 2>&1 | tail -60
   fi
