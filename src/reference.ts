@@ -18,10 +18,16 @@
 
 import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types';
 import { KIND_CUTMIX, KIND_MIXUP } from './types';
-import { MixupError, checkInteger, checkNumber } from './errors';
+import { MixupError } from './errors';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { coefficientsOf, smoothing } from './formulas';
+import type { NormalizeCoefficients } from './formulas';
 import { validatePlan, validatePlanForTargets } from './plan';
-import { DTYPES, checkObject, checkOneOf, checkShape } from './shape';
+import { DTYPES, checkShape } from './shape';
+import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate';
+
+export type { NormalizeCoefficients, SmoothingValues } from './formulas';
+export { normalizeCoefficients, smoothingValues } from './formulas';
 
 const fround = Math.fround;
 
@@ -36,22 +42,6 @@ export interface CpuBatch {
   dtype: DType;
   /** Layout and sizes. */
   shape: BatchShape;
-}
-
-/** Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`. */
-export interface NormalizeCoefficients {
-  /** `1 / (255 * std[c])`, rounded to float32 once. */
-  scale: Float32Array;
-  /** `-mean[c] / std[c]`, rounded to float32 once. */
-  bias: Float32Array;
-}
-
-/** Smoothed one-hot target values. */
-export interface SmoothingValues {
-  /** Value of the true class: `1 - ε + ε / K` as float32. */
-  on: number;
-  /** Value of every other class: `ε / K` as float32. */
-  off: number;
 }
 
 /** Options of {@link mixBatchCpu}. */
@@ -105,66 +95,6 @@ function isLabelsFor(dtype: LabelDType, data: unknown): boolean {
   }
 }
 
-function isNumberList(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
-}
-
-/** Validates `normalize` for `channels` channels and returns the float32 coefficients. */
-function coefficients(argument: string, normalize: unknown, channels: number): NormalizeCoefficients {
-  const norm = checkObject(argument, normalize);
-  const { mean, std } = norm;
-  const lengths = channels === 1 ? 'of length 1' : `of length ${channels} (one per channel) or 1`;
-  if (!isNumberList(mean) || (mean.length !== channels && mean.length !== 1)) {
-    throw new MixupError(`${argument}.mean`, `an array of numbers ${lengths}`, mean);
-  }
-  if (!isNumberList(std) || (std.length !== channels && std.length !== 1)) {
-    throw new MixupError(`${argument}.std`, `an array of numbers ${lengths}`, std);
-  }
-  for (let c = 0; c < mean.length; c++) checkNumber(`${argument}.mean[${c}]`, mean[c]);
-  for (let c = 0; c < std.length; c++) {
-    const s = std[c];
-    if (typeof s !== 'number' || !Number.isFinite(s) || s === 0) {
-      throw new MixupError(`${argument}.std[${c}]`, 'a finite nonzero number', s);
-    }
-  }
-  const scale = new Float32Array(channels);
-  const bias = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const m = mean.length === 1 ? mean[0] : mean[c];
-    const s = std.length === 1 ? std[0] : std[c];
-    // Computed in float64, rounded to float32 once (by the store into the Float32Array).
-    scale[c] = 1 / (255 * s);
-    bias[c] = -m / s;
-  }
-  return { scale, bias };
-}
-
-/**
- * Float32 coefficients of `(x / 255 - mean) / std` as `x * scale + bias`, one per channel:
- * `scale[c] = fround(1 / (255 * std[c]))`, `bias[c] = fround(-mean[c] / std[c])`, each computed in
- * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every
- * channel; every `std` must be finite and nonzero, every `mean` finite. The GPU path uploads exactly
- * these values.
- */
-export function normalizeCoefficients(normalize: Normalize, channels: number): NormalizeCoefficients {
-  checkInteger('channels', channels, 1);
-  return coefficients('normalize', normalize, channels);
-}
-
-/**
- * Label smoothing values for K classes: `off = fround(ε / K)` on the other classes and
- * `on = fround(1 - ε + ε / K)` on the true class, each computed in float64 and rounded once.
- */
-export function smoothingValues(numClasses: number, labelSmoothing: number): SmoothingValues {
-  checkInteger('numClasses', numClasses, 1);
-  checkNumber('labelSmoothing', labelSmoothing, 0, 1);
-  return smoothing(numClasses, labelSmoothing);
-}
-
-function smoothing(k: number, eps: number): { on: number; off: number } {
-  return { on: fround(1 - eps + eps / k), off: fround(eps / k) };
-}
-
 /** Round half to even, like WGSL `round`, then clamp to [0, 255]. NaN stores as 0. */
 function toUint8(v: number): number {
   if (!(v > 0)) return 0; // also NaN
@@ -209,7 +139,7 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
     if (dtype !== 'uint8') {
       throw new MixupError('options.normalize', `null for ${dtype} input (normalisation applies to uint8 input only)`, normalize);
     }
-    coef = coefficients('options.normalize', normalize, geo.channels);
+    coef = coefficientsOf(checkNormalize('options.normalize', normalize, geo.channels));
   }
   const outDtype: DType =
     opts.outDtype === undefined ? (coef ? 'float32' : dtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);

@@ -3,7 +3,8 @@
  * geometry of `n` elements per sample in `channels` channels of `height x width` pixels.
  * Rows ([B, D]) are one channel of a 1 x D image, and have no boxes.
  */
-import { MixupError, checkInteger } from './errors';
+import { MixupError } from './errors';
+import { checkInteger, checkObject, checkOneOf } from './validate';
 import type { DType, Layout } from './types';
 
 export const DTYPES: readonly DType[] = ['float32', 'float16', 'uint8'];
@@ -20,20 +21,6 @@ export interface Geometry {
   width: number;
   /** Elements per sample. */
   n: number;
-}
-
-export function checkObject(argument: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw new MixupError(argument, 'an object', value);
-  }
-  return value as Record<string, unknown>;
-}
-
-export function checkOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new MixupError(argument, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
-  }
-  return value as T;
 }
 
 /** Validates a BatchShape (named `argument` in errors) and returns its geometry. */

@@ -76,7 +76,7 @@ import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer';
 import type { ResolvedMixOptions } from '../options';
 import { createPlanner } from '../plan';
 import type { Planner } from '../plan';
-import { checkObject, checkOneOf } from '../shape';
+import { checkObject, checkOneOf } from '../validate';
 import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types';
 
 export type { MixerSettings } from '../gpu/mixer';
