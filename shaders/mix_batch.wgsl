@@ -21,7 +21,7 @@
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
 // The batch: `InElem` / `OutElem` are aliases the host writes for each variant (vec4<f32>, f32,
-// vec4<f16>, f16, or u32 holding 4 bytes). In place, only `dst` is bound (read and written);
+// vec4<f16>, f16, or u32 holding 4 bytes; atomic<u32> for uint8 output whose words samples share). In place, only `dst` is bound (read and written);
 // `src2` is the second input window of a chunked batch (a chunk's partners).
 @group(0) @binding(1) var<storage, read> src: array<InElem>;
 @group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;

@@ -35,6 +35,9 @@ export interface ResolvedMixOptions {
   readonly stream: number;
 }
 
+/** timm's label smoothing default, shared by the mixer and the CPU reference (`mixTargetsCpu`). */
+export const DEFAULT_LABEL_SMOOTHING = 0.1;
+
 /** timm's `Mixup` defaults, plus flip pairing, seed 0 and stream 0. */
 const DEFAULTS = {
   mixupAlpha: 1,
@@ -44,7 +47,7 @@ const DEFAULTS = {
   switchProb: 0.5,
   mode: 'batch',
   correctLam: true,
-  labelSmoothing: 0.1,
+  labelSmoothing: DEFAULT_LABEL_SMOOTHING,
   numClasses: 1000,
   pairing: 'flip',
   seed: 0,

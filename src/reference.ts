@@ -18,10 +18,11 @@
 
 import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types';
 import { KIND_CUTMIX, KIND_MIXUP } from './types';
-import { MixupError } from './errors';
+import { MixupError, describe, got } from './errors';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
 import { coefficientsOf, smoothing } from './formulas';
 import type { NormalizeCoefficients } from './formulas';
+import { DEFAULT_LABEL_SMOOTHING } from './options';
 import { validatePlan, validatePlanForTargets } from './plan';
 import { DTYPES, checkShape } from './shape';
 import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate';
@@ -60,11 +61,14 @@ export interface CpuLabels {
   dtype: LabelDType;
 }
 
-/** Options of {@link mixTargetsCpu}. */
+/**
+ * Options of {@link mixTargetsCpu}. A mixer's resolved `options` (or a planner's) fit as they are,
+ * so `mixTargetsCpu(labels, plan, mixer.options)` uses exactly the mixer's K and ε.
+ */
 export interface CpuTargetOptions {
   /** Number of classes K. */
   numClasses: number;
-  /** Label smoothing ε for class ids (ignored for float32 targets). Default 0. */
+  /** Label smoothing ε for class ids (ignored for float32 targets). Default 0.1, timm's and the mixer's. */
   labelSmoothing?: number;
 }
 
@@ -237,7 +241,7 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
   const src = data as Int32Array | Uint32Array | Float32Array;
   const opts = checkObject('options', options);
   const K = checkInteger('options.numClasses', opts.numClasses, 1);
-  const eps = opts.labelSmoothing === undefined ? 0 : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
+  const eps = opts.labelSmoothing === undefined ? DEFAULT_LABEL_SMOOTHING : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
 
   const planObj = checkObject('plan', plan);
   const kindArr = planObj.kind;
@@ -252,7 +256,9 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
   const expected = ids ? B : B * K;
   if (src.length !== expected) {
     const what = ids ? `${B} (one class id per sample)` : `${B * K} (batch ${B} x ${K} classes)`;
-    throw new MixupError('labels.data', `of length ${what}`, src);
+    // B floats where B x K were expected: most likely class ids stored as floats.
+    const hint = !ids && K > 1 && src.length === B ? got(`${describe(src)}: one value per sample, did you mean int32 class ids (an Int32Array with dtype 'int32')?`) : src;
+    throw new MixupError('labels.data', `of length ${what}`, hint);
   }
   if (ids) {
     for (let i = 0; i < B; i++) {

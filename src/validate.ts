@@ -102,9 +102,26 @@ export function isGpuBuffer(value: unknown): value is GPUBuffer {
   );
 }
 
-/** Usage flags as `0x8` (what WebGPU gives); names are for issue 9's message work. */
+/** GPUBufferUsage's flags by value (the spec's numbers: no WebGPU global needed to name them). */
+const USAGE_NAMES: ReadonlyArray<[flag: number, name: string]> = [
+  [0x1, 'MAP_READ'],
+  [0x2, 'MAP_WRITE'],
+  [0x4, 'COPY_SRC'],
+  [0x8, 'COPY_DST'],
+  [0x10, 'INDEX'],
+  [0x20, 'VERTEX'],
+  [0x40, 'UNIFORM'],
+  [0x80, 'STORAGE'],
+  [0x100, 'INDIRECT'],
+  [0x200, 'QUERY_RESOLVE'],
+];
+
+/** Usage flags by name, as a user wrote them, with the number WebGPU reports: `usage COPY_SRC | COPY_DST (0xc)`. */
 export function usageFlags(usage: number): string {
-  return `usage flags 0x${usage.toString(16)}`;
+  const names = USAGE_NAMES.filter(([flag]) => (usage & flag) !== 0).map(([, name]) => name);
+  const unknown = USAGE_NAMES.reduce((rest, [flag]) => rest & ~flag, usage);
+  if (unknown) names.push(`0x${unknown.toString(16)}`);
+  return `usage ${names.length ? names.join(' | ') : 'none'} (0x${usage.toString(16)})`;
 }
 
 /**
@@ -133,7 +150,8 @@ function isNumberList(value: unknown): value is ArrayLike<number> {
 
 /**
  * Checks a `{ mean, std }` normalisation for `channels` channels: arrays of `channels` entries or
- * one; every mean finite, every std finite and nonzero. Returns one mean and std per channel.
+ * one; every mean in [0, 1], every std in (0, 1] (units of x / 255; 0-255 units are named as the
+ * likely cause). Returns one mean and std per channel.
  */
 export function checkNormalize(argument: string, normalize: unknown, channels: number): CheckedNormalize {
   const norm = checkObject(argument, normalize);
@@ -146,12 +164,17 @@ export function checkNormalize(argument: string, normalize: unknown, channels: n
   if (!isNumberList(std) || (std.length !== channels && std.length !== 1)) {
     throw new MixupError(`${argument}.std`, `an array of numbers ${lengths}`, std);
   }
-  for (let c = 0; c < mean.length; c++) checkNumber(`${argument}.mean[${c}]`, mean[c]);
+  // Both in units of x / 255: values above 1 almost always mean 0-255 units (123.7, 58.4, ...),
+  // which would silently give garbage, so the message says so.
+  const units = '(mean and std are in units of x / 255, as torchvision\'s Normalize takes them after ToTensor)';
+  const gotValue = (v: unknown) => (typeof v === 'number' && v > 1 && v <= 255 ? got(`${v}: 0-255 units? Divide mean and std by 255`) : v);
+  for (let c = 0; c < mean.length; c++) {
+    const m = mean[c];
+    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new MixupError(`${argument}.mean[${c}]`, `a number in [0, 1] ${units}`, gotValue(m));
+  }
   for (let c = 0; c < std.length; c++) {
-    const s = std[c];
-    if (typeof s !== 'number' || !Number.isFinite(s) || s === 0) {
-      throw new MixupError(`${argument}.std[${c}]`, 'a finite nonzero number', s);
-    }
+    const d = std[c];
+    if (typeof d !== 'number' || !(d > 0 && d <= 1)) throw new MixupError(`${argument}.std[${c}]`, `a number in (0, 1] ${units}`, gotValue(d));
   }
   const out = { mean: new Float64Array(channels), std: new Float64Array(channels) };
   for (let c = 0; c < channels; c++) {

@@ -171,7 +171,7 @@ export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: Ort
     result = await mixer.mix(
       {
         images: { buffer: call.images.buffer, dtype: call.images.dtype, shape: call.images.shape },
-        ...(call.labels ? { labels: { buffer: call.labels.buffer, dtype: call.labels.dtype } } : {}),
+        ...(call.labels ? { labels: { buffer: call.labels.buffer, dtype: call.labels.dtype, shape: call.labels.dims } } : {}),
       },
       mixOptions,
     );
@@ -214,7 +214,7 @@ function wrap(ort: OrtNamespace, mixer: Mixer): OrtMixer {
 interface TensorCall {
   batch: number;
   images: { buffer: GPUBuffer; dtype: DType; shape: BatchShape; dims: readonly number[] };
-  labels: { buffer: GPUBuffer; dtype: LabelDType } | null;
+  labels: { buffer: GPUBuffer; dtype: LabelDType; dims: readonly number[] } | null;
 }
 
 const IMAGE_TYPES: readonly DType[] = ['float32', 'uint8', 'float16'];
@@ -299,7 +299,7 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
     const ok = labelType === 'float32' ? tensor.dims.length === 2 && tensor.dims[0] === batch && tensor.dims[1] === numClasses : tensor.dims.length === 1 && tensor.dims[0] === batch;
     if (!ok) throw new MixupError('inputs.labels.dims', want, got(`[${tensor.dims.join(', ')}]`));
     checkTensorBuffer('inputs.labels', buffer, tensor.dims.reduce((a, b) => a * b, 1) * 4);
-    labels = { buffer, dtype: labelType };
+    labels = { buffer, dtype: labelType, dims: [...tensor.dims] };
   }
   return { batch, images: { buffer: imageBuffer, dtype, shape, dims: [...dims] }, labels };
 }

@@ -435,7 +435,7 @@ class TfjsMixerImpl implements TfjsMixer {
       const result = await core.mix(
         {
           images: { buffer: imageBuffer, dtype: 'float32', shape: view.shape },
-          labels: labelBuffer && labelsView ? { buffer: labelBuffer, dtype: labelsView.dtype } : undefined,
+          labels: labelBuffer && labelsView ? { buffer: labelBuffer, dtype: labelsView.dtype, shape: labelsView.dtype === 'float32' ? [batch, K] : [batch] } : undefined,
         },
         { plan, outputs: { images: outImages, targets: outTargets } },
       );

@@ -22,10 +22,10 @@ import type { NormalizeCoefficients } from '../formulas';
 import type { ResolvedMixOptions } from '../options';
 import { isPermutation } from '../pairing';
 import { validatePlan } from '../plan';
-import { DTYPES, DTYPE_BYTES, checkShape } from '../shape';
+import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape';
 import type { Geometry } from '../shape';
 import type { DType, ImageSize, LabelDType, MixPlan } from '../types';
-import { checkBuffer, checkKeys, checkNormalize, checkObject, checkOneOf, checkOptionalBoolean } from '../validate';
+import { checkBuffer, checkKeys, checkNormalize, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate';
 import { dispatchSize } from './shaders';
 import type { MixCallOptions, MixInputs } from './types';
 
@@ -60,13 +60,14 @@ export interface CheckedCall {
   numClasses: number;
   /** The explicit plan (validated), or null when the mixer draws the next one. */
   plan: MixPlan | null;
-  checkLabels: boolean;
+  /** options.checkLabels; null when not given (the mixer then checks its first call with class ids). */
+  checkLabels: boolean | null;
 }
 
 export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = ['plan', 'outDtype', 'normalize', 'inPlace', 'outputs', 'checkLabels'];
 const INPUT_KEYS: readonly (keyof MixInputs)[] = ['images', 'labels'];
 const IMAGES_KEYS = ['buffer', 'shape', 'dtype'];
-const LABELS_KEYS = ['buffer', 'dtype'];
+const LABELS_KEYS = ['buffer', 'dtype', 'shape'];
 const OUTPUT_KEYS = ['images', 'targets'];
 const LABEL_DTYPES: readonly LabelDType[] = ['int32', 'uint32', 'float32'];
 
@@ -82,9 +83,10 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   const outs = opts.outputs === undefined ? {} : checkObject('options.outputs', opts.outputs);
   checkKeys('options.outputs', outs, OUTPUT_KEYS, 'output');
   const inPlace = checkOptionalBoolean('options.inPlace', opts.inPlace) === true;
-  const checkLabels = checkOptionalBoolean('options.checkLabels', opts.checkLabels) === true;
+  const checkLabels = checkOptionalBoolean('options.checkLabels', opts.checkLabels) ?? null;
 
   // 2. images
+  if (isGpuBuffer(ins.images)) throw new MixupError('inputs.images', '{ buffer, shape, dtype } (the GPUBuffer goes in its buffer field, with its shape and dtype beside it)', got('a GPUBuffer'));
   const imagesArg = checkObject('inputs.images', ins.images);
   checkKeys('inputs.images', imagesArg, IMAGES_KEYS, 'field');
   const geometry = checkShape('inputs.images.shape', imagesArg.shape);
@@ -104,9 +106,6 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
     }
   }
   const { batch, n } = geometry;
-  if (outDtype === 'uint8' && n % 4 !== 0) {
-    throw new MixupError('inputs.images.shape', "samples of a multiple of 4 elements for uint8 output (4 bytes are written per word; choose outDtype 'float32' otherwise)", got(`${n} elements per sample`));
-  }
   if (inPlace && (outDtype !== inDtype || normalize)) {
     throw new MixupError('options.inPlace', `output of the input's dtype (${inDtype}) without normalisation`, got(`outDtype ${outDtype}${normalize ? ' with normalize' : ''}`));
   }
@@ -115,13 +114,19 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   const source = checkBuffer('inputs.images.buffer', imagesArg.buffer, bytesIn);
 
   // 4. outputs
+  // No buffer that large can exist on this device, given or allocated: the limit must change, or the batch.
+  const maxBufferSize = ctx.device.limits.maxBufferSize;
+  if (!inPlace && outBytes > maxBufferSize) {
+    throw new MixupError(
+      'inputs.images.shape.batch',
+      `a batch whose mixed images fit one buffer of this device (maxBufferSize ${maxBufferSize} bytes): request a larger maxBufferSize and maxStorageBufferBindingSize in requiredLimits when creating the device (up to adapter.limits.maxBufferSize), or split the batch`,
+      got(`${batch} samples, ${batch * n * DTYPE_BYTES[outDtype]} bytes of ${outDtype} output`),
+    );
+  }
   let outImages: GPUBuffer | null = null;
   if (!inPlace && outs.images !== undefined) {
     outImages = checkBuffer('options.outputs.images', outs.images, outBytes);
     if (outImages === source) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', got('the input buffer'));
-  }
-  if (!inPlace && outImages === null && outBytes > ctx.device.limits.maxBufferSize) {
-    throw new MixupError('options.outputs.images', `given for outputs larger than maxBufferSize (${ctx.device.limits.maxBufferSize} bytes)`, got(`${outBytes} bytes to allocate`));
   }
 
   // 5. labels
@@ -129,9 +134,11 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   let labels: CheckedCall['labels'] = null;
   let outTargets: GPUBuffer | null = null;
   if (ins.labels !== undefined) {
+    if (isGpuBuffer(ins.labels)) throw new MixupError('inputs.labels', '{ buffer, dtype, shape } (the GPUBuffer goes in its buffer field)', got('a GPUBuffer'));
     const l = checkObject('inputs.labels', ins.labels);
     checkKeys('inputs.labels', l, LABELS_KEYS, 'field');
     const dtype = checkOneOf('inputs.labels.dtype', l.dtype, LABEL_DTYPES);
+    checkLabelShape('inputs.labels.shape', l.shape, dtype, batch, numClasses, isGpuBuffer(l.buffer) ? l.buffer.size : undefined);
     labels = { buffer: checkBuffer('inputs.labels.buffer', l.buffer, dtype === 'float32' ? batch * numClasses * 4 : batch * 4), dtype };
     if (outs.targets !== undefined) {
       outTargets = checkBuffer('options.outputs.targets', outs.targets, batch * numClasses * 4);
@@ -165,7 +172,11 @@ function notPermutation(): MixupError {
 /** What the planner will draw must fit the batch: checked here, since a draw cannot be taken back. */
 function checkDrawable(o: ResolvedMixOptions, geometry: Geometry, imageSize: ImageSize | null, inPlace: boolean): void {
   if (imageSize === null && o.cutmixAlpha > 0) {
-    throw new MixupError('imageSize', '{ height, width } when CutMix is enabled (boxes need the image size)', undefined);
+    throw new MixupError(
+      'inputs.images.shape.layout',
+      "'NCHW' or 'NHWC' when the mixer has CutMix enabled (rows have no height and width to cut boxes from; mix rows with a mixer created with cutmixAlpha: 0)",
+      geometry.layout,
+    );
   }
   if (typeof o.pairing !== 'string') {
     if (o.pairing.length !== geometry.batch) {

@@ -20,6 +20,7 @@ import storeF32 from '../../shaders/io/store_f32.wgsl?raw';
 import storeF32x4 from '../../shaders/io/store_f32x4.wgsl?raw';
 import storeF16 from '../../shaders/io/store_f16.wgsl?raw';
 import storeF16x4 from '../../shaders/io/store_f16x4.wgsl?raw';
+import storeU8 from '../../shaders/io/store_u8.wgsl?raw';
 import storeU8x4 from '../../shaders/io/store_u8x4.wgsl?raw';
 import type { DType } from '../types';
 import type { BatchVariant } from './variant';
@@ -31,12 +32,19 @@ const LOADS: Record<DType, [scalar: string, vec4: string]> = {
   float16: [loadF16, loadF16x4],
   uint8: [loadU8, loadU8x4],
 };
-// uint8 output always packs 4 bytes per word; the host requires elements per sample divisible by 4.
 const STORES: Record<DType, [scalar: string, vec4: string]> = {
   float32: [storeF32, storeF32x4],
   float16: [storeF16, storeF16x4],
-  uint8: [storeU8x4, storeU8x4],
+  uint8: [storeU8, storeU8x4],
 };
+
+/**
+ * uint8 output of samples that are not a multiple of 4 bytes: words are shared by threads, so the
+ * output binding is array<atomic<u32>> (see store_u8.wgsl).
+ */
+function atomicOutput(v: BatchVariant): boolean {
+  return v.outDtype === 'uint8' && !v.vec4;
+}
 
 /** WGSL array element type of a binding holding `dtype` data. */
 function elementType(dtype: DType, vec4: boolean): string {
@@ -45,9 +53,16 @@ function elementType(dtype: DType, vec4: boolean): string {
   return vec4 ? `vec4<${scalar}>` : scalar;
 }
 
-/** Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`. */
+/**
+ * Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`.
+ * Snippets that read whole words (scalar uint8) do so through WORD(i): an atomicLoad where the
+ * array is an atomic output read in place.
+ */
 function loadFunction(v: BatchVariant, name: string, array: string, shift: string): string {
-  return LOADS[v.inDtype][v.vec4 ? 1 : 0].replace(/\bLOAD\b/g, name).replace(/\bSRC\b/g, array).replace(/\bSHIFT\b/g, shift);
+  const snippet = LOADS[v.inDtype][v.vec4 ? 1 : 0];
+  const word = array === 'dst' && atomicOutput(v) ? `atomicLoad(&${array}[i])` : `${array}[i]`;
+  const reader = snippet.includes('WORD') ? `fn ${name}_word(i: u32) -> u32 { return ${word}; }\n` : '';
+  return reader + snippet.replace(/\bWORD\b/g, `${name}_word`).replace(/\bLOAD\b/g, name).replace(/\bSRC\b/g, array).replace(/\bSHIFT\b/g, shift);
 }
 
 export function batchShaderCode(v: BatchVariant): string {
@@ -74,7 +89,7 @@ export function batchShaderCode(v: BatchVariant): string {
   }
   const constants = [
     `alias InElem = ${elementType(v.inDtype, v.vec4)};`,
-    `alias OutElem = ${elementType(v.outDtype, v.vec4)};`,
+    `alias OutElem = ${atomicOutput(v) ? 'atomic<u32>' : elementType(v.outDtype, v.vec4)};`,
     `const LAYOUT: u32 = ${v.layout === 'NCHW' ? 0 : v.layout === 'NHWC' ? 1 : 2}u;`,
     `const NORMALIZE = ${v.normalize};`,
     `const BLEND_ONLY = ${v.blendOnly};`,

@@ -20,6 +20,12 @@ export interface GpuLabels {
   buffer: GPUBuffer;
   /** `int32` / `uint32` class ids [B], or `float32` soft / multi-hot targets [B, K]. */
   dtype: LabelDType;
+  /**
+   * `[B]` for class ids (may be omitted), `[B, K]` for float32 targets (required: a buffer's size
+   * cannot tell their width, since buffers may be larger than their data). K must be the mixer's
+   * `numClasses`; any other shape is rejected.
+   */
+  shape?: readonly number[];
 }
 
 /** What to mix: an image or feature batch, and optionally its labels. */

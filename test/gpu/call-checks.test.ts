@@ -32,7 +32,7 @@ describe('unknown keys in a call are rejected with a suggestion', () => {
       ['mix options, no near key', () => mixer.mix(f.inputs, { speed: 1 } as MixCallOptions), /options\.speed must be one of the known options \(plan, outDtype, normalize, inPlace, outputs, checkLabels\)/],
       ['inputs', () => mixer.mix({ ...f.inputs, Labels: f.inputs.labels } as MixInputs), /inputs\.Labels must be a known input \(did you mean labels\?\)/],
       ['inputs.images', () => mixer.mix({ images: { ...f.inputs.images, d_type: 'float32' } } as unknown as MixInputs), /inputs\.images\.d_type must be a known field \(did you mean dtype\?\)/],
-      ['inputs.labels', () => mixer.mix({ ...f.inputs, labels: { ...f.inputs.labels, numClasses: 10 } } as unknown as MixInputs), /inputs\.labels\.numClasses must be one of the known fields \(buffer, dtype\)/],
+      ['inputs.labels', () => mixer.mix({ ...f.inputs, labels: { ...f.inputs.labels, numClasses: 10 } } as unknown as MixInputs), /inputs\.labels\.numClasses must be one of the known fields \(buffer, dtype, shape\)/],
       ['outputs', () => mixer.mix(f.inputs, { outputs: { image: f.out } } as unknown as MixCallOptions), /options\.outputs\.image must be a known output \(did you mean images\?\)/],
       ['normalize', () => mixer.mix(u8, { normalize: { mean: [0.5], std: [0.5], st_d: [1] } } as unknown as MixCallOptions), /options\.normalize\.st_d must be a known field \(did you mean std\?\)/],
       ['encode options', () => mixer.encode(device.createCommandEncoder(), f.inputs, { plan, outputs: f.outputs, check_labels: true } as never), /options\.check_labels must be a known option \(did you mean checkLabels\?\)/],
@@ -63,7 +63,10 @@ describe('a rejected call does not advance the plan stream', () => {
     ['in place with repeated partners in the pairing', { pairing: [0, 0, 3, 3] }, (m, f) => m.mix(f.inputs, { inPlace: true }), /plan\.partner must be a permutation when mixing in place/],
     ['a sample larger than a binding', {}, (m, f) => m.mix({ images: { buffer: f.big, shape: { ...SHAPE, batch: 1, height: 24 }, dtype: 'float32' } }), /samples of at most 768 bytes/],
     ['in place on a chunked batch', {}, (m, f) => m.mix({ images: { buffer: f.big, shape: { ...SHAPE, batch: 8 }, dtype: 'float32' } }, { inPlace: true }), /options\.inPlace must be false for a batch larger than one binding/],
-    ['rows with CutMix on', { cutmixAlpha: 1 }, (m, f) => m.mix({ images: { buffer: f.images, shape: { layout: 'rows', batch: 4, features: 48 }, dtype: 'float32' } }), /imageSize must be \{ height, width \} when CutMix is enabled/],
+    ['rows with CutMix on', { cutmixAlpha: 1 }, (m, f) => m.mix({ images: { buffer: f.images, shape: { layout: 'rows', batch: 4, features: 48 }, dtype: 'float32' } }), /inputs\.images\.shape\.layout must be 'NCHW' or 'NHWC' when the mixer has CutMix enabled/],
+    ['soft targets of the wrong width', {}, (m, f) => m.mix({ ...f.inputs, labels: { buffer: f.big, dtype: 'float32', shape: [4, 20] } }), /inputs\.labels\.shape must be \[4, 10\]/],
+    ['normalize in 0-255 units', {}, (m, f) => m.mix({ images: { buffer: f.bytes, shape: SHAPE, dtype: 'uint8' } }, { normalize: { mean: [123.7, 116.3, 103.5], std: [58.4, 57.1, 57.4] } }), /0-255 units\?/],
+    ['images given as a bare GPUBuffer', {}, (m, f) => m.mix({ images: f.images } as unknown as MixInputs), /inputs\.images must be \{ buffer, shape, dtype \}/],
   ];
   for (const [name, options, reject, message] of cases) {
     gpuTest(`${name}: the plans around it equal those of a run without it`, async ({ device }) => {
