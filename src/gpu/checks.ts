@@ -165,6 +165,20 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   return { geometry, imageSize, inDtype, outDtype, normalize, inPlace, source, outBytes, outImages, outTargets, labels, numClasses, plan, checkLabels };
 }
 
+/**
+ * The error of the first-call check of class ids (mixer.ts, see MixCallOptions.checkLabels):
+ * `count` of `batch` ids were outside [0, K). When most are, the usual cause is float32 values
+ * written into an int32 buffer (1.0 reads as 1065353216), and the message says so.
+ */
+export function idsOutOfRange(count: number, batch: number, numClasses: number, dtype: LabelDType): MixupError {
+  const floats = 2 * count >= batch ? ": are they float32 values in an int32 buffer (1.0 reads as id 1065353216)? Write class ids as an Int32Array, or give float32 targets as dtype 'float32' with shape [B, K]" : '';
+  return new MixupError(
+    'inputs.labels.buffer',
+    `${dtype} class ids in [0, ${numClasses - 1}] (numClasses ${numClasses}), as the CPU reference requires (checked on the first call with class ids; options.checkLabels: false skips it)`,
+    got(`${count} of ${batch} ids outside that range${floats}`),
+  );
+}
+
 function notPermutation(): MixupError {
   return new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', got('an array with repeated partners'));
 }

@@ -14,7 +14,7 @@ import type { Planner } from '../plan';
 import type { ResolvedMixOptions } from '../options';
 import type { ImageSize, MixOptions, MixPlan } from '../types';
 import { checkInteger, checkKeys, checkObject } from '../validate';
-import { checkCall } from './checks';
+import { checkCall, idsOutOfRange } from './checks';
 import type { CallKind, CheckContext, CheckedCall } from './checks';
 import { layoutCall, possibleKernels } from './layout';
 import type { CallLayout } from './layout';
@@ -57,6 +57,10 @@ class GpuMixer implements Mixer, CheckContext {
   private readonly slots: SlotPool;
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
+  /** Whether a call's class ids passed the first-call check (see MixCallOptions.checkLabels). */
+  private idsChecked = false;
+  /** That check while it runs: calls that draw wait for it, so plans are drawn in call order. */
+  private idsCheck: Promise<void> | null = null;
 
   constructor(device: GPUDevice, planner: Planner, maxBindingBytes: number) {
     this.device = device;
@@ -89,11 +93,16 @@ class GpuMixer implements Mixer, CheckContext {
       ? this.specs(layoutCall(this, call, call.plan, this.options.labelSmoothing))
       : possibleKernels(this, call, this.options).map((k) => this.pipelines.batch(k.variant, k.entry));
     if (!call.plan && call.labels && call.labels.dtype !== 'float32') specs.push(this.pipelines.labels());
+    if (this.idsUnchecked(call)) {
+      const check = this.idsCheckCall(call);
+      specs.push(...this.specs(layoutCall(this, checkCall(this, check.inputs, check.options, 'prepare'), check.options.plan, this.options.labelSmoothing)));
+    }
     await Promise.all(specs.map((spec) => spec && this.pipelines.compile(spec)));
   }
 
   async mix(inputs: MixInputs, options: MixCallOptions = {}): Promise<MixResult> {
     const call = this.check(inputs, options, 'mix');
+    if (this.idsCheck || this.idsUnchecked(call)) await this.checkIdsFirst(call);
     const layout = layoutCall(this, call, resolvePlan(this.planner, call), this.options.labelSmoothing);
     // Ready pipelines: no await before the submit, so the call is queued before mix() returns.
     const pipelines = this.readyPipelines(layout) ?? (await this.compile(layout));
@@ -151,6 +160,50 @@ class GpuMixer implements Mixer, CheckContext {
         this.slots.releaseAfterWork(slot);
       },
     };
+  }
+
+  // ---- the first-call check of class ids ----
+
+  private idsUnchecked(call: CheckedCall): boolean {
+    return !this.idsChecked && call.checkLabels === null && call.labels !== null && call.labels.dtype !== 'float32';
+  }
+
+  /**
+   * Waits for a first-call check in flight (if this call draws), then runs this call's own if it is
+   * the first with class ids: before the draw, so a rejected call leaves the plan stream as it was.
+   */
+  private async checkIdsFirst(call: CheckedCall): Promise<void> {
+    while (this.idsCheck && call.plan === null) await this.idsCheck.catch(() => undefined);
+    if (!this.idsUnchecked(call)) return;
+    const check = this.countBadIds(call);
+    this.idsCheck = check;
+    try {
+      await check;
+    } finally {
+      if (this.idsCheck === check) this.idsCheck = null;
+    }
+  }
+
+  /**
+   * The call that counts a call's bad ids: the labels kernel with the identity plan (explicit: no
+   * draw) and, as the images, the ids' own buffer read as one float32 column (only read).
+   */
+  private idsCheckCall(call: CheckedCall): { inputs: MixInputs; options: MixCallOptions & { plan: MixPlan } } {
+    const { buffer, dtype } = call.labels!;
+    const batch = call.geometry.batch;
+    const plan: MixPlan = { kind: new Uint8Array(batch), lam: new Float32Array(batch).fill(1), partner: Uint32Array.from({ length: batch }, (_, i) => i), box: new Int32Array(4 * batch) };
+    const images = { buffer, shape: { layout: 'rows', batch, features: 1 }, dtype: 'float32' } as const;
+    return { inputs: { images, labels: { buffer, dtype } }, options: { plan, checkLabels: true } };
+  }
+
+  /** Counts the call's ids outside [0, K) into outputs of its own, and rejects if there are any. */
+  private async countBadIds(call: CheckedCall): Promise<void> {
+    const { inputs, options } = this.idsCheckCall(call);
+    const result = await this.mix(inputs, options);
+    result.images.destroy();
+    result.targets?.destroy();
+    if (result.invalidLabels) throw idsOutOfRange(result.invalidLabels, call.geometry.batch, call.numClasses, call.labels!.dtype);
+    this.idsChecked = true;
   }
 
   destroy(): void {

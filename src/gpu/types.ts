@@ -57,8 +57,15 @@ export interface MixCallOptions {
   /** Output buffers to write into instead of new ones (needed for zero allocation per call). */
   outputs?: MixOutputs;
   /**
-   * Debug check: count class ids outside [0, numClasses) on the GPU and return the count as
-   * `invalidLabels` (one small read-back per call; off by default).
+   * Checks of class ids outside [0, numClasses), which the CPU reference rejects (on the GPU such
+   * an id matches no class, and its row gets only the smoothing value):
+   * - not given (the default): the first `mix` call of a mixer with class ids checks them, before
+   *   it draws its plan, and rejects with a MixupError if any is out of range (the usual cause:
+   *   float32 values written into an int32 buffer). It costs one small dispatch and one read-back,
+   *   once; later calls are not checked, since a check per call would make every `mix` wait for
+   *   the GPU to finish before it resolves. `encode` is never checked.
+   * - `true`: every call counts them and returns the count as `invalidLabels` (never throws).
+   * - `false`: not checked.
    */
   checkLabels?: boolean;
 }
