@@ -42,7 +42,7 @@ export function coefficientsOf(checked: CheckedNormalize): NormalizeCoefficients
  * Float32 coefficients of `(x / 255 - mean) / std` as `x * scale + bias`, one per channel:
  * `scale[c] = fround(1 / (255 * std[c]))`, `bias[c] = fround(-mean[c] / std[c])`, each computed in
  * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every
- * channel; every `std` must be finite and nonzero, every `mean` finite. The GPU path uploads exactly
+ * channel; every `mean` in [0, 1], every `std` in (0, 1] (units of x / 255). The GPU path uploads exactly
  * these values.
  */
 export function normalizeCoefficients(normalize: Normalize, channels: number): NormalizeCoefficients {
