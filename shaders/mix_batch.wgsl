@@ -9,7 +9,7 @@
 // straight-line entry point (main_pairs); so do open one-output segments (main_singles: chunked
 // batches and partner arrays with repeats).
 //
-// Assembled by the host: mix_common.wgsl + bindings + io/load_*.wgsl + io/store_*.wgsl + this.
+// Assembled by the host: mix_common.wgsl + the element aliases + io/load_*.wgsl + io/store_*.wgsl + this.
 // `load4(sample, quad) -> vec4<f32>` (which picks the input window) and
 // `store4(sample, quad, vec4<f32>)` come from the host and the io files.
 
@@ -20,6 +20,12 @@
 //   HAS_BLEND        the plan has blends; HAS_PASTE: the plan has CutMix boxes
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
+// The batch: `InElem` / `OutElem` are aliases the host writes for each variant (vec4<f32>, f32,
+// vec4<f16>, f16, or u32 holding 4 bytes; atomic<u32> for uint8 output whose words samples share). In place, only `dst` is bound (read and written);
+// `src2` is the second input window of a chunked batch (a chunk's partners).
+@group(0) @binding(1) var<storage, read> src: array<InElem>;
+@group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;
+@group(0) @binding(7) var<storage, read> src2: array<InElem>;
 // segments[i] = (offset into walk, outputs to write, closes the cycle, unused)
 @group(0) @binding(4) var<storage, read> segments: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read> walk: array<u32>;

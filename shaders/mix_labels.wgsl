@@ -6,7 +6,9 @@
 
 @group(0) @binding(1) var<storage, read> labels: array<u32>;
 @group(0) @binding(2) var<storage, read_write> targets: array<f32>;
-@group(0) @binding(4) var<storage, read_write> bad_ids: atomic<u32>;
+// Its own binding number: no binding means two things across the kernels (the host's table is
+// generated from these declarations).
+@group(0) @binding(8) var<storage, read_write> bad_ids: atomic<u32>;
 
 // Each thread writes 4 consecutive classes of one row, so the plan and the two labels it reads
 // serve 4 outputs (threads per row: ceil(K / 4); a partial last quad guards its tail).

@@ -3,7 +3,8 @@
  * naming the option, so a bad configuration fails at construction, not mid-epoch.
  */
 
-import { MixupError, checkInteger, checkNumber } from './errors';
+import { MixupError } from './errors';
+import { checkInteger, checkKeys, checkNumber } from './validate';
 import type { MixMode, MixOptions, Pairing } from './types';
 
 /** {@link MixOptions} with every default filled in and every value checked. */
@@ -34,6 +35,9 @@ export interface ResolvedMixOptions {
   readonly stream: number;
 }
 
+/** timm's label smoothing default, shared by the mixer and the CPU reference (`mixTargetsCpu`). */
+export const DEFAULT_LABEL_SMOOTHING = 0.1;
+
 /** timm's `Mixup` defaults, plus flip pairing, seed 0 and stream 0. */
 const DEFAULTS = {
   mixupAlpha: 1,
@@ -43,7 +47,7 @@ const DEFAULTS = {
   switchProb: 0.5,
   mode: 'batch',
   correctLam: true,
-  labelSmoothing: 0.1,
+  labelSmoothing: DEFAULT_LABEL_SMOOTHING,
   numClasses: 1000,
   pairing: 'flip',
   seed: 0,
@@ -52,12 +56,6 @@ const DEFAULTS = {
 
 const KNOWN_KEYS = Object.keys(DEFAULTS) as (keyof MixOptions)[];
 const MODES: readonly MixMode[] = ['batch', 'pair', 'elem'];
-
-/** The known option a misspelt key most likely meant (`mixup_alpha` → `mixupAlpha`), if any. */
-function suggest(key: string): string | undefined {
-  const squash = (s: string) => s.replace(/[_\-\s]/g, '').toLowerCase();
-  return KNOWN_KEYS.find((known) => squash(known) === squash(key));
-}
 
 function checkMinMax(value: unknown): [number, number] | null {
   if (value === null || value === undefined) return null;
@@ -110,16 +108,7 @@ export function resolveOptions(options?: MixOptions): ResolvedMixOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new MixupError('options', 'an object of mixup options', options);
   }
-  for (const key of Object.keys(options)) {
-    if (!(KNOWN_KEYS as string[]).includes(key)) {
-      const hint = suggest(key);
-      throw new MixupError(
-        `options.${key}`,
-        hint ? `a known option (did you mean ${hint}?)` : `one of the known options (${KNOWN_KEYS.join(', ')})`,
-        (options as Record<string, unknown>)[key],
-      );
-    }
-  }
+  checkKeys('options', options as Record<string, unknown>, KNOWN_KEYS);
   // Only `undefined` means "use the default": a `null` number is a mistake worth reporting.
   const get = <K extends keyof MixOptions>(key: K): unknown => (options[key] === undefined ? DEFAULTS[key] : options[key]);
 

@@ -18,10 +18,17 @@
 
 import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types';
 import { KIND_CUTMIX, KIND_MIXUP } from './types';
-import { MixupError, checkInteger, checkNumber } from './errors';
+import { MixupError, describe, got } from './errors';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { coefficientsOf, smoothing } from './formulas';
+import type { NormalizeCoefficients } from './formulas';
+import { DEFAULT_LABEL_SMOOTHING } from './options';
 import { validatePlan, validatePlanForTargets } from './plan';
-import { DTYPES, checkObject, checkOneOf, checkShape } from './shape';
+import { DTYPES, checkShape } from './shape';
+import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate';
+
+export type { NormalizeCoefficients, SmoothingValues } from './formulas';
+export { normalizeCoefficients, smoothingValues } from './formulas';
 
 const fround = Math.fround;
 
@@ -36,22 +43,6 @@ export interface CpuBatch {
   dtype: DType;
   /** Layout and sizes. */
   shape: BatchShape;
-}
-
-/** Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`. */
-export interface NormalizeCoefficients {
-  /** `1 / (255 * std[c])`, rounded to float32 once. */
-  scale: Float32Array;
-  /** `-mean[c] / std[c]`, rounded to float32 once. */
-  bias: Float32Array;
-}
-
-/** Smoothed one-hot target values. */
-export interface SmoothingValues {
-  /** Value of the true class: `1 - ε + ε / K` as float32. */
-  on: number;
-  /** Value of every other class: `ε / K` as float32. */
-  off: number;
 }
 
 /** Options of {@link mixBatchCpu}. */
@@ -70,11 +61,14 @@ export interface CpuLabels {
   dtype: LabelDType;
 }
 
-/** Options of {@link mixTargetsCpu}. */
+/**
+ * Options of {@link mixTargetsCpu}. A mixer's resolved `options` (or a planner's) fit as they are,
+ * so `mixTargetsCpu(labels, plan, mixer.options)` uses exactly the mixer's K and ε.
+ */
 export interface CpuTargetOptions {
   /** Number of classes K. */
   numClasses: number;
-  /** Label smoothing ε for class ids (ignored for float32 targets). Default 0. */
+  /** Label smoothing ε for class ids (ignored for float32 targets). Default 0.1, timm's and the mixer's. */
   labelSmoothing?: number;
 }
 
@@ -103,66 +97,6 @@ function isLabelsFor(dtype: LabelDType, data: unknown): boolean {
     case 'float32':
       return data instanceof Float32Array;
   }
-}
-
-function isNumberList(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
-}
-
-/** Validates `normalize` for `channels` channels and returns the float32 coefficients. */
-function coefficients(argument: string, normalize: unknown, channels: number): NormalizeCoefficients {
-  const norm = checkObject(argument, normalize);
-  const { mean, std } = norm;
-  const lengths = channels === 1 ? 'of length 1' : `of length ${channels} (one per channel) or 1`;
-  if (!isNumberList(mean) || (mean.length !== channels && mean.length !== 1)) {
-    throw new MixupError(`${argument}.mean`, `an array of numbers ${lengths}`, mean);
-  }
-  if (!isNumberList(std) || (std.length !== channels && std.length !== 1)) {
-    throw new MixupError(`${argument}.std`, `an array of numbers ${lengths}`, std);
-  }
-  for (let c = 0; c < mean.length; c++) checkNumber(`${argument}.mean[${c}]`, mean[c]);
-  for (let c = 0; c < std.length; c++) {
-    const s = std[c];
-    if (typeof s !== 'number' || !Number.isFinite(s) || s === 0) {
-      throw new MixupError(`${argument}.std[${c}]`, 'a finite nonzero number', s);
-    }
-  }
-  const scale = new Float32Array(channels);
-  const bias = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const m = mean.length === 1 ? mean[0] : mean[c];
-    const s = std.length === 1 ? std[0] : std[c];
-    // Computed in float64, rounded to float32 once (by the store into the Float32Array).
-    scale[c] = 1 / (255 * s);
-    bias[c] = -m / s;
-  }
-  return { scale, bias };
-}
-
-/**
- * Float32 coefficients of `(x / 255 - mean) / std` as `x * scale + bias`, one per channel:
- * `scale[c] = fround(1 / (255 * std[c]))`, `bias[c] = fround(-mean[c] / std[c])`, each computed in
- * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every
- * channel; every `std` must be finite and nonzero, every `mean` finite. The GPU path uploads exactly
- * these values.
- */
-export function normalizeCoefficients(normalize: Normalize, channels: number): NormalizeCoefficients {
-  checkInteger('channels', channels, 1);
-  return coefficients('normalize', normalize, channels);
-}
-
-/**
- * Label smoothing values for K classes: `off = fround(ε / K)` on the other classes and
- * `on = fround(1 - ε + ε / K)` on the true class, each computed in float64 and rounded once.
- */
-export function smoothingValues(numClasses: number, labelSmoothing: number): SmoothingValues {
-  checkInteger('numClasses', numClasses, 1);
-  checkNumber('labelSmoothing', labelSmoothing, 0, 1);
-  return smoothing(numClasses, labelSmoothing);
-}
-
-function smoothing(k: number, eps: number): { on: number; off: number } {
-  return { on: fround(1 - eps + eps / k), off: fround(eps / k) };
 }
 
 /** Round half to even, like WGSL `round`, then clamp to [0, 255]. NaN stores as 0. */
@@ -209,7 +143,7 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
     if (dtype !== 'uint8') {
       throw new MixupError('options.normalize', `null for ${dtype} input (normalisation applies to uint8 input only)`, normalize);
     }
-    coef = coefficients('options.normalize', normalize, geo.channels);
+    coef = coefficientsOf(checkNormalize('options.normalize', normalize, geo.channels));
   }
   const outDtype: DType =
     opts.outDtype === undefined ? (coef ? 'float32' : dtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
@@ -307,7 +241,7 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
   const src = data as Int32Array | Uint32Array | Float32Array;
   const opts = checkObject('options', options);
   const K = checkInteger('options.numClasses', opts.numClasses, 1);
-  const eps = opts.labelSmoothing === undefined ? 0 : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
+  const eps = opts.labelSmoothing === undefined ? DEFAULT_LABEL_SMOOTHING : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
 
   const planObj = checkObject('plan', plan);
   const kindArr = planObj.kind;
@@ -322,7 +256,9 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
   const expected = ids ? B : B * K;
   if (src.length !== expected) {
     const what = ids ? `${B} (one class id per sample)` : `${B * K} (batch ${B} x ${K} classes)`;
-    throw new MixupError('labels.data', `of length ${what}`, src);
+    // B floats where B x K were expected: most likely class ids stored as floats.
+    const hint = !ids && K > 1 && src.length === B ? got(`${describe(src)}: one value per sample, did you mean int32 class ids (an Int32Array with dtype 'int32')?`) : src;
+    throw new MixupError('labels.data', `of length ${what}`, hint);
   }
   if (ids) {
     for (let i = 0; i < B; i++) {

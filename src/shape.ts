@@ -3,8 +3,9 @@
  * geometry of `n` elements per sample in `channels` channels of `height x width` pixels.
  * Rows ([B, D]) are one channel of a 1 x D image, and have no boxes.
  */
-import { MixupError, checkInteger } from './errors';
-import type { DType, Layout } from './types';
+import { MixupError, describe, got } from './errors';
+import { checkInteger, checkObject, checkOneOf } from './validate';
+import type { DType, LabelDType, Layout } from './types';
 
 export const DTYPES: readonly DType[] = ['float32', 'float16', 'uint8'];
 export const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC', 'rows'];
@@ -22,22 +23,12 @@ export interface Geometry {
   n: number;
 }
 
-export function checkObject(argument: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw new MixupError(argument, 'an object', value);
-  }
-  return value as Record<string, unknown>;
-}
-
-export function checkOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new MixupError(argument, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
-  }
-  return value as T;
-}
+/** What a BatchShape is, for messages about a missing or malformed one. */
+const BATCH_SHAPE = "a BatchShape: { layout: 'NCHW' | 'NHWC', batch, channels, height, width } or { layout: 'rows', batch, features }";
 
 /** Validates a BatchShape (named `argument` in errors) and returns its geometry. */
 export function checkShape(argument: string, shape: unknown): Geometry {
+  if (typeof shape !== 'object' || shape === null || Array.isArray(shape)) throw new MixupError(argument, BATCH_SHAPE, shape);
   const s = checkObject(argument, shape);
   const layout = checkOneOf(`${argument}.layout`, s.layout, LAYOUTS);
   const batch = checkInteger(`${argument}.batch`, s.batch, 1);
@@ -53,4 +44,28 @@ export function checkShape(argument: string, shape: unknown): Geometry {
     throw new MixupError(argument, 'a shape with fewer than 2^53 elements', `${batch}x${channels}x${height}x${width}`);
   }
   return { layout, batch, channels, height, width, n };
+}
+
+/**
+ * Checks the declared shape of a batch's labels: class ids (int32, uint32) are `[B]` (the shape may
+ * be omitted), float32 soft / multi-hot targets are `[B, K]` and must say so, since a buffer's size
+ * cannot tell their width (buffers are often pooled larger, and `[B, 20]` would be read as
+ * `[B, 10]`). `bufferBytes`, when given, adds a hint for a float32 buffer of about B values: class
+ * ids stored as floats.
+ */
+export function checkLabelShape(argument: string, shape: unknown, dtype: LabelDType, batch: number, numClasses: number, bufferBytes?: number): void {
+  const ids = dtype !== 'float32';
+  if (ids && shape === undefined) return;
+  const expected = ids ? [batch] : [batch, numClasses];
+  const matches = Array.isArray(shape) && shape.length === expected.length && expected.every((d, i) => shape[i] === d);
+  if (matches) return;
+  if (ids) {
+    throw new MixupError(argument, `[${batch}] (${dtype} class ids, one per sample; one-hot or soft targets [B, K] are dtype 'float32')`, shape);
+  }
+  const why = shape === undefined ? "; a buffer's size does not tell their width" : '';
+  let seen = describe(shape);
+  const floats = bufferBytes === undefined ? -1 : Math.floor(bufferBytes / 4);
+  if (Array.isArray(shape) && shape.length === 1 && shape[0] === batch) seen += ': did you mean int32 class ids?';
+  else if (shape === undefined && floats >= batch && floats < Math.min(2 * batch, batch * numClasses)) seen += ` (the buffer holds ${floats} floats, one per sample: did you mean int32 class ids?)`;
+  throw new MixupError(argument, `[${batch}, ${numClasses}] (float32 soft targets: batch x numClasses${why})`, got(seen));
 }

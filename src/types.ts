@@ -110,11 +110,15 @@ export interface RowsBatchShape {
   features: number;
 }
 
-/** Per-channel normalisation applied to uint8 input: (x / 255 - mean) / std. */
+/**
+ * Per-channel normalisation applied to uint8 input: (x / 255 - mean) / std, with mean and std in
+ * units of x / 255 (torchvision's after ToTensor, e.g. ImageNet's mean [0.485, 0.456, 0.406] and
+ * std [0.229, 0.224, 0.225]). 0-255 units (123.7, 58.4, ...) are rejected with a message saying so.
+ */
 export interface Normalize {
-  /** Per-channel mean in [0, 1] units (one entry per channel, or one for all). */
+  /** Per-channel mean in [0, 1] (one entry per channel, or one for all). */
   mean: readonly number[];
-  /** Per-channel standard deviation, finite and nonzero (one entry per channel, or one for all). */
+  /** Per-channel standard deviation in (0, 1] (one entry per channel, or one for all). */
   std: readonly number[];
 }
 

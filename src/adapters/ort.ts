@@ -59,7 +59,9 @@ import type { Tensor, TensorFactory } from 'onnxruntime-web';
 import { MixupError, describe, got } from '../errors';
 import { createMixer } from '../gpu/mixer';
 import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer';
-import { DTYPE_BYTES } from '../shape';
+import { CALL_OPTION_KEYS } from '../gpu/checks';
+import { DTYPE_BYTES, LAYOUTS } from '../shape';
+import { checkBuffer, checkKeys, checkOneOf, usageFlags } from '../validate';
 import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan } from '../types';
 
 /**
@@ -169,7 +171,7 @@ export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: Ort
     result = await mixer.mix(
       {
         images: { buffer: call.images.buffer, dtype: call.images.dtype, shape: call.images.shape },
-        ...(call.labels ? { labels: { buffer: call.labels.buffer, dtype: call.labels.dtype } } : {}),
+        ...(call.labels ? { labels: { buffer: call.labels.buffer, dtype: call.labels.dtype, shape: call.labels.dims } } : {}),
       },
       mixOptions,
     );
@@ -212,12 +214,11 @@ function wrap(ort: OrtNamespace, mixer: Mixer): OrtMixer {
 interface TensorCall {
   batch: number;
   images: { buffer: GPUBuffer; dtype: DType; shape: BatchShape; dims: readonly number[] };
-  labels: { buffer: GPUBuffer; dtype: LabelDType } | null;
+  labels: { buffer: GPUBuffer; dtype: LabelDType; dims: readonly number[] } | null;
 }
 
 const IMAGE_TYPES: readonly DType[] = ['float32', 'uint8', 'float16'];
-const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC', 'rows'];
-const OPTION_KEYS: readonly (keyof OrtMixOptions)[] = ['layout', 'plan', 'outDtype', 'normalize', 'inPlace', 'outputs', 'checkLabels'];
+const OPTION_KEYS: readonly (keyof OrtMixOptions)[] = ['layout', ...CALL_OPTION_KEYS];
 
 function checkOrt(ort: unknown): void {
   const factory = (ort as { Tensor?: { fromGpuBuffer?: unknown } } | null)?.Tensor;
@@ -254,27 +255,14 @@ function gpuTensor(argument: string, value: unknown, types: readonly string[]): 
 
 /** Checks what the executor cannot name in ORT terms: usage, size (ORT pools bigger buffers), map state. */
 function checkTensorBuffer(argument: string, buffer: GPUBuffer, bytes: number): void {
-  if ((buffer.usage & GPUBufferUsage.STORAGE) === 0) {
-    throw new MixupError(`${argument}.gpuBuffer.usage`, 'flags that include GPUBufferUsage.STORAGE', got(`usage flags 0x${buffer.usage.toString(16)}`));
-  }
-  const needed = Math.ceil(bytes / 4) * 4;
-  if (buffer.size < needed) {
-    throw new MixupError(`${argument}.gpuBuffer.size`, `at least ${needed} bytes for its dims and dataType`, got(`${buffer.size} bytes`));
-  }
-  if (buffer.mapState !== 'unmapped') {
-    throw new MixupError(`${argument}.gpuBuffer`, 'an unmapped buffer', got(`a buffer in map state ${describe(buffer.mapState)}`));
-  }
+  checkBuffer(`${argument}.gpuBuffer`, buffer, Math.ceil(bytes / 4) * 4, ' for its dims and dataType');
 }
 
 function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: number): TensorCall {
   if (typeof inputs !== 'object' || inputs === null) throw new MixupError('inputs', 'an object { images, labels? }', inputs);
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new MixupError('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    // A misspelt option would otherwise be silently ignored.
-    if (!(OPTION_KEYS as readonly string[]).includes(key)) {
-      throw new MixupError(`options.${key}`, `one of the known options (${OPTION_KEYS.join(', ')})`, (options as Record<string, unknown>)[key]);
-    }
-  }
+  // A misspelt option would otherwise be silently ignored.
+  checkKeys('options', options as Record<string, unknown>, OPTION_KEYS);
   const { tensor: imageTensor, buffer: imageBuffer } = gpuTensor('inputs.images', inputs.images, IMAGE_TYPES);
   const dims = imageTensor.dims;
   const dtype = imageTensor.type as DType;
@@ -286,8 +274,7 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
     }
     layout = rank === 4 ? 'NCHW' : 'rows';
   } else {
-    if (!LAYOUTS.includes(options.layout)) throw new MixupError('options.layout', `one of ${LAYOUTS.map((l) => JSON.stringify(l)).join(', ')}`, options.layout);
-    layout = options.layout;
+    layout = checkOneOf('options.layout', options.layout, LAYOUTS);
     const expected = layout === 'rows' ? 2 : 4;
     if (rank !== expected) {
       const form = layout === 'rows' ? '[B, D]' : layout === 'NCHW' ? '[B, C, H, W]' : '[B, H, W, C]';
@@ -312,7 +299,7 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
     const ok = labelType === 'float32' ? tensor.dims.length === 2 && tensor.dims[0] === batch && tensor.dims[1] === numClasses : tensor.dims.length === 1 && tensor.dims[0] === batch;
     if (!ok) throw new MixupError('inputs.labels.dims', want, got(`[${tensor.dims.join(', ')}]`));
     checkTensorBuffer('inputs.labels', buffer, tensor.dims.reduce((a, b) => a * b, 1) * 4);
-    labels = { buffer, dtype: labelType };
+    labels = { buffer, dtype: labelType, dims: [...tensor.dims] };
   }
   return { batch, images: { buffer: imageBuffer, dtype, shape, dims: [...dims] }, labels };
 }
@@ -339,7 +326,7 @@ function wrapBuffer(ort: OrtNamespace, device: GPUDevice, buffer: GPUBuffer, dty
 /** Copies `size` bytes of `buffer` to a mappable buffer and returns them. */
 async function readBack(device: GPUDevice, buffer: GPUBuffer, size: number): Promise<ArrayBuffer> {
   if ((buffer.usage & GPUBufferUsage.COPY_SRC) === 0) {
-    throw new MixupError('tensor.gpuBuffer.usage', 'flags that include GPUBufferUsage.COPY_SRC to download the tensor', got(`usage flags 0x${buffer.usage.toString(16)}`));
+    throw new MixupError('tensor.gpuBuffer.usage', 'flags that include GPUBufferUsage.COPY_SRC to download the tensor', got(usageFlags(buffer.usage)));
   }
   const padded = Math.ceil(size / 4) * 4;
   const staging = device.createBuffer({ label: 'mixup ort read-back', size: padded, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });

@@ -76,7 +76,7 @@ import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer';
 import type { ResolvedMixOptions } from '../options';
 import { createPlanner } from '../plan';
 import type { Planner } from '../plan';
-import { checkObject, checkOneOf } from '../shape';
+import { checkObject, checkOneOf } from '../validate';
 import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types';
 
 export type { MixerSettings } from '../gpu/mixer';
@@ -435,7 +435,7 @@ class TfjsMixerImpl implements TfjsMixer {
       const result = await core.mix(
         {
           images: { buffer: imageBuffer, dtype: 'float32', shape: view.shape },
-          labels: labelBuffer && labelsView ? { buffer: labelBuffer, dtype: labelsView.dtype } : undefined,
+          labels: labelBuffer && labelsView ? { buffer: labelBuffer, dtype: labelsView.dtype, shape: labelsView.dtype === 'float32' ? [batch, K] : [batch] } : undefined,
         },
         { plan, outputs: { images: outImages, targets: outTargets } },
       );

@@ -20,6 +20,12 @@ export interface GpuLabels {
   buffer: GPUBuffer;
   /** `int32` / `uint32` class ids [B], or `float32` soft / multi-hot targets [B, K]. */
   dtype: LabelDType;
+  /**
+   * `[B]` for class ids (may be omitted), `[B, K]` for float32 targets (required: a buffer's size
+   * cannot tell their width, since buffers may be larger than their data). K must be the mixer's
+   * `numClasses`; any other shape is rejected.
+   */
+  shape?: readonly number[];
 }
 
 /** What to mix: an image or feature batch, and optionally its labels. */
@@ -51,8 +57,15 @@ export interface MixCallOptions {
   /** Output buffers to write into instead of new ones (needed for zero allocation per call). */
   outputs?: MixOutputs;
   /**
-   * Debug check: count class ids outside [0, numClasses) on the GPU and return the count as
-   * `invalidLabels` (one small read-back per call; off by default).
+   * Checks of class ids outside [0, numClasses), which the CPU reference rejects (on the GPU such
+   * an id matches no class, and its row gets only the smoothing value):
+   * - not given (the default): the first `mix` call of a mixer with class ids checks them, before
+   *   it draws its plan, and rejects with a MixupError if any is out of range (the usual cause:
+   *   float32 values written into an int32 buffer). It costs one small dispatch and one read-back,
+   *   once; later calls are not checked, since a check per call would make every `mix` wait for
+   *   the GPU to finish before it resolves. `encode` is never checked.
+   * - `true`: every call counts them and returns the count as `invalidLabels` (never throws).
+   * - `false`: not checked.
    */
   checkLabels?: boolean;
 }

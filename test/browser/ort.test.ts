@@ -225,7 +225,7 @@ describe('webgpu-mixup/ort argument checks', () => {
     await expectMixupError(mixer.mix({ images: flat }), 'inputs.images.dims', /\[B, C, H, W\].*got 3-D dims \[6, 3, 64\]/);
     await expectMixupError(mixer.mix({ images: good }, { layout: 'rows' }), 'inputs.images.dims', /\[B, D\] for layout "rows"/);
     await expectMixupError(mixer.mix({ images: good }, { layout: 'NCWH' as 'NCHW' }), 'options.layout', /"NCHW", "NHWC", "rows", got "NCWH"/);
-    await expectMixupError(mixer.mix({ images: good }, { layuot: 'NHWC' } as object), 'options.layuot', /one of the known options \(layout, /);
+    await expectMixupError(mixer.mix({ images: good }, { layuot: 'NHWC' } as object), 'options.layuot', /a known option \(did you mean layout\?\)/);
     await expectMixupError(mixer.mix({ images: small }), 'inputs.images.gpuBuffer.size', /at least 4608 bytes.*got 64 bytes/);
     await expectMixupError(mixer.mix({ images: noStorage }), 'inputs.images.gpuBuffer.usage', /STORAGE/);
     await expectMixupError(mixer.mix({ images: good, labels: softK4 }), 'inputs.labels.dims', /\[6, 5\] \(float32 soft targets.*got \[6, 4\]/);

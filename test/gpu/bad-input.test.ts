@@ -37,7 +37,7 @@ const buffer = (c: Ctx, size: number, usage = GPUBufferUsage.STORAGE | GPUBuffer
 const CASES: Case[] = [
   // buffers
   ['images buffer too small', (c) => mix(c, withImages(c, { buffer: buffer(c, BYTES - 4) })), /inputs\.images\.buffer\.size must be at least 960 bytes, got 956 bytes/],
-  ['images buffer without STORAGE usage', (c) => mix(c, withImages(c, { buffer: buffer(c, BYTES, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST) })), /inputs\.images\.buffer\.usage must be flags that include GPUBufferUsage\.STORAGE, got usage flags 0xc/],
+  ['images buffer without STORAGE usage', (c) => mix(c, withImages(c, { buffer: buffer(c, BYTES, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST) })), /inputs\.images\.buffer\.usage must be flags that include GPUBufferUsage\.STORAGE, got usage COPY_SRC \| COPY_DST \(0xc\)/],
   ['images given as a typed array', (c) => mix(c, withImages(c, { buffer: new Float32Array(240) })), /inputs\.images\.buffer must be a GPUBuffer, got Float32Array\(240\)/],
   ['images buffer still mapped', (c) => mix(c, withImages(c, { buffer: c.device.createBuffer({ size: BYTES, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true }) })), /inputs\.images\.buffer must be an unmapped buffer, got a buffer in map state "mapped"/],
   [
@@ -53,17 +53,28 @@ const CASES: Case[] = [
   ['output buffer too small', (c) => mix(c, c.inputs, { outputs: { images: buffer(c, 100) } }), /options\.outputs\.images\.size must be at least 960 bytes, got 100 bytes/],
   ['output buffer is the input', (c) => mix(c, c.inputs, { outputs: { images: c.images } }), /options\.outputs\.images must be a buffer other than the input \(use options\.inPlace/],
   ['labels buffer too small', (c) => mix(c, { ...c.inputs, labels: { buffer: buffer(c, 12), dtype: 'int32' } }), /inputs\.labels\.buffer\.size must be at least 16 bytes, got 12 bytes/],
-  ['soft labels buffer too small for B x K', (c) => mix(c, { ...c.inputs, labels: { buffer: c.labels, dtype: 'float32' } }), /inputs\.labels\.buffer\.size must be at least 80 bytes, got 16 bytes/],
+  ['soft labels buffer too small for B x K', (c) => mix(c, { ...c.inputs, labels: { buffer: c.labels, dtype: 'float32', shape: [4, 5] } }), /inputs\.labels\.buffer\.size must be at least 80 bytes, got 16 bytes/],
+  // soft targets are checked exactly (issue 9.1): a buffer's size does not tell a [B, K] target's width
+  ['soft targets of the wrong width', (c) => mix(c, { ...c.inputs, labels: { buffer: buffer(c, 320), dtype: 'float32', shape: [4, 20] } }), /inputs\.labels\.shape must be \[4, 5\] \(float32 soft targets: batch x numClasses\), got \[4, 20\]/],
+  ['soft targets without a shape', (c) => mix(c, { ...c.inputs, labels: { buffer: buffer(c, 320), dtype: 'float32' } }), /inputs\.labels\.shape must be \[4, 5\] \(float32 soft targets: batch x numClasses; a buffer's size does not tell their width\), got undefined/],
+  ['float32 labels of shape [B]', (c) => mix(c, { ...c.inputs, labels: { buffer: c.labels, dtype: 'float32', shape: [4] } }), /inputs\.labels\.shape must be \[4, 5\] \(float32 soft targets: batch x numClasses\), got \[4\]: did you mean int32 class ids\?/],
+  ['float32 labels buffer of B values without a shape', (c) => mix(c, { ...c.inputs, labels: { buffer: c.labels, dtype: 'float32' } }), /inputs\.labels\.shape must be \[4, 5\] .*got undefined \(the buffer holds 4 floats, one per sample: did you mean int32 class ids\?\)/],
+  ['class ids of shape [B, K]', (c) => mix(c, { ...c.inputs, labels: { ...c.inputs.labels!, shape: [4, 5] } }), /inputs\.labels\.shape must be \[4\] \(int32 class ids, one per sample; one-hot or soft targets \[B, K\] are dtype 'float32'\), got \[4, 5\]/],
+  ['labels shape not an array', (c) => mix(c, { ...c.inputs, labels: { ...c.inputs.labels!, shape: 4 as never } }), /inputs\.labels\.shape must be \[4\] .*got 4/],
   ['targets buffer too small', (c) => mix(c, c.inputs, { outputs: { targets: buffer(c, 40) } }), /options\.outputs\.targets\.size must be at least 80 bytes, got 40 bytes/],
   // shapes, dtypes, layouts
   ['inputs not an object', (c) => mix(c, null as unknown as MixInputs), /inputs must be an object, got null/],
+  // messages that name what the user did (issue 9.8)
+  ['images given as a bare GPUBuffer', (c) => mix(c, { images: c.images } as unknown as MixInputs), /inputs\.images must be \{ buffer, shape, dtype \} \(the GPUBuffer goes in its buffer field, with its shape and dtype beside it\), got a GPUBuffer/],
+  ['labels given as a bare GPUBuffer', (c) => mix(c, { ...c.inputs, labels: c.labels } as unknown as MixInputs), /inputs\.labels must be \{ buffer, dtype, shape \} \(the GPUBuffer goes in its buffer field\), got a GPUBuffer/],
+  ['images without a shape', (c) => mix(c, withImages(c, { shape: undefined })), /inputs\.images\.shape must be a BatchShape: \{ layout: 'NCHW' \| 'NHWC', batch, channels, height, width \} or \{ layout: 'rows', batch, features \}, got undefined/],
+  ['rows with CutMix enabled', (c) => createMixer(c.device, { cutmixAlpha: 1 }).mix(withImages(c, { shape: { layout: 'rows', batch: 4, features: 60 } })), /inputs\.images\.shape\.layout must be 'NCHW' or 'NHWC' when the mixer has CutMix enabled \(rows have no height and width to cut boxes from; mix rows with a mixer created with cutmixAlpha: 0\), got "rows"/],
   ['batch of zero', (c) => mix(c, withShape(c, { batch: 0 })), /inputs\.images\.shape\.batch must be an integer >= 1, got 0/],
   ['non-integer channels', (c) => mix(c, withShape(c, { channels: 2.5 })), /inputs\.images\.shape\.channels must be an integer >= 1, got 2\.5/],
   ['unknown layout', (c) => mix(c, withShape(c, { layout: 'CHW' })), /inputs\.images\.shape\.layout must be one of "NCHW", "NHWC", "rows", got "CHW"/],
   ['shape larger than the buffer', (c) => mix(c, withShape(c, { height: 5 })), /inputs\.images\.buffer\.size must be at least 1200 bytes, got 960 bytes/],
   ['unknown dtype', (c) => mix(c, withImages(c, { dtype: 'int8' })), /inputs\.images\.dtype must be one of "float32", "float16", "uint8", got "int8"/],
   ['unknown output dtype', (c) => mix(c, c.inputs, { outDtype: 'float64' as never }), /options\.outDtype must be one of "float32", "float16", "uint8", got "float64"/],
-  ['uint8 output of samples not a multiple of 4 elements', (c) => mix(c, { images: withShape(c, { height: 3, width: 3 }).images }, { outDtype: 'uint8' }), /inputs\.images\.shape must be samples of a multiple of 4 elements for uint8 output .*got 27 elements per sample/],
   ['unknown label dtype', (c) => mix(c, { ...c.inputs, labels: { buffer: c.labels, dtype: 'int64' as never } }), /inputs\.labels\.dtype must be one of "int32", "uint32", "float32", got "int64"/],
   // plans
   ['plan of another batch size', (c) => mix(c, c.inputs, { plan: { ...c.plan, kind: new Uint8Array(5) } }), /plan\.kind must be a Uint8Array of length 4, got Uint8Array\(5\)/],
@@ -75,9 +86,13 @@ const CASES: Case[] = [
   ['in place with repeated partners', (c) => mix(c, c.inputs, { plan: planWith(c, 'partner', 0, 1), inPlace: true }), /plan\.partner must be a permutation when mixing in place/],
   // options and normalisation
   ['normalize with float32 input', (c) => mix(c, c.inputs, { normalize: { mean: [0], std: [1] } }), /options\.normalize must be used with uint8 input only/],
-  ['std of zero', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0, 0, 0], std: [1, 0, 1] } }), /normalize\.std\[1\] must be a finite nonzero number, got 0/],
-  ['std of Infinity', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0, 0, 0], std: [1, 1, Infinity] } }), /normalize\.std\[2\] must be a finite nonzero number, got Infinity/],
-  ['mean NaN', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [NaN, 0, 0], std: [1, 1, 1] } }), /normalize\.mean\[0\] must be a finite number, got NaN/],
+  ['std of zero', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0, 0, 0], std: [1, 0, 1] } }), /normalize\.std\[1\] must be a number in \(0, 1\] \(.*\), got 0$/],
+  ['std of Infinity', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0, 0, 0], std: [1, 1, Infinity] } }), /normalize\.std\[2\] must be a number in \(0, 1\] .*got Infinity$/],
+  ['negative std', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0, 0, 0], std: [1, -0.2, 1] } }), /normalize\.std\[1\] must be a number in \(0, 1\] .*got -0\.2$/],
+  ['mean NaN', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [NaN, 0, 0], std: [1, 1, 1] } }), /normalize\.mean\[0\] must be a number in \[0, 1\] .*got NaN$/],
+  // normalisation in 0-255 units (issue 9.4): the likely cause is named
+  ['mean in 0-255 units', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [123.7, 116.3, 103.5], std: [58.4, 57.1, 57.4] } }), /options\.normalize\.mean\[0\] must be a number in \[0, 1\] \(mean and std are in units of x \/ 255, as torchvision's Normalize takes them after ToTensor\), got 123\.7: 0-255 units\? Divide mean and std by 255/],
+  ['std in 0-255 units', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0.485, 0.456, 0.406], std: [58.4, 57.1, 57.4] } }), /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got 58\.4: 0-255 units\? Divide mean and std by 255/],
   ['mean of the wrong length', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0, 0], std: [1, 1, 1] } }), /normalize\.mean must be an array of numbers of length 3 \(one per channel\) or 1/],
   ['normalised uint8 output', (c) => mix(c, withImages(c, { dtype: 'uint8' }), { normalize: { mean: [0], std: [1] }, outDtype: 'uint8' }), /options\.outDtype must be 'float32' or 'float16' when normalising, got "uint8"/],
   ['in place with another output dtype', (c) => mix(c, c.inputs, { inPlace: true, outDtype: 'uint8' }), /options\.inPlace must be output of the input's dtype \(float32\) without normalisation/],
@@ -137,3 +152,24 @@ describe('bad input is rejected with a message naming the argument, before any G
 });
 
 
+describe('outputs larger than the device allows (issue 9.8)', () => {
+  // A device with the spec's default limits (256 MiB buffers, 128 MiB bindings), as most users create.
+  gpuTest(
+    'the message says to request larger limits in requiredLimits or split the batch, not to give outputs',
+    async ({ device }) => {
+      const limit = device.limits.maxBufferSize;
+      // uint8 in, float32 out: the output is 4x the input, past maxBufferSize.
+      const features = (1 << 20) + 16;
+      const batch = Math.floor(limit / (4 * features)) + 1;
+      const images = device.createBuffer({ size: Math.ceil((batch * features) / 4) * 4, usage: GPUBufferUsage.STORAGE });
+      const mixer = createMixer(device);
+      const message = new RegExp(
+        `inputs\\.images\\.shape\\.batch must be a batch whose mixed images fit one buffer of this device \\(maxBufferSize ${limit} bytes\\): request a larger maxBufferSize and maxStorageBufferBindingSize in requiredLimits when creating the device \\(up to adapter\\.limits\\.maxBufferSize\\), or split the batch, got ${batch} samples, ${batch * features * 4} bytes of float32 output`,
+      );
+      await expect(mixer.mix({ images: { buffer: images, shape: { layout: 'rows', batch, features }, dtype: 'uint8' } }, { outDtype: 'float32' })).rejects.toThrow(message);
+      mixer.destroy();
+      images.destroy();
+    },
+    { limits: {} },
+  );
+});

@@ -43,7 +43,10 @@ export async function checkCase(device: GPUDevice, mixer: Mixer, c: Case): Promi
   const labels = labelData ? bufferFrom(device, labelData) : null;
 
   const result = await mixer.mix(
-    { images: { buffer: images, shape: c.shape, dtype: c.inDtype }, labels: labels && c.labels ? { buffer: labels, dtype: c.labels } : undefined },
+    {
+      images: { buffer: images, shape: c.shape, dtype: c.inDtype },
+      labels: labels && c.labels ? { buffer: labels, dtype: c.labels, shape: c.labels === 'float32' ? [B, c.numClasses] : [B] } : undefined,
+    },
     { plan: c.plan, outDtype: c.outDtype, normalize: c.normalize ?? null, inPlace: c.inPlace ?? false },
   );
   expect(result.plan, label).toBe(c.plan);

@@ -4,14 +4,29 @@
 import { readFileSync } from 'node:fs';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { describe, expect, it } from 'vitest';
-import { renderLayouts, SOURCE, TARGET } from '../../scripts/gen-layouts.mjs';
-import { ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated';
+import { bindingsFromWgsl, renderFromDisk, SOURCE, TARGET } from '../../scripts/gen-layouts.mjs';
+import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated';
 import { WORKGROUP_SIZE, batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders';
 import type { DType } from '../../src/types';
 
 describe('struct layouts from WGSL reflection', () => {
-  it('src/gpu/layouts.generated.ts matches shaders/mix_common.wgsl', () => {
-    expect(readFileSync(TARGET, 'utf8')).toBe(renderLayouts(readFileSync(SOURCE, 'utf8')));
+  it('src/gpu/layouts.generated.ts matches the shaders', () => {
+    expect(readFileSync(TARGET, 'utf8')).toBe(renderFromDisk());
+  });
+
+  it('binding tables: each number means one thing across the kernels, and the bad-id counter has its own', () => {
+    const meaning = new Map<number, string>();
+    // The input and output roles share numbers across kernels (1 reads, 2 writes); nothing else does.
+    const role = (name: string) => ({ src: 'input', labels: 'input', dst: 'output', targets: 'output' })[name] ?? name;
+    for (const table of [BatchBindings, LabelsBindings] as Record<string, { binding: number }>[]) {
+      for (const [name, { binding }] of Object.entries(table)) {
+        expect(meaning.get(binding) ?? role(name), `binding ${binding}`).toBe(role(name));
+        meaning.set(binding, role(name));
+      }
+    }
+    expect(LabelsBindings.bad_ids).toEqual({ binding: 8, type: 'storage' });
+    expect(BatchBindings.src2.type).toBe('read-only-storage');
+    expect(() => bindingsFromWgsl('@group(0) @binding(1) var<storage, read> a: array<u32>;\n@group(0) @binding(1) var<storage, read> b: array<u32>;')).toThrow(/binding 1 declared twice/);
   });
 
   it('SamplePlan and Params have the sizes and offsets WGSL alignment rules give', () => {
@@ -33,9 +48,11 @@ describe('assembled kernel variants', () => {
             const windowed = mode === 'windowed';
             const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true, rowAligned: false });
             const reflect = new WgslReflect(code);
+            // Every binding is declared (the table is one for all variants); only these are used.
             const names = reflect.storage.map((s) => s.name).sort();
-            const inputs = inPlace ? [] : windowed ? ['src', 'src2'] : ['src'];
-            expect(names).toEqual(['dst', 'norm', 'samples', 'segments', 'walk', ...inputs].sort());
+            expect(names).toEqual(['dst', 'norm', 'samples', 'segments', 'src', 'src2', 'walk']);
+            expect(code.includes('load_src2(')).toBe(windowed);
+            expect(/load_src\(/.test(code)).toBe(!inPlace);
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
             expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
             expect(reflect.entry.compute.map((e) => e.name).sort()).toEqual(['main_pairs', 'main_singles', 'main_walk']);
@@ -58,7 +75,7 @@ describe('assembled kernel variants', () => {
 
   it('the labels kernel binds labels, targets, the plan and the bad-id counter', () => {
     const reflect = new WgslReflect(labelsShaderCode());
-    expect(reflect.storage.map((s) => `${s.binding}:${s.name}`).sort()).toEqual(['1:labels', '2:targets', '3:samples', '4:bad_ids']);
+    expect(reflect.storage.map((s) => `${s.binding}:${s.name}`).sort()).toEqual(['1:labels', '2:targets', '3:samples', '8:bad_ids']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MixupError } from '../../src/errors';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/f16';
+import { createPlanner } from '../../src/plan';
 import { mixBatchCpu, mixTargetsCpu, normalizeCoefficients, smoothingValues } from '../../src/reference';
 import type { CpuBatch, CpuLabels } from '../../src/reference';
 import type { BatchShape, MixPlan, Normalize } from '../../src/types';
@@ -373,7 +374,7 @@ describe('mixTargetsCpu', () => {
   it('one-hot with ε = 0: hand-computed values', () => {
     // Labels 0, 2, 1; sample 0 mixes with 1 at λ 0.25, sample 1 with 0 at λ 0.5, sample 2 unchanged.
     const labels: CpuLabels = { data: Int32Array.from([0, 2, 1]), dtype: 'int32' };
-    const out = mixTargetsCpu(labels, makePlan([1, 2, 0], [0.25, 0.5, 1], [1, 0, 2]), { numClasses: 3 });
+    const out = mixTargetsCpu(labels, makePlan([1, 2, 0], [0.25, 0.5, 1], [1, 0, 2]), { numClasses: 3, labelSmoothing: 0 });
     expect(out).toBeInstanceOf(Float32Array);
     expect(Array.from(out)).toEqual([0.25, 0, 0.75, 0.5, 0, 0.5, 0, 1, 0]);
   });
@@ -398,6 +399,20 @@ describe('mixTargetsCpu', () => {
     expect(out[7]).toBeCloseTo(0.295, 6);
     const sums = [0, 1, 2].map((i) => out[4 * i] + out[4 * i + 1] + out[4 * i + 2] + out[4 * i + 3]);
     for (const s of sums) expect(s).toBeCloseTo(1, 6);
+  });
+
+  it("labelSmoothing defaults to 0.1, timm's and the mixer's default; a mixer's options fit as they are", () => {
+    const labels: CpuLabels = { data: Int32Array.from([1, 3]), dtype: 'int32' };
+    const plan = makePlan([0, 0], [1, 1], [1, 0]);
+    // timm: off = ε / K, on = 1 - ε + ε / K, with ε = 0.1 and K = 4.
+    const on = f(1 - 0.1 + 0.1 / 4);
+    const off = f(0.1 / 4);
+    expect(Array.from(mixTargetsCpu(labels, plan, { numClasses: 4 }))).toEqual([off, on, off, off, off, off, off, on]);
+    const planner = createPlanner({ numClasses: 4 });
+    expect(planner.options.labelSmoothing).toBe(0.1);
+    expect(mixTargetsCpu(labels, plan, planner.options)).toEqual(mixTargetsCpu(labels, plan, { numClasses: 4 }));
+    const eps03 = createPlanner({ numClasses: 4, labelSmoothing: 0.3 }).options;
+    expect(mixTargetsCpu(labels, plan, eps03)[1]).toBe(f(1 - 0.3 + 0.3 / 4));
   });
 
   it('λ = 0 gives the partner target and λ = 1 the own one', () => {
@@ -431,7 +446,8 @@ describe('mixTargetsCpu', () => {
     ['int32 id K', { data: Int32Array.from([4, 0]), dtype: 'int32' }, /labels\.data\[0\].*\[0, 3\].*got 4/],
     ['uint32 id K', { data: Uint32Array.from([0, 4]), dtype: 'uint32' }, /labels\.data\[1\]/],
     ['too few ids', { data: Int32Array.from([0]), dtype: 'int32' }, /labels\.data.*length 2/],
-    ['soft targets of length B', { data: Float32Array.from([0, 1]), dtype: 'float32' }, /labels\.data.*length 8/],
+    ['soft targets of length B', { data: Float32Array.from([0, 1]), dtype: 'float32' }, /labels\.data must be of length 8 \(batch 2 x 4 classes\), got Float32Array\(2\): one value per sample, did you mean int32 class ids/],
+    ['soft targets of another width', { data: new Float32Array(6), dtype: 'float32' }, /labels\.data must be of length 8 \(batch 2 x 4 classes\), got Float32Array\(6\)$/],
     ['array type not matching dtype', { data: Float32Array.from([0, 1]), dtype: 'int32' }, /labels\.data.*Int32Array/],
     ['unknown dtype', { data: Int32Array.from([0, 1]), dtype: 'int64' }, /labels\.dtype.*"int64"/],
     ['plain array', { data: [0, 1], dtype: 'int32' }, /labels\.data/],
@@ -468,7 +484,7 @@ describe('mixTargetsCpu', () => {
 
   it('accepts CutMix entries (labels have no boxes) and uses λ', () => {
     const labels: CpuLabels = { data: Int32Array.from([0, 1]), dtype: 'int32' };
-    const out = mixTargetsCpu(labels, makePlan([2, 2], [0.75, 0.25], [1, 0], [0, 1, 0, 1, 5, 9, 0, 0]), { numClasses: 2 });
+    const out = mixTargetsCpu(labels, makePlan([2, 2], [0.75, 0.25], [1, 0], [0, 1, 0, 1, 5, 9, 0, 0]), { numClasses: 2, labelSmoothing: 0 });
     expect(Array.from(out)).toEqual([0.75, 0.25, 0.75, 0.25]);
   });
 
@@ -492,7 +508,7 @@ describe('mixBatchCpu: rejected inputs', () => {
     ['plain array', { data: IMAGE, dtype: 'float32', shape: NCHW }, /input\.data.*Float32Array/],
     ['data too short', { data: new Float32Array(23), dtype: 'float32', shape: NCHW }, /input\.data.*length 24.*got Float32Array\(23\)/],
     ['data too long', { data: new Float32Array(25), dtype: 'float32', shape: NCHW }, /input\.data.*length 24/],
-    ['no shape', { data: new Float32Array(24), dtype: 'float32' }, /input\.shape must be an object/],
+    ['no shape', { data: new Float32Array(24), dtype: 'float32' }, /input\.shape must be a BatchShape: \{ layout: 'NCHW' \| 'NHWC', batch, channels, height, width \} or \{ layout: 'rows', batch, features \}, got undefined/],
     ['unknown layout', { ...good(), shape: { ...NCHW, layout: 'CHW' } }, /input\.shape\.layout.*"CHW"/],
     ['batch 0', { ...good(), shape: { ...NCHW, batch: 0 } }, /input\.shape\.batch/],
     ['channels 1.5', { ...good(), shape: { ...NCHW, channels: 1.5 } }, /input\.shape\.channels.*got 1\.5/],
@@ -540,6 +556,11 @@ describe('mixBatchCpu: rejected inputs', () => {
     ['std empty', { normalize: { mean: [0], std: [] } }, /options\.normalize\.std /],
     ['mean missing', { normalize: { std: [1] } }, /options\.normalize\.mean/],
     ['normalize a number', { normalize: 3 }, /options\.normalize must be an object/],
+    // 0-255 units (issue 9.4): the same check as the GPU path, naming the likely cause
+    ['mean in 0-255 units', { normalize: { mean: [123.7, 116.3], std: [0.2, 0.2] } }, /options\.normalize\.mean\[0\] must be a number in \[0, 1\] .*got 123\.7: 0-255 units\? Divide mean and std by 255/],
+    ['std in 0-255 units', { normalize: { mean: [0.5], std: [58.4] } }, /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got 58\.4: 0-255 units\?/],
+    ['mean below 0', { normalize: { mean: [-0.1], std: [0.5] } }, /options\.normalize\.mean\[0\] must be a number in \[0, 1\] .*got -0\.1$/],
+    ['std negative', { normalize: { mean: [0.5], std: [-0.5] } }, /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got -0\.5$/],
   ])('rejects normalisation: %s', (_name, options, re) => {
     expect(mixupError(() => mixBatchCpu(u8Image(NCHW), plan2(), options as never)).message).toMatch(re);
   });

@@ -1,0 +1,310 @@
+/**
+ * Host cost per call, measured side by side in one run (issue 14, item 3), for the issue's workload:
+ * B = 256, 3×H×W uint8 → ImageNet-normalised float32, NCHW, elem mode, shuffle pairing, outputs
+ * given. Rows:
+ *
+ * - `plan`: `mixer.plan(B, size)` alone;
+ * - `plan+encode+submit`: plan, `mixer.encode()` into a new encoder, `finish`, `submit`, `release`;
+ * - `plan+mix()`: plan and `mixer.mix()` (the promise is awaited; the GPU is not);
+ * - `WebGPU floor`: the same number of createCommandEncoder / beginComputePass / setPipeline /
+ *   setBindGroup (one cached group) / dispatchWorkgroups / end / finish / submit calls with a
+ *   trivial kernel: what any WebGPU executor pays for this many dispatches.
+ *
+ * The GPU is drained between calls, outside the timed part, so every call sees an idle queue.
+ * Where `gc` is exposed (Node with `--expose-gc`), JS heap allocated per call is measured as the
+ * growth of `process.memoryUsage().heapUsed` over a block of calls after a full GC (the young
+ * generation is made large enough by the runner that no collection runs inside the block).
+ * Only public API is used, so the same file measures older versions of the package.
+ */
+import { createMixer } from '../src/index';
+import type { MixCallOptions, MixInputs, Mixer } from '../src/index';
+import { emptyBuffer, fillRandom, bufferFrom, now } from './gpu-util';
+import { IMAGENET } from './presets';
+
+export interface Quantiles {
+  median: number;
+  p90: number;
+  n: number;
+}
+
+export interface HostRow {
+  name: string;
+  us: Quantiles;
+  /** Dispatches recorded per call (the floor records as many). */
+  dispatches?: number;
+  /** JS heap allocated per call, bytes (Node with --expose-gc only). */
+  heapBytes?: number | null;
+}
+
+export interface HostResult {
+  workload: string;
+  rows: HostRow[];
+}
+
+function quantiles(samples: number[]): Quantiles {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { median: at(0.5), p90: at(0.9), n: s.length };
+}
+
+type Gc = () => void;
+const gc = (globalThis as { gc?: Gc }).gc ?? null;
+const heapUsed = (): number | null => {
+  const p = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
+  return gc && p?.memoryUsage ? p.memoryUsage().heapUsed : null;
+};
+
+/** Times `body` `runs` times after `warmup` calls; `between` runs untimed after each call. */
+async function timeCalls(body: () => unknown, between: () => Promise<void>, runs: number, warmup: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let k = 0; k < warmup + runs; k++) {
+    const t0 = now();
+    const r = body();
+    if (r instanceof Promise) await r;
+    const t1 = now();
+    if (k >= warmup) times.push((t1 - t0) * 1000);
+    await between();
+  }
+  return times;
+}
+
+/** Counts garbage collections (Node: a PerformanceObserver on 'gc' entries), given by the runner. */
+export type GcCounter = () => number;
+
+/**
+ * Heap bytes per call: the mean growth of heapUsed over blocks of `block` calls, each after a full
+ * GC, keeping only blocks in which no collection ran (`gcCount` unchanged). Null without gc.
+ */
+async function heapPerCall(body: () => unknown, drain: () => Promise<void>, gcCount: GcCounter | undefined, blocks: number, block: number): Promise<number | null> {
+  if (!gc || !gcCount) return null;
+  for (let k = 0; k < 20; k++) {
+    const r = body();
+    if (r instanceof Promise) await r;
+    await drain();
+  }
+  let bytes = 0;
+  let calls = 0;
+  for (let b = 0; b < blocks; b++) {
+    await drain();
+    gc();
+    const g0 = gcCount();
+    const h0 = heapUsed() as number;
+    for (let k = 0; k < block; k++) {
+      const r = body();
+      if (r instanceof Promise) await r;
+    }
+    const h1 = heapUsed() as number;
+    if (gcCount() === g0) {
+      bytes += h1 - h0;
+      calls += block;
+    }
+  }
+  await drain();
+  return calls ? bytes / calls : null;
+}
+
+const FLOOR_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x == 0u) { out[0] = out[0] + 1u; }
+}`;
+
+export interface HostOptions {
+  device: GPUDevice;
+  batch?: number;
+  height?: number;
+  width?: number;
+  runs?: number;
+  warmup?: number;
+  /** Counts garbage collections (Node); with `gc` exposed, enables the heap column. */
+  gcCount?: GcCounter;
+  log(line: string): void;
+}
+
+/** The host-cost table; see the module comment. */
+export async function runHostCost(o: HostOptions): Promise<HostResult> {
+  const { device } = o;
+  const B = o.batch ?? 256;
+  const H = o.height ?? 224;
+  const W = o.width ?? 224;
+  const runs = o.runs ?? 200;
+  const warmup = o.warmup ?? 20;
+  const shape = { layout: 'NCHW' as const, batch: B, channels: 3, height: H, width: W };
+  const x = new Uint8Array(B * 3 * H * W);
+  fillRandom(x, 7, 256);
+  const src = bufferFrom(device, x, 'host input');
+  const out = emptyBuffer(device, x.length * 4, 'host output');
+  const mixer: Mixer = createMixer(device, { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 11 });
+  const inputs: MixInputs = { images: { buffer: src, shape, dtype: 'uint8' } };
+  const call: MixCallOptions = { outputs: { images: out }, normalize: IMAGENET };
+  const size = { height: H, width: W };
+  const drain = () => device.queue.onSubmittedWorkDone();
+  // Compile every variant the plans will need, then count the dispatches one call records.
+  for (let k = 0; k < 10; k++) await mixer.mix(inputs, { ...call, plan: mixer.plan(B, size) });
+  let dispatches = 0;
+  {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass.bind(enc);
+    // Count dispatches by wrapping the pass the mixer begins.
+    (enc as { beginComputePass: GPUCommandEncoder['beginComputePass'] }).beginComputePass = (d) => {
+      const p = pass(d);
+      const dispatch = p.dispatchWorkgroups.bind(p);
+      p.dispatchWorkgroups = (x: number, y?: number, z?: number) => {
+        dispatches++;
+        dispatch(x, y, z);
+      };
+      return p;
+    };
+    const e = mixer.encode(enc, inputs, { ...call, plan: mixer.plan(B, size) });
+    device.queue.submit([enc.finish()]);
+    e.release();
+    await drain();
+  }
+
+  const planOnly = () => mixer.plan(B, size);
+  const encodeSubmit = () => {
+    const plan = mixer.plan(B, size);
+    const encoder = device.createCommandEncoder();
+    const encoding = mixer.encode(encoder, inputs, { ...call, plan });
+    device.queue.submit([encoder.finish()]);
+    encoding.release();
+  };
+  const mixCall = () => mixer.mix(inputs, { ...call, plan: mixer.plan(B, size) });
+
+  const floorBuffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+  const module = device.createShaderModule({ code: FLOOR_WGSL });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: floorBuffer } }] });
+  const floor = () => {
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (let d = 0; d < dispatches; d++) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(1);
+    }
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+  };
+
+  // Interleaved in blocks, so drift hits every row alike.
+  const bodies: Array<[string, () => unknown, boolean]> = [
+    ['plan', planOnly, false],
+    ['plan+encode+submit', encodeSubmit, true],
+    ['plan+mix()', mixCall, true],
+    ['WebGPU floor', floor, true],
+  ];
+  const samples = new Map<string, number[]>(bodies.map(([n]) => [n, []]));
+  const block = 20;
+  for (let done = 0; done < runs; done += block) {
+    for (const [name, body, gpu] of bodies) {
+      const t = await timeCalls(body, gpu ? drain : async () => {}, block, done === 0 ? warmup : 0);
+      samples.get(name)!.push(...t);
+    }
+  }
+  const rows: HostRow[] = [];
+  for (const [name, body, gpu] of bodies) {
+    const heapBytes = await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
+    rows.push({ name, us: quantiles(samples.get(name)!), dispatches: gpu ? dispatches : undefined, heapBytes });
+  }
+  mixer.destroy();
+  await drain();
+  src.destroy();
+  out.destroy();
+  floorBuffer.destroy();
+  const workload = `B=${B} 3x${H}x${W} u8>f32 norm NCHW, elem, mixup 0.8 + CutMix 1, shuffle, outputs given; ${dispatches} dispatch(es)`;
+  for (const r of rows) {
+    o.log(`${r.name}: median ${r.us.median.toFixed(1)} µs, p90 ${r.us.p90.toFixed(1)} µs${r.heapBytes == null ? '' : `, heap ${(r.heapBytes / 1024).toFixed(1)} KB/call`}`);
+  }
+  return { workload, rows };
+}
+
+export interface LimitsRow {
+  name: string;
+  maxStorageBufferBindingSize: number;
+  dispatches: number;
+  ms: Quantiles;
+}
+
+/**
+ * The headline batch (B×3×H×W uint8 → normalised float32, elem, shuffle) on two devices of one
+ * adapter, interleaved: one with the adapter's limits (one pass) and one from a plain
+ * `requestDevice()` (the spec's default 128 MiB binding: chunked when the output exceeds it).
+ * GPU time from timestamps where available, else wall time to onSubmittedWorkDone.
+ */
+export async function runDefaultLimits(gpu: GPU, o: { batch?: number; height?: number; width?: number; runs?: number; log(line: string): void }): Promise<LimitsRow[]> {
+  const B = o.batch ?? 256;
+  const H = o.height ?? 224;
+  const W = o.width ?? 224;
+  const runs = o.runs ?? 5;
+  const adapterFor = async () => (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }));
+  const first = await adapterFor();
+  if (!first) throw new Error('no adapter');
+  const limits: Record<string, number> = {};
+  for (const key in first.limits) {
+    const v = (first.limits as unknown as Record<string, unknown>)[key];
+    if (typeof v === 'number') limits[key] = v;
+  }
+  const features: GPUFeatureName[] = first.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const full = await first.requestDevice({ requiredFeatures: features, requiredLimits: limits });
+  const plainAdapter = await adapterFor();
+  const plain = await plainAdapter!.requestDevice({ requiredFeatures: features });
+  const { GpuTimer } = await import('./gpu-util');
+  const shape = { layout: 'NCHW' as const, batch: B, channels: 3, height: H, width: W };
+  const x = new Uint8Array(B * 3 * H * W);
+  fillRandom(x, 7, 256);
+  const setups = [
+    ['adapter limits', full],
+    ['default limits', plain],
+  ] as const;
+  const state = setups.map(([name, device]) => {
+    const src = bufferFrom(device, x, 'limits input');
+    const out = emptyBuffer(device, x.length * 4, 'limits output');
+    const mixer = createMixer(device, { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 11 });
+    const plan = mixer.plan(B, { height: H, width: W });
+    return { name, device, src, out, mixer, plan, timer: new GpuTimer(device), times: [] as number[], dispatches: 0 };
+  });
+  for (const s of state) {
+    const inputs: MixInputs = { images: { buffer: s.src, shape, dtype: 'uint8' } };
+    await s.mixer.prepare(inputs, { plan: s.plan, outputs: { images: s.out }, normalize: IMAGENET });
+  }
+  for (let k = 0; k < runs + 1; k++) {
+    for (const s of state) {
+      const inputs: MixInputs = { images: { buffer: s.src, shape, dtype: 'uint8' } };
+      const t0 = now();
+      const encoder = s.device.createCommandEncoder();
+      s.timer.begin(encoder);
+      const begin = encoder.beginComputePass.bind(encoder);
+      let dispatches = 0;
+      (encoder as { beginComputePass: GPUCommandEncoder['beginComputePass'] }).beginComputePass = (d) => {
+        const p = begin(d);
+        const dispatch = p.dispatchWorkgroups.bind(p);
+        p.dispatchWorkgroups = (a: number, b?: number, c?: number) => {
+          dispatches++;
+          dispatch(a, b, c);
+        };
+        return p;
+      };
+      const e = s.mixer.encode(encoder, inputs, { plan: s.plan, outputs: { images: s.out }, normalize: IMAGENET });
+      s.timer.end(encoder);
+      s.device.queue.submit([encoder.finish()]);
+      e.release();
+      await s.device.queue.onSubmittedWorkDone();
+      const wall = now() - t0;
+      const g = await s.timer.read();
+      s.dispatches = dispatches;
+      if (k > 0) s.times.push(g ?? wall);
+    }
+  }
+  const rows = state.map((s) => ({ name: s.name, maxStorageBufferBindingSize: s.device.limits.maxStorageBufferBindingSize, dispatches: s.dispatches, ms: quantiles(s.times) }));
+  for (const s of state) {
+    s.mixer.destroy();
+    s.timer.destroy();
+    s.src.destroy();
+    s.out.destroy();
+    s.device.destroy();
+  }
+  for (const r of rows) o.log(`${r.name} (binding ${(r.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB): ${r.dispatches} dispatch(es), median ${r.ms.median.toFixed(1)} ms, p90 ${r.ms.p90.toFixed(1)} ms`);
+  o.log(`default / adapter limits: ${(rows[1].ms.median / rows[0].ms.median).toFixed(2)}x`);
+  return rows;
+}

@@ -1,0 +1,232 @@
+/**
+ * Checks of one call of `mix`, `encode` or `prepare`: pure functions of the arguments, the
+ * device's limits and features and the mixer's options. Nothing here draws from the plan stream
+ * or touches the GPU, so a rejected call leaves the stream, the device and every buffer as they
+ * were (issue 9.3).
+ *
+ * Where a new check goes: into the section of the argument it is about, in `checkCall`'s order:
+ *   1. keys      the known keys of the options and of each nested object (typos are errors)
+ *   2. images    inputs.images: shape, dtype, buffer
+ *   3. output    options.outDtype / normalize / inPlace, and what the device supports
+ *   4. outputs   options.outputs: the buffers the results go to
+ *   5. labels    inputs.labels and options.outputs.targets
+ *   6. plan      an explicit plan, or what the mixer's planner will be able to draw
+ *   7. limits    what the device's binding and dispatch limits allow for this batch
+ *   8. encode    what `encode` needs beyond `mix` (an explicit plan, every output given)
+ * Each check throws a MixupError naming the argument (helpers in ../validate.ts); it may read the
+ * values checked before it (in `CheckedCall`), and adds what later stages need to `CheckedCall`.
+ */
+import { MixupError, describe, got } from '../errors';
+import { coefficientsOf } from '../formulas';
+import type { NormalizeCoefficients } from '../formulas';
+import type { ResolvedMixOptions } from '../options';
+import { isPermutation } from '../pairing';
+import { validatePlan } from '../plan';
+import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape';
+import type { Geometry } from '../shape';
+import type { DType, ImageSize, LabelDType, MixPlan } from '../types';
+import { checkBuffer, checkKeys, checkNormalize, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate';
+import { dispatchSize } from './shaders';
+import type { MixCallOptions, MixInputs } from './types';
+
+/** What the checks need to know about the mixer and its device. */
+export interface CheckContext {
+  device: GPUDevice;
+  options: ResolvedMixOptions;
+  /** Most bytes bound per buffer in one dispatch. */
+  maxBindingBytes: number;
+  /** Offset alignment of bindings into the upload and the data buffers. */
+  alignment: number;
+}
+
+export type CallKind = 'mix' | 'encode' | 'prepare';
+
+/** A call whose every argument has been checked; what plan resolution and the layout start from. */
+export interface CheckedCall {
+  geometry: Geometry;
+  /** Height and width for boxes; null for rows. */
+  imageSize: ImageSize | null;
+  inDtype: DType;
+  outDtype: DType;
+  normalize: NormalizeCoefficients | null;
+  inPlace: boolean;
+  source: GPUBuffer;
+  /** Bytes of the mixed images (B x N x output dtype, rounded up to 4). */
+  outBytes: number;
+  /** Given output buffers; null where the call allocates (mix) or writes in place. */
+  outImages: GPUBuffer | null;
+  outTargets: GPUBuffer | null;
+  labels: { buffer: GPUBuffer; dtype: LabelDType } | null;
+  numClasses: number;
+  /** The explicit plan (validated), or null when the mixer draws the next one. */
+  plan: MixPlan | null;
+  /** options.checkLabels; null when not given (the mixer then checks its first call with class ids). */
+  checkLabels: boolean | null;
+}
+
+export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = ['plan', 'outDtype', 'normalize', 'inPlace', 'outputs', 'checkLabels'];
+const INPUT_KEYS: readonly (keyof MixInputs)[] = ['images', 'labels'];
+const IMAGES_KEYS = ['buffer', 'shape', 'dtype'];
+const LABELS_KEYS = ['buffer', 'dtype', 'shape'];
+const OUTPUT_KEYS = ['images', 'targets'];
+const LABEL_DTYPES: readonly LabelDType[] = ['int32', 'uint32', 'float32'];
+
+const ceil4 = (bytes: number) => Math.ceil(bytes / 4) * 4;
+
+/** Checks everything about a call before any draw or GPU work; see the module comment. */
+export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCallOptions, kind: CallKind): CheckedCall {
+  // 1. keys
+  const ins = checkObject('inputs', inputs);
+  const opts = checkObject('options', options);
+  checkKeys('inputs', ins, INPUT_KEYS, 'input');
+  checkKeys('options', opts, CALL_OPTION_KEYS);
+  const outs = opts.outputs === undefined ? {} : checkObject('options.outputs', opts.outputs);
+  checkKeys('options.outputs', outs, OUTPUT_KEYS, 'output');
+  const inPlace = checkOptionalBoolean('options.inPlace', opts.inPlace) === true;
+  const checkLabels = checkOptionalBoolean('options.checkLabels', opts.checkLabels) ?? null;
+
+  // 2. images
+  if (isGpuBuffer(ins.images)) throw new MixupError('inputs.images', '{ buffer, shape, dtype } (the GPUBuffer goes in its buffer field, with its shape and dtype beside it)', got('a GPUBuffer'));
+  const imagesArg = checkObject('inputs.images', ins.images);
+  checkKeys('inputs.images', imagesArg, IMAGES_KEYS, 'field');
+  const geometry = checkShape('inputs.images.shape', imagesArg.shape);
+  const inDtype = checkOneOf('inputs.images.dtype', imagesArg.dtype, DTYPES);
+
+  // 3. output dtype, normalisation, in place
+  const normalizeArg = opts.normalize ?? null;
+  if (normalizeArg !== null && inDtype !== 'uint8') {
+    throw new MixupError('options.normalize', 'used with uint8 input only (it maps bytes 0..255 to floats)', got(`input dtype ${describe(inDtype)}`));
+  }
+  const outDtype = opts.outDtype === undefined ? (normalizeArg ? 'float32' : inDtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
+  if (normalizeArg && outDtype === 'uint8') throw new MixupError('options.outDtype', "'float32' or 'float16' when normalising", outDtype);
+  const normalize = normalizeArg ? coefficientsOf(checkNormalize('options.normalize', normalizeArg, geometry.channels)) : null;
+  for (const [argument, dtype] of [['inputs.images.dtype', inDtype], ['options.outDtype', outDtype]] as const) {
+    if (dtype === 'float16' && !ctx.device.features.has('shader-f16')) {
+      throw new MixupError(argument, "'float32' or 'uint8' on this device ('float16' needs a device created with the 'shader-f16' feature)", dtype);
+    }
+  }
+  const { batch, n } = geometry;
+  if (inPlace && (outDtype !== inDtype || normalize)) {
+    throw new MixupError('options.inPlace', `output of the input's dtype (${inDtype}) without normalisation`, got(`outDtype ${outDtype}${normalize ? ' with normalize' : ''}`));
+  }
+  const bytesIn = ceil4(batch * n * DTYPE_BYTES[inDtype]);
+  const outBytes = ceil4(batch * n * DTYPE_BYTES[outDtype]);
+  const source = checkBuffer('inputs.images.buffer', imagesArg.buffer, bytesIn);
+
+  // 4. outputs
+  // No buffer that large can exist on this device, given or allocated: the limit must change, or the batch.
+  const maxBufferSize = ctx.device.limits.maxBufferSize;
+  if (!inPlace && outBytes > maxBufferSize) {
+    throw new MixupError(
+      'inputs.images.shape.batch',
+      `a batch whose mixed images fit one buffer of this device (maxBufferSize ${maxBufferSize} bytes): request a larger maxBufferSize and maxStorageBufferBindingSize in requiredLimits when creating the device (up to adapter.limits.maxBufferSize), or split the batch`,
+      got(`${batch} samples, ${batch * n * DTYPE_BYTES[outDtype]} bytes of ${outDtype} output`),
+    );
+  }
+  let outImages: GPUBuffer | null = null;
+  if (!inPlace && outs.images !== undefined) {
+    outImages = checkBuffer('options.outputs.images', outs.images, outBytes);
+    if (outImages === source) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', got('the input buffer'));
+  }
+
+  // 5. labels
+  const numClasses = ctx.options.numClasses;
+  let labels: CheckedCall['labels'] = null;
+  let outTargets: GPUBuffer | null = null;
+  if (ins.labels !== undefined) {
+    if (isGpuBuffer(ins.labels)) throw new MixupError('inputs.labels', '{ buffer, dtype, shape } (the GPUBuffer goes in its buffer field)', got('a GPUBuffer'));
+    const l = checkObject('inputs.labels', ins.labels);
+    checkKeys('inputs.labels', l, LABELS_KEYS, 'field');
+    const dtype = checkOneOf('inputs.labels.dtype', l.dtype, LABEL_DTYPES);
+    checkLabelShape('inputs.labels.shape', l.shape, dtype, batch, numClasses, isGpuBuffer(l.buffer) ? l.buffer.size : undefined);
+    labels = { buffer: checkBuffer('inputs.labels.buffer', l.buffer, dtype === 'float32' ? batch * numClasses * 4 : batch * 4), dtype };
+    if (outs.targets !== undefined) {
+      outTargets = checkBuffer('options.outputs.targets', outs.targets, batch * numClasses * 4);
+      if (outTargets === labels.buffer) throw new MixupError('options.outputs.targets', 'a buffer other than the labels', got('the labels buffer'));
+    }
+  }
+
+  // 6. plan
+  const imageSize = geometry.layout === 'rows' ? null : { height: geometry.height, width: geometry.width };
+  const plan = opts.plan === undefined ? null : (opts.plan as MixPlan);
+  if (plan) validatePlan(plan, batch, imageSize);
+  else checkDrawable(ctx.options, geometry, imageSize, inPlace);
+  if (inPlace && plan && !isPermutation(plan.partner)) throw notPermutation();
+
+  // 7. limits
+  checkLimits(ctx, geometry, inDtype, outDtype, inPlace, labels);
+
+  // 8. encode
+  if (kind === 'encode') {
+    if (plan === null) throw new MixupError('options.plan', 'a MixPlan (encode executes an explicit plan)', undefined);
+    if (!inPlace && outImages === null) throw new MixupError('options.outputs.images', 'a GPUBuffer (encode does not allocate outputs) or options.inPlace', undefined);
+    if (labels && outTargets === null) throw new MixupError('options.outputs.targets', 'a GPUBuffer when labels are given', undefined);
+  }
+  return { geometry, imageSize, inDtype, outDtype, normalize, inPlace, source, outBytes, outImages, outTargets, labels, numClasses, plan, checkLabels };
+}
+
+/**
+ * The error of the first-call check of class ids (mixer.ts, see MixCallOptions.checkLabels):
+ * `count` of `batch` ids were outside [0, K). When most are, the usual cause is float32 values
+ * written into an int32 buffer (1.0 reads as 1065353216), and the message says so.
+ */
+export function idsOutOfRange(count: number, batch: number, numClasses: number, dtype: LabelDType): MixupError {
+  const floats = 2 * count >= batch ? ": are they float32 values in an int32 buffer (1.0 reads as id 1065353216)? Write class ids as an Int32Array, or give float32 targets as dtype 'float32' with shape [B, K]" : '';
+  return new MixupError(
+    'inputs.labels.buffer',
+    `${dtype} class ids in [0, ${numClasses - 1}] (numClasses ${numClasses}), as the CPU reference requires (checked on the first call with class ids; options.checkLabels: false skips it)`,
+    got(`${count} of ${batch} ids outside that range${floats}`),
+  );
+}
+
+function notPermutation(): MixupError {
+  return new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', got('an array with repeated partners'));
+}
+
+/** What the planner will draw must fit the batch: checked here, since a draw cannot be taken back. */
+function checkDrawable(o: ResolvedMixOptions, geometry: Geometry, imageSize: ImageSize | null, inPlace: boolean): void {
+  if (imageSize === null && o.cutmixAlpha > 0) {
+    throw new MixupError(
+      'inputs.images.shape.layout',
+      "'NCHW' or 'NHWC' when the mixer has CutMix enabled (rows have no height and width to cut boxes from; mix rows with a mixer created with cutmixAlpha: 0)",
+      geometry.layout,
+    );
+  }
+  if (typeof o.pairing !== 'string') {
+    if (o.pairing.length !== geometry.batch) {
+      throw new MixupError('options.pairing', `an array of ${geometry.batch} partner indices (one per sample)`, o.pairing);
+    }
+    if (inPlace && !isPermutation(o.pairing)) throw notPermutation();
+  }
+}
+
+/** Bytes a batch of `batch` samples of `bytes` each takes in a binding. */
+function fitsBinding(ctx: CheckContext, batch: number, bytes: number): boolean {
+  return ceil4(batch * bytes) <= ctx.maxBindingBytes;
+}
+
+function checkLimits(ctx: CheckContext, g: Geometry, inDtype: DType, outDtype: DType, imagesInPlace: boolean, labels: CheckedCall['labels']): void {
+  const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+  const limit = ctx.maxBindingBytes;
+  const a = ctx.alignment;
+  const batchOf = (argument: string, n: number, inBytes: number, outBytes: number, inPlace: boolean) => {
+    // A walk has at most one segment per sample: B x quads threads bound every dispatch.
+    const threads = g.batch * Math.ceil(n / 4);
+    if (dispatchSize(threads, maxGroups)[1] > maxGroups) throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', got(`${threads} threads`));
+    if (fitsBinding(ctx, g.batch, n * inBytes) && fitsBinding(ctx, g.batch, n * outBytes)) return;
+    if (inPlace) {
+      throw new MixupError('options.inPlace', `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, which needs a separate output`, got(`${g.batch * n * inBytes} bytes`));
+    }
+    const sample = Math.max(n * inBytes, n * outBytes);
+    if (sample > limit - a) {
+      throw new MixupError(`${argument}.shape`, `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`, got(`${sample} bytes per sample`));
+    }
+  };
+  batchOf('inputs.images', g.n, DTYPE_BYTES[inDtype], DTYPE_BYTES[outDtype], imagesInPlace);
+  if (!labels) return;
+  const K = ctx.options.numClasses;
+  if (labels.dtype === 'float32') batchOf('inputs.labels', K, 4, 4, false);
+  else if (g.batch * K * 4 > limit && K * 4 > limit - a) {
+    throw new MixupError('options.numClasses', `at most ${(limit - a) / 4} classes (a target row must fit one binding)`, K);
+  }
+}

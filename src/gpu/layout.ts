@@ -1,0 +1,248 @@
+/**
+ * The layout of one call: its dispatches, the buffer windows each binds, and where everything goes
+ * in the upload (params, plan table, segment tables, walks, normalisation). The layout owns every
+ * offset and slot; recording (record.ts) only reads it.
+ *
+ * Binding ranges into the upload depend on the batch's shape only (segment tables and walks get
+ * room for their largest size), so successive calls of one shape bind the same ranges.
+ */
+import type { NormalizeCoefficients } from '../formulas';
+import { smoothing } from '../formulas';
+import type { ResolvedMixOptions } from '../options';
+import { DTYPE_BYTES } from '../shape';
+import type { MixPlan } from '../types';
+import type { CheckContext, CheckedCall } from './checks';
+import { SamplePlanLayout } from './layouts.generated';
+import { addressUnit, dispatchSize } from './shaders';
+import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant';
+import type { BatchEntry, BatchVariant } from './variant';
+import { buildChunkedWalk, buildWalk } from './walk';
+import type { Walk } from './walk';
+
+/** Aim for this many threads before cutting long cycles (enough to fill a large GPU). */
+const TARGET_THREADS = 1 << 18;
+
+const ceil4 = (bytes: number) => Math.ceil(bytes / 4) * 4;
+const alignUp = (value: number, alignment: number) => Math.ceil(value / alignment) * alignment;
+
+/** A bound range of a buffer and the samples it holds (see `Params` in mix_common.wgsl). */
+export interface Window {
+  offset: number;
+  size: number;
+  /** First sample in the window, sample count, and its first element's offset in addressing units. */
+  base: number;
+  count: number;
+  shift: number;
+}
+
+/** One dispatch of the batch kernel: a run of segments, the windows it reads and writes, its params slot. */
+export interface Dispatch {
+  /** Upload offset of this dispatch's `Params`. */
+  paramsAt: number;
+  segBase: number;
+  segCount: number;
+  threads: number;
+  groups: [x: number, y: number];
+  src: Window;
+  /** The second input window; an empty window (count 0) over `src` when unused. */
+  src2: Window;
+  dst: Window;
+}
+
+/** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
+export interface BatchJob {
+  variant: BatchVariant;
+  entry: BatchEntry;
+  /** Pipeline cache key (variant + entry). */
+  key: string;
+  source: GPUBuffer;
+  n: number;
+  quads: number;
+  channels: number;
+  width: number;
+  height: number;
+  walk: Walk;
+  dispatches: Dispatch[];
+  /** Upload ranges of this job's segment table and walk (sized for the largest walk of the shape). */
+  segmentsAt: number;
+  segmentsSize: number;
+  walkAt: number;
+  walkSize: number;
+}
+
+/** The labels kernel: class ids to smoothed, mixed targets, one dispatch per window of target rows. */
+export interface LabelsJob {
+  labels: GPUBuffer;
+  labelsSize: number;
+  numClasses: number;
+  on: number;
+  off: number;
+  quads: number;
+  dispatches: Array<{ paramsAt: number; threads: number; groups: [x: number, y: number]; dst: Window }>;
+}
+
+/** A call, ready to record. */
+export interface CallLayout {
+  batch: number;
+  plan: MixPlan;
+  images: BatchJob;
+  soft: BatchJob | null;
+  ids: LabelsJob | null;
+  normalize: NormalizeCoefficients | null;
+  /** Params slots are `alignment` apart from offset 0. */
+  paramsSize: number;
+  samplesAt: number;
+  samplesSize: number;
+  normAt: number;
+  normSize: number;
+  uploadSize: number;
+}
+
+/** Lays out a checked call with its resolved plan; see the module comment. */
+export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, labelSmoothing: number): CallLayout {
+  const g = call.geometry;
+  const batch = g.batch;
+  const kinds = planKinds(plan.kind);
+  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, (windowed) =>
+    imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, windowed),
+  );
+  const K = call.numClasses;
+  const soft = call.labels?.dtype === 'float32' ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, (w) => softVariant(K, kinds, w)) : null;
+  const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;
+
+  // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
+  const a = ctx.alignment;
+  let slot = 0;
+  for (const d of images.dispatches) d.paramsAt = a * slot++;
+  if (soft) for (const d of soft.dispatches) d.paramsAt = a * slot++;
+  let ids: LabelsJob | null = null;
+  if (call.labels && idWindows) {
+    const { on, off } = smoothing(K, labelSmoothing);
+    const quads = Math.ceil(K / 4);
+    const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+    const dispatches = idWindows.map((dst) => {
+      const threads = dst.count * quads;
+      return { paramsAt: a * slot++, threads, groups: dispatchSize(threads, maxGroups), dst };
+    });
+    ids = { labels: call.labels.buffer, labelsSize: batch * 4, numClasses: K, on, off, quads, dispatches };
+  }
+  const paramsSize = Math.max(1, slot) * a;
+  let at = paramsSize;
+  const samplesAt = at;
+  const samplesSize = batch * SamplePlanLayout.size;
+  at = alignUp(at + samplesSize, a);
+  for (const job of soft ? [images, soft] : [images]) {
+    job.segmentsAt = at;
+    at = alignUp(at + job.segmentsSize, a);
+    job.walkAt = at;
+    at = alignUp(at + job.walkSize, a);
+  }
+  const normAt = at;
+  const normSize = Math.max(8, g.channels * 8);
+  return { batch, plan, images, soft, ids, normalize: call.normalize, paramsSize, samplesAt, samplesSize, normAt, normSize, uploadSize: normAt + normSize };
+}
+
+/** Lays out a batch-kernel job: one dispatch over the whole batch, or chunks when it exceeds a binding. */
+function batchJob(
+  ctx: CheckContext,
+  plan: MixPlan,
+  source: GPUBuffer,
+  n: number,
+  geometry: { channels: number; width: number; height: number },
+  inPlace: boolean,
+  variantFor: (windowed: boolean) => BatchVariant,
+): BatchJob {
+  const batch = plan.partner.length;
+  const quads = Math.ceil(n / 4);
+  const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+  const job = (variant: BatchVariant, walk: Walk, dispatches: Dispatch[]): BatchJob => {
+    const entry = entryFor(walk);
+    // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
+    return { variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
+  };
+  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window): Dispatch => {
+    const threads = segCount * quads;
+    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst };
+  };
+  const probe = variantFor(false);
+  const bytesIn = n * DTYPE_BYTES[probe.inDtype];
+  const bytesOut = n * DTYPE_BYTES[probe.outDtype];
+  const limit = ctx.maxBindingBytes;
+  if (!chunked(ctx, batch, bytesIn, bytesOut)) {
+    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS });
+    const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
+    return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
+  }
+  // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
+  const a = ctx.alignment;
+  const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
+  const variant = variantFor(true);
+  const walk = buildChunkedWalk(plan.partner, perChunk);
+  const unitIn = addressUnit(variant.inDtype, variant.vec4);
+  const unitOut = addressUnit(variant.outDtype, variant.vec4);
+  const window = (chunk: number, bytes: number, unit: number): Window => {
+    const base = chunk * perChunk;
+    const count = Math.min(perChunk, batch - base);
+    const start = base * bytes;
+    const offset = Math.floor(start / a) * a;
+    return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
+  };
+  const dispatches = walk.groups.map((gr) =>
+    dispatch(gr.segBase, gr.segCount, window(gr.chunk, bytesIn, unitIn), gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, bytesIn, unitIn), window(gr.chunk, bytesOut, unitOut)),
+  );
+  return job(variant, walk, dispatches);
+}
+
+/** Row windows of the [B, K] targets written by the labels kernel: all rows, or chunks that fit a binding. */
+function targetWindows(ctx: CheckContext, batch: number, numClasses: number): Window[] {
+  const rowBytes = numClasses * 4;
+  if (batch * rowBytes <= ctx.maxBindingBytes) return [{ offset: 0, size: batch * rowBytes, base: 0, count: batch, shift: 0 }];
+  const a = ctx.alignment;
+  const perChunk = Math.floor((ctx.maxBindingBytes - a) / rowBytes);
+  const windows: Window[] = [];
+  for (let base = 0; base < batch; base += perChunk) {
+    const count = Math.min(perChunk, batch - base);
+    const start = base * rowBytes;
+    const offset = Math.floor(start / a) * a;
+    windows.push({ offset, size: start - offset + count * rowBytes, base, count, shift: (start - offset) / 4 });
+  }
+  return windows;
+}
+
+/** Whether a job of `batch` samples of `bytesIn` / `bytesOut` bytes is mixed in chunks (windows). */
+function chunked(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number): boolean {
+  return ceil4(batch * bytesIn) > ctx.maxBindingBytes || ceil4(batch * bytesOut) > ctx.maxBindingBytes;
+}
+
+/**
+ * Every (variant, entry) a call of this shape can need with plans from `options` (what prepare()
+ * compiles, so that no later call compiles): each subset of the kinds the options can draw, and
+ * each entry point the pairing can give (one for a fixed partner array, singles when chunked).
+ */
+export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: ResolvedMixOptions): Array<{ variant: BatchVariant; entry: BatchEntry }> {
+  const g = call.geometry;
+  const blends = options.mixupAlpha > 0 ? [false, true] : [false];
+  const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
+  const entries = (windowed: boolean, quads: number): BatchEntry[] => {
+    if (windowed) return ['main_singles'];
+    const p = options.pairing;
+    if (typeof p !== 'string') return [entryFor(buildWalk(Uint32Array.from(p), { inPlace: call.inPlace, quads, targetThreads: TARGET_THREADS }))];
+    if (p === 'flip' || (p === 'shuffle' && options.mode === 'pair') || g.batch <= 2) return ['main_pairs'];
+    return p === 'roll' ? ['main_walk'] : ['main_pairs', 'main_walk'];
+  };
+  const out: Array<{ variant: BatchVariant; entry: BatchEntry }> = [];
+  const add = (variant: BatchVariant, list: BatchEntry[]) => {
+    for (const entry of list) if (!out.some((o) => batchKey(o.variant, o.entry) === batchKey(variant, entry))) out.push({ variant, entry });
+  };
+  const imagesWindowed = chunked(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype]);
+  const K = call.numClasses;
+  const softWindowed = chunked(ctx, g.batch, K * 4, K * 4);
+  for (const blend of blends) {
+    for (const paste of pastes) {
+      const kinds = { blend, paste };
+      add(imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, imagesWindowed), entries(imagesWindowed, Math.ceil(g.n / 4)));
+      if (call.labels?.dtype === 'float32') add(softVariant(K, kinds, softWindowed), entries(softWindowed, Math.ceil(K / 4)));
+    }
+  }
+  return out;
+}

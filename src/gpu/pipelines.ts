@@ -1,0 +1,128 @@
+/**
+ * Compiled pipelines, one cache per GPUDevice: every mixer on a device (forks included) shares it,
+ * so a variant is compiled once per device. The bind group layouts come from the binding tables
+ * generated from the WGSL (layouts.generated.ts).
+ */
+import { BatchBindings, LabelsBindings } from './layouts.generated';
+import { batchShaderCode, labelsShaderCode } from './shaders';
+import { LABELS_KEY, batchKey } from './variant';
+import type { BatchEntry, BatchVariant } from './variant';
+
+type BindingTable = Record<string, { binding: number; type: GPUBufferBindingType }>;
+
+/** A bind group layout with the table's bindings, less `omit`. */
+function layoutFrom(device: GPUDevice, label: string, table: BindingTable, omit: readonly string[] = []): GPUBindGroupLayout {
+  const entries: GPUBindGroupLayoutEntry[] = [];
+  for (const name in table) {
+    if (!omit.includes(name)) entries.push({ binding: table[name].binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: table[name].type } });
+  }
+  return device.createBindGroupLayout({ label, entries });
+}
+
+interface Entry {
+  pending: Promise<GPUComputePipeline>;
+  ready: GPUComputePipeline | null;
+}
+
+/** What a pipeline is built from: its cache key and a descriptor made on first use. */
+export interface PipelineSpec {
+  key: string;
+  descriptor: () => GPUComputePipelineDescriptor;
+}
+
+const caches = new WeakMap<GPUDevice, PipelineCache>();
+
+export class PipelineCache {
+  readonly device: GPUDevice;
+  /** Bind group layouts: the batch kernel out of place, in place (no src, src2), and the labels kernel. */
+  readonly layouts: { copy: GPUBindGroupLayout; inPlace: GPUBindGroupLayout; labels: GPUBindGroupLayout };
+  /** Pipelines created so far (a test checks that nothing compiles after prepare()). */
+  compiled = 0;
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly pipelineLayouts: { copy: GPUPipelineLayout; inPlace: GPUPipelineLayout; labels: GPUPipelineLayout };
+
+  /** The cache of `device`, created on first use. */
+  static for(device: GPUDevice): PipelineCache {
+    let cache = caches.get(device);
+    if (!cache) caches.set(device, (cache = new PipelineCache(device)));
+    return cache;
+  }
+
+  private constructor(device: GPUDevice) {
+    this.device = device;
+    this.layouts = {
+      copy: layoutFrom(device, 'mixup batch', BatchBindings),
+      inPlace: layoutFrom(device, 'mixup batch in place', BatchBindings, ['src', 'src2']),
+      labels: layoutFrom(device, 'mixup labels', LabelsBindings),
+    };
+    const pipelineLayout = (layout: GPUBindGroupLayout) => device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    this.pipelineLayouts = { copy: pipelineLayout(this.layouts.copy), inPlace: pipelineLayout(this.layouts.inPlace), labels: pipelineLayout(this.layouts.labels) };
+  }
+
+  /** The batch kernel of `variant` at `entry`. */
+  batch(variant: BatchVariant, entry: BatchEntry): PipelineSpec {
+    const key = batchKey(variant, entry);
+    return {
+      key,
+      descriptor: () => ({
+        label: key,
+        layout: variant.inPlace ? this.pipelineLayouts.inPlace : this.pipelineLayouts.copy,
+        compute: { module: this.module(key.slice(0, key.lastIndexOf(':')), () => batchShaderCode(variant)), entryPoint: entry },
+      }),
+    };
+  }
+
+  /** The labels kernel. */
+  labels(): PipelineSpec {
+    return {
+      key: LABELS_KEY,
+      descriptor: () => ({ label: 'mixup labels', layout: this.pipelineLayouts.labels, compute: { module: this.module('labels', labelsShaderCode), entryPoint: 'main' } }),
+    };
+  }
+
+  /** The pipeline if it is compiled, else null. */
+  ready(key: string): GPUComputePipeline | null {
+    return this.entries.get(key)?.ready ?? null;
+  }
+
+  /** Compiles asynchronously, once per key; concurrent callers share one compile. */
+  compile(spec: PipelineSpec): Promise<GPUComputePipeline> {
+    const known = this.entries.get(spec.key);
+    if (known) return known.ready ? Promise.resolve(known.ready) : known.pending;
+    this.compiled++;
+    const entry: Entry = { pending: null as unknown as Promise<GPUComputePipeline>, ready: null };
+    entry.pending = this.device.createComputePipelineAsync(spec.descriptor()).then(
+      (pipeline) => (entry.ready ??= pipeline),
+      (error: unknown) => {
+        this.entries.delete(spec.key);
+        throw error;
+      },
+    );
+    this.entries.set(spec.key, entry);
+    return entry.pending;
+  }
+
+  /**
+   * Compiles synchronously when not compiled yet (encode() cannot wait). A compile still pending
+   * is superseded: its key then resolves to this pipeline, so later calls never compile again.
+   */
+  compileSync(spec: PipelineSpec): GPUComputePipeline {
+    const known = this.entries.get(spec.key);
+    if (known?.ready) return known.ready;
+    this.compiled++;
+    const pipeline = this.device.createComputePipeline(spec.descriptor());
+    if (known) known.ready = pipeline;
+    else this.entries.set(spec.key, { pending: Promise.resolve(pipeline), ready: pipeline });
+    return pipeline;
+  }
+
+  private module(key: string, code: () => string): GPUShaderModule {
+    let module = this.modules.get(key);
+    if (!module) {
+      module = this.device.createShaderModule({ label: key, code: code() });
+      this.modules.set(key, module);
+    }
+    return module;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Upload slots: a buffer for one call's uniforms, plan table, walks and normalisation, its host
+ * copy, and the bad-id counter. mix() uses one slot for every call (see `mixSlot`); each encode()
+ * holds its own until the caller releases the encoding and the queue has done the work.
+ */
+
+/** An upload buffer, its bad-id counter, and its host copy with typed views over it. */
+export interface Slot {
+  buffer: GPUBuffer;
+  flag: GPUBuffer;
+  host: ArrayBuffer;
+  u32: Uint32Array;
+  i32: Int32Array;
+  f32: Float32Array;
+}
+
+/** Free encode() slots kept for reuse; more are destroyed when released. */
+const MAX_FREE_SLOTS = 4;
+
+export class SlotPool {
+  /**
+   * mix() writes its upload with queue.writeBuffer and submits at once, in one synchronous step.
+   * Queue operations run in order, so the next call's write lands after this call's work: one slot
+   * serves every mix() call, however many are in flight.
+   */
+  private queueSlot: Slot | null = null;
+  private readonly free: Slot[] = [];
+  private readonly held = new Set<Slot>();
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** The one slot of mix() calls; replaced when too small (destroy waits for work already submitted). */
+  mixSlot(size: number): Slot {
+    if (this.queueSlot && this.queueSlot.buffer.size >= size) return this.queueSlot;
+    if (this.queueSlot) destroySlot(this.queueSlot);
+    this.queueSlot = this.newSlot(size);
+    return this.queueSlot;
+  }
+
+  /** A slot for one encode(), held until `release`. */
+  acquire(size: number): Slot {
+    const index = this.free.findIndex((s) => s.buffer.size >= size);
+    if (index >= 0) return this.free.splice(index, 1)[0];
+    const slot = this.newSlot(size);
+    this.held.add(slot);
+    return slot;
+  }
+
+  /** Returns an encode() slot once the queue has finished the work submitted so far. */
+  releaseAfterWork(slot: Slot): void {
+    const back = () => this.release(slot);
+    this.device.queue.onSubmittedWorkDone().then(back, back);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const slot of this.held) destroySlot(slot);
+    if (this.queueSlot) destroySlot(this.queueSlot);
+    this.queueSlot = null;
+    this.held.clear();
+    this.free.length = 0;
+  }
+
+  private release(slot: Slot): void {
+    if (this.destroyed || !this.held.has(slot)) return;
+    if (this.free.length < MAX_FREE_SLOTS) {
+      this.free.push(slot);
+    } else {
+      this.held.delete(slot);
+      destroySlot(slot);
+    }
+  }
+
+  private newSlot(size: number): Slot {
+    // Powers of two, so a growing batch reallocates only a few times.
+    const capacity = Math.max(4096, 2 ** Math.ceil(Math.log2(size)));
+    const host = new ArrayBuffer(capacity);
+    return {
+      buffer: this.device.createBuffer({ label: 'mixup upload', size: capacity, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
+      flag: this.device.createBuffer({ label: 'mixup bad label count', size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
+      host,
+      u32: new Uint32Array(host),
+      i32: new Int32Array(host),
+      f32: new Float32Array(host),
+    };
+  }
+}
+
+function destroySlot(slot: Slot): void {
+  slot.buffer.destroy();
+  slot.flag.destroy();
+}

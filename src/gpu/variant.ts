@@ -1,0 +1,119 @@
+/**
+ * The one place that decides which kernel a call runs and under which cache key. A variant is
+ * made canonical when it is built (flags that change no code are cleared), and the key spells out
+ * every field of the canonical variant plus the entry point, so two keys never name the same code
+ * and one key never names two.
+ */
+import type { DType, Layout } from '../types';
+import type { Walk } from './walk';
+
+/** One compiled form of mix_batch.wgsl. */
+export interface BatchVariant {
+  inDtype: DType;
+  outDtype: DType;
+  /** Elements per sample divisible by 4: whole-quad vector loads and stores. */
+  vec4: boolean;
+  /** Input and output are one buffer (bound once, read_write). */
+  inPlace: boolean;
+  layout: Layout;
+  /** Fused normalisation of uint8 input. */
+  normalize: boolean;
+  /** Soft targets: kind 2 blends with lam like kind 1 (no box). */
+  blendOnly: boolean;
+  /** Inputs bound as two windows (chunked batches); otherwise one whole binding from byte 0. */
+  windowed: boolean;
+  /** The plan has blends (kind 1, or kind 2 with blendOnly). */
+  blend: boolean;
+  /** The plan has pastes (kind 2 with boxes: never for rows or soft targets). */
+  paste: boolean;
+  /** NCHW or rows with a width divisible by 4: no quad crosses a row (a cheaper per-quad path). */
+  rowAligned: boolean;
+}
+
+/** Entry point of mix_batch.wgsl for a walk's segment shape. */
+export type BatchEntry = 'main_walk' | 'main_pairs' | 'main_singles';
+
+/** Every entry point of mix_batch.wgsl. */
+export const BATCH_ENTRIES: readonly BatchEntry[] = ['main_pairs', 'main_singles', 'main_walk'];
+
+/** Cache key of the labels kernel (one variant). */
+export const LABELS_KEY = 'labels:main';
+
+/** Which kinds a plan uses, in one pass over `kind`. */
+export function planKinds(kind: Uint8Array): { blend: boolean; paste: boolean } {
+  let seen = 0;
+  for (let i = 0; i < kind.length; i++) seen |= 1 << kind[i];
+  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0 };
+}
+
+/** Clears the flags that select no code, so equal code always has one variant (and one key). */
+function canonical(v: BatchVariant): BatchVariant {
+  const paste = v.paste && !v.blendOnly && v.layout !== 'rows';
+  return { ...v, paste, rowAligned: v.rowAligned && v.layout !== 'NHWC' };
+}
+
+/** The images' kernel for a call of these dtypes and shape, and a plan with these kinds. */
+export function imagesVariant(
+  c: { inDtype: DType; outDtype: DType; inPlace: boolean; normalize: boolean; layout: Layout; n: number; width: number },
+  kinds: { blend: boolean; paste: boolean },
+  windowed: boolean,
+): BatchVariant {
+  return canonical({
+    inDtype: c.inDtype,
+    outDtype: c.outDtype,
+    vec4: c.n % 4 === 0,
+    inPlace: c.inPlace,
+    layout: c.layout,
+    normalize: c.normalize,
+    blendOnly: false,
+    windowed,
+    blend: kinds.blend,
+    paste: kinds.paste,
+    rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,
+  });
+}
+
+/** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
+export function softVariant(numClasses: number, kinds: { blend: boolean; paste: boolean }, windowed: boolean): BatchVariant {
+  const vec4 = numClasses % 4 === 0;
+  return canonical({
+    inDtype: 'float32',
+    outDtype: 'float32',
+    vec4,
+    inPlace: false,
+    layout: 'rows',
+    normalize: false,
+    blendOnly: true,
+    windowed,
+    blend: kinds.blend || kinds.paste,
+    paste: false,
+    rowAligned: vec4,
+  });
+}
+
+/** The cache key of a variant's pipeline: every field, then the entry point. */
+export function batchKey(v: BatchVariant, entry: BatchEntry): string {
+  const flags = [
+    v.inPlace && 'inplace',
+    v.normalize && 'norm',
+    v.blendOnly && 'blendonly',
+    v.windowed && 'windowed',
+    v.blend && 'blend',
+    v.paste && 'paste',
+    v.rowAligned && 'rows4',
+  ].filter(Boolean);
+  return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}:${entry}`;
+}
+
+/** The straight-line entry point a walk allows: pairs when every segment is a closed cycle of one or two samples, singles when every segment is open with one output; else the cycle walk. */
+export function entryFor(walk: Walk): BatchEntry {
+  let pairs = true;
+  let singles = true;
+  for (let k = 0; k < walk.count; k++) {
+    const length = walk.segments[4 * k + 1];
+    const closes = walk.segments[4 * k + 2] === 1;
+    pairs &&= closes && length <= 2;
+    singles &&= !closes && length === 1;
+  }
+  return pairs ? 'main_pairs' : singles ? 'main_singles' : 'main_walk';
+}
