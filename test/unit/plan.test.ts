@@ -578,3 +578,111 @@ describe('validatePlan', () => {
     expect(() => validatePlanForTargets(edit((p) => (p.partner[0] = 9)), 4)).toThrow(/plan\.partner\[0\]/);
   });
 });
+
+// Recorded from commit 2c57f2c; see 'pinned plans' below.
+const ELEM_0 = {
+  kind: [1, 2, 0, 1, 1, 2, 1, 0],
+  lam: [0.09345004707574844, 0.8021978139877319, 1, 0.3588566780090332, 0.8301753401756287, 0.5970696210861206, 0.13828571140766144, 1],
+  partner: [6, 3, 2, 1, 5, 0, 4, 7],
+  box: [0, 0, 0, 0, 6, 12, 12, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 13, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const ELEM_1 = {
+  kind: [2, 1, 0, 2, 2, 1, 0, 0],
+  lam: [0.8168498277664185, 0.9819931983947754, 1, 0.7435897588729858, 0.8827838897705078, 0.8809720277786255, 1, 1],
+  partner: [4, 3, 2, 5, 1, 0, 6, 7],
+  box: [0, 5, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 6, 13, 0, 10, 9, 13, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const BATCH = [0.7227811217308044, 0.8822468519210815, 0.6052031517028809];
+const PAIR_0 = {
+  kind: [2, 0, 2, 0, 2, 0, 2, 2, 2],
+  lam: [0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 0.550000011920929, 0.550000011920929],
+  partner: [2, 3, 0, 1, 6, 5, 4, 8, 7],
+  box: [2, 8, 0, 5, 0, 0, 0, 0, 2, 8, 0, 5, 0, 0, 0, 0, 0, 5, 8, 14, 0, 0, 0, 0, 0, 5, 8, 14, 3, 10, 0, 9, 3, 10, 0, 9],
+};
+const PAIR_1 = {
+  kind: [2, 0, 2, 1, 2, 0, 1, 2, 0],
+  lam: [0.9857142567634583, 1, 0.7142857313156128, 0.4389644265174866, 0.9857142567634583, 1, 0.4389644265174866, 0.7142857313156128, 1],
+  partner: [4, 5, 7, 6, 0, 1, 3, 2, 8],
+  box: [6, 8, 0, 1, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0, 6, 8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0],
+};
+const MINMAX = {
+  kind: [2, 2, 2, 2, 2, 2],
+  lam: [0.9571428298950195, 0.9428571462631226, 0.8214285969734192, 0.8857142925262451, 0.6499999761581421, 0.8857142925262451],
+  partner: [5, 4, 3, 2, 1, 0],
+  box: [1, 4, 6, 8, 6, 10, 8, 10, 0, 5, 2, 7, 8, 10, 1, 9, 3, 10, 1, 8, 2, 4, 1, 9],
+};
+const SMALL = {
+  kind: [1, 1, 1, 1, 1, 1],
+  lam: [0.00016320460417773575, 0.9989299774169922, 0.036627110093832016, 1, 1, 3.12415664893706e-07],
+  partner: [5, 0, 1, 2, 3, 4],
+  box: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const FORK = {
+  kind: [0, 1, 2, 2, 1, 1],
+  lam: [1, 0.027576614171266556, 0.9560439586639404, 0.8901098966598511, 0.3186260759830475, 0.940876305103302],
+  partner: [0, 4, 3, 5, 2, 1],
+  box: [0, 0, 0, 0, 0, 0, 0, 0, 7, 9, 10, 16, 1, 7, 16, 21, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+
+/** FNV-1a over the bytes of every field of every plan, in order: a compact pin for large plans. */
+function fingerprint(plans: MixPlan[]): string {
+  let h = 0x811c9dc5;
+  for (const p of plans) {
+    for (const a of [p.kind, p.lam, p.partner, p.box]) {
+      for (const b of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+const asLists = (p: MixPlan) => ({ kind: list(p.kind), lam: list(p.lam), partner: list(p.partner), box: list(p.box) });
+
+/**
+ * Plans recorded from the planner as of commit 2c57f2c (before the allocation-free rework) and
+ * written here as literals: the same seed must keep giving the same plans (README, Determinism).
+ * A change of draw order must be deliberate, recorded in CHANGELOG.md, and update these pins.
+ */
+describe('pinned plans (draws unchanged since 2c57f2c)', () => {
+  it('elem, mixup 0.8 + CutMix 1, shuffle, seed 12345, stream 3, 13x21: two consecutive plans', () => {
+    const planner = createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 12345, stream: 3 });
+    const size = { height: 13, width: 21 };
+    expect(asLists(planner.plan(8, size))).toEqual(ELEM_0);
+    expect(asLists(planner.plan(8, size))).toEqual(ELEM_1);
+  });
+
+  it('batch, defaults, a seed above 2^32: λ of three consecutive batches', () => {
+    const planner = createPlanner({ seed: 2 ** 32 + 7 });
+    expect([0, 1, 2].map(() => planner.plan(5).lam[0])).toEqual(BATCH);
+  });
+
+  it('pair, mixup 0.4 + CutMix 1, prob 0.7, shuffle, odd B, 10x14: two consecutive plans', () => {
+    const planner = createPlanner({ mixupAlpha: 0.4, cutmixAlpha: 1, mode: 'pair', prob: 0.7, pairing: 'shuffle', seed: 99 });
+    const size = { height: 10, width: 14 };
+    expect(asLists(planner.plan(9, size))).toEqual(PAIR_0);
+    expect(asLists(planner.plan(9, size))).toEqual(PAIR_1);
+  });
+
+  it('cutmixMinMax [0.2, 0.7], elem, 10x14', () => {
+    const planner = createPlanner({ mixupAlpha: 0, cutmixMinMax: [0.2, 0.7], mode: 'elem', correctLam: false, seed: 4 });
+    expect(asLists(planner.plan(6, { height: 10, width: 14 }))).toEqual(MINMAX);
+  });
+
+  it('mixup α = 0.1 (the shape < 1 boost), roll, prob 0.8', () => {
+    const planner = createPlanner({ mixupAlpha: 0.1, mode: 'elem', pairing: 'roll', prob: 0.8, seed: 31 });
+    expect(asLists(planner.plan(6))).toEqual(SMALL);
+  });
+
+  it('fork(2) of the elem planner', () => {
+    const planner = createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 12345, stream: 3 });
+    expect(asLists(planner.fork(2).plan(6, { height: 13, width: 21 }))).toEqual(FORK);
+  });
+
+  it('B = 256 at 224x224 (elem shuffle, elem flip) and B = 255 pair shuffle at 17x300: fingerprints of three plans', () => {
+    const size = { height: 224, width: 224 };
+    const three = (planner: { plan(b: number, s: ImageSize): MixPlan }, b: number, s: ImageSize) => fingerprint([0, 1, 2].map(() => planner.plan(b, s)));
+    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 2024 }), 256, size)).toBe('99ac8828');
+    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', seed: 7 }), 256, size)).toBe('6aec0747');
+    const pair = createPlanner({ mixupAlpha: 0.2, cutmixAlpha: 1, switchProb: 0.3, mode: 'pair', pairing: 'shuffle', prob: 0.9, seed: 8, stream: 1 });
+    expect(three(pair, 255, { height: 17, width: 300 })).toBe('bc44bf79');
+  });
+});
