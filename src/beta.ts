@@ -7,7 +7,8 @@
  *
  * The samplers are objects made once per shape (a planner makes them when it is
  * created) so that the constants of Marsaglia and Tsang's method are computed
- * once, not per draw; drawing allocates nothing.
+ * once, not per draw. A draw leaves its result in a field instead of returning
+ * it, so that drawing allocates nothing (see {@link GammaSampler.logG}).
  */
 
 import { checkNumber } from './errors';
@@ -96,12 +97,15 @@ export class BetaSampler {
     this.y = a === b ? this.x : new GammaSampler(b);
   }
 
-  /** One variate in [0, 1]. */
-  sample(rng: RandomSource): number {
+  /** λ of the last {@link draw} (a field for the reason given at {@link GammaSampler.logG}). */
+  lam = 0;
+
+  /** Draws one variate in [0, 1] into {@link lam}. */
+  draw(rng: RandomSource): void {
     this.x.draw(rng);
     const logX = this.x.logG;
     this.y.draw(rng);
     const logY = this.y.logG;
-    return 1 / (1 + Math.exp(logY - logX));
+    this.lam = 1 / (1 + Math.exp(logY - logX));
   }
 }
