@@ -9,10 +9,13 @@
 //
 // Both planners are bundled from their TypeScript sources with Vite (as a user's build would), the
 // baseline from `git archive REF src`. Time: performance.now() around each call, calls of the columns
-// interleaved in blocks so that load on a shared machine hits every column alike. Allocation: the
-// process runs with --expose-gc (re-executed with it when missing); bytes = change of used heap plus
-// what every garbage collection in the window freed (v8.GCProfiler), over `--calls` calls, minus the
-// same measurement around zero calls. Targets (issue 14, reported, not asserted): ≤ 50 µs, ≤ 4 KB.
+// interleaved in blocks so that load on a shared machine hits every column alike; also the mean CPU
+// time per call (process.cpuUsage), which a busy machine inflates less than wall time. Allocation: each
+// column in a child process of its own (what V8 inlines, and so whether a double is boxed, depends on
+// what else ran in the process), started with --expose-gc; bytes = change of used heap plus what every
+// garbage collection in the window freed (v8.GCProfiler), over `--calls` calls after 1000 warm-up
+// calls, minus the same measurement around zero calls. Targets (issue 14, reported, not asserted):
+// median ≤ 50 µs, ≤ 4 KB per call.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     before: { type: 'string', default: '2c57f2c' },
     samples: { type: 'string', default: '4000' },
     calls: { type: 'string', default: '10000' },
+    'alloc-child': { type: 'string' },
   },
 });
 const SAMPLES = Number(args.samples);
@@ -45,28 +49,42 @@ const WORKLOADS = [
   { name: 'elem mixup 0.8 + CutMix 1, shuffle', options: { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 1 } },
 ];
 
-/** Bundles `<srcRoot>/src/plan.ts` into one ES module and imports it. */
-async function loadPlanner(srcRoot, outDir) {
+/** Bundles `<srcRoot>/src/<entry>.ts` into one ES module and imports it. */
+async function loadPlanner(srcRoot, outDir, entry = 'plan') {
   const { build } = await import('vite');
   await build({
     configFile: false,
     logLevel: 'error',
     root: srcRoot,
     build: {
-      lib: { entry: join(srcRoot, 'src/plan.ts'), formats: ['es'], fileName: () => 'plan.mjs' },
+      lib: { entry: join(srcRoot, `src/${entry}.ts`), formats: ['es'], fileName: () => `${entry}.mjs` },
       outDir,
       emptyOutDir: true,
       minify: false,
       write: true,
     },
   });
-  return import(pathToFileURL(join(outDir, 'plan.mjs')).href);
+  const bundle = join(outDir, `${entry}.mjs`);
+  return { bundle, ...(await import(pathToFileURL(bundle).href)) };
+}
+
+if (args['alloc-child']) {
+  // Child: `<bundle> <workload index> <fresh|into>`; prints bytes per call.
+  const [bundle, w, how] = args['alloc-child'].split('|');
+  const m = await import(pathToFileURL(bundle).href);
+  const planner = m.createPlanner(WORKLOADS[Number(w)].options);
+  const into = m.emptyPlan(B);
+  const call = how === 'into' ? () => planner.plan(B, SIZE, into) : () => planner.plan(B, SIZE);
+  for (let i = 0; i < 1000; i++) call();
+  console.log(bytesPerCall(call));
+  process.exit(0);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'planner-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const after = await loadPlanner(root, join(work, 'after-dist'));
+const rng = await loadPlanner(root, join(work, 'rng-dist'), 'rng');
 let before = null;
 let beforeCommit = null;
 try {
@@ -79,19 +97,28 @@ try {
   console.log(`(no baseline: cannot load the planner of ${args.before}: ${String(e.message).split('\n')[0]})`);
 }
 
-/** One column: a planner and how it is called. */
+/** One column: a planner, how it is called, and the same for a child process measuring allocation. */
 function columns(options) {
   const cols = [];
   if (before) {
     const p = before.createPlanner(options);
-    cols.push({ name: `before (${beforeCommit})`, call: () => p.plan(B, SIZE) });
+    cols.push({ name: `before (${beforeCommit})`, call: () => p.plan(B, SIZE), bundle: before.bundle, how: 'fresh' });
   }
   const fresh = after.createPlanner(options);
-  cols.push({ name: 'after, fresh plan', call: () => fresh.plan(B, SIZE) });
+  cols.push({ name: 'after, fresh plan', call: () => fresh.plan(B, SIZE), bundle: after.bundle, how: 'fresh' });
   const reused = after.createPlanner(options);
   const into = after.emptyPlan(B);
-  cols.push({ name: 'after, into', call: () => reused.plan(B, SIZE, into) });
+  cols.push({ name: 'after, into', call: () => reused.plan(B, SIZE, into), bundle: after.bundle, how: 'into' });
   return cols;
+}
+
+function childBytesPerCall(col, workload) {
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(import.meta.url), '--calls', String(CALLS), '--alloc-child', `${col.bundle}|${workload}|${col.how}`],
+    { encoding: 'utf8' },
+  );
+  return Number(out.trim());
 }
 
 /** Same bytes from the baseline and from this checkout, with and without `into`, for 20 plans. */
@@ -117,21 +144,25 @@ function quantile(sorted, q) {
 function time(cols) {
   for (const c of cols) for (let i = 0; i < 1000; i++) c.call();
   const times = cols.map(() => new Float64Array(SAMPLES));
+  const cpu = cols.map(() => 0);
   const BLOCK = 25;
   for (let done = 0, round = 0; done < SAMPLES; done += BLOCK, round++) {
     for (let k = 0; k < cols.length; k++) {
       const j = (k + round) % cols.length;
       const call = cols[j].call;
+      const c0 = process.cpuUsage();
       for (let i = done; i < Math.min(done + BLOCK, SAMPLES); i++) {
         const t0 = performance.now();
         call();
         times[j][i] = (performance.now() - t0) * 1000;
       }
+      const c = process.cpuUsage(c0);
+      cpu[j] += c.user + c.system;
     }
   }
-  return times.map((t) => {
+  return times.map((t, j) => {
     const s = t.sort();
-    return { median: quantile(s, 0.5), p90: quantile(s, 0.9) };
+    return { median: quantile(s, 0.5), p90: quantile(s, 0.9), cpu: cpu[j] / SAMPLES };
   });
 }
 
@@ -162,15 +193,30 @@ console.log(
     `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine: compare columns, not runs)`,
 );
 console.log(`${SAMPLES} timed calls per column, allocation over ${CALLS} calls; targets: median <= 50 us, <= 4096 B/call\n`);
-for (const w of WORKLOADS) {
+/** ns per Philox4x32-10 block of this checkout's stream (best of 20 runs of 64,000 words): the generator's floor. */
+function philoxNsPerBlock() {
+  const stream = new rng.Philox(1);
+  let best = Infinity;
+  let sink = 0;
+  for (let run = 0; run < 20; run++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 64_000; i++) sink ^= stream.nextU32();
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / 16_000);
+  }
+  return sink === 0.5 ? 0 : best;
+}
+console.log(`Philox4x32-10 in this checkout: ${philoxNsPerBlock().toFixed(1)} ns per block (best of 20 runs)\n`);
+
+for (const [index, w] of WORKLOADS.entries()) {
   const cols = columns(w.options);
   const t = time(cols);
-  const bytes = cols.map((c) => bytesPerCall(c.call));
+  const bytes = cols.map((c) => childBytesPerCall(c, index));
   console.log(`${w.name} (same draws as ${beforeCommit ?? 'baseline'}: ${sameDraws(w.options)})`);
-  console.log(`  ${'column'.padEnd(24)}  median us    p90 us     B/call   before/this (median)`);
+  console.log(`  ${'column'.padEnd(24)}  median us    p90 us  cpu us/call     B/call   before/this (median)`);
   cols.forEach((c, i) => {
     const ratio = before ? (t[0].median / t[i].median).toFixed(2) : '';
-    console.log(`  ${c.name.padEnd(24)}  ${f1(t[i].median)}  ${f1(t[i].p90)}  ${bytes[i].toFixed(0).padStart(9)}   ${ratio}`);
+    const row = `${f1(t[i].median)}  ${f1(t[i].p90)}     ${f1(t[i].cpu)}  ${bytes[i].toFixed(0).padStart(9)}`;
+    console.log(`  ${c.name.padEnd(24)}  ${row}   ${ratio}`);
   });
   console.log('');
 }
