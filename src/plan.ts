@@ -95,17 +95,26 @@ function checkInto(into: unknown, batchSize: number): void {
 }
 
 /**
- * timm's `rand_bbox` with no margin, for a drawn λ and a drawn centre (cy, cx):
- * side ratio sqrt(1 − λ), each side floored, then the box
- * [cy − ⌊cut_h/2⌋, cy + ⌊cut_h/2⌋) clipped to the image (likewise in x).
- * An odd side therefore loses a row, as in timm. Writes y0, y1, x0, x1 to
- * `box[at .. at + 3]`.
+ * timm's `rand_bbox` with no margin, for the cut sides cut_h = ⌊H·sqrt(1 − λ)⌋,
+ * cut_w = ⌊W·sqrt(1 − λ)⌋ and a drawn centre (cy, cx): the box
+ * [cy − ⌊cut_h/2⌋, cy + ⌊cut_h/2⌋) clipped to the image (likewise in x). An odd
+ * side therefore loses a row, as in timm. Writes y0, y1, x0, x1 to
+ * `box[at .. at + 3]`. Takes integers only (the caller computes the sides from
+ * λ), so that no double is boxed when V8 does not inline the call.
  * @internal
  */
-export function cutmixBox(lam: number, height: number, width: number, cy: number, cx: number, box: Int32Array, at: number): void {
-  const r = Math.sqrt(1 - lam);
-  const halfH = Math.floor(Math.floor(height * r) / 2);
-  const halfW = Math.floor(Math.floor(width * r) / 2);
+export function cutmixBox(
+  cutH: number,
+  cutW: number,
+  height: number,
+  width: number,
+  cy: number,
+  cx: number,
+  box: Int32Array,
+  at: number,
+): void {
+  const halfH = Math.floor(cutH / 2);
+  const halfW = Math.floor(cutW / 2);
   setBox(box, at, clamp(cy - halfH, height), clamp(cy + halfH, height), clamp(cx - halfW, width), clamp(cx + halfW, width));
 }
 
@@ -232,7 +241,8 @@ class SeededPlanner implements Planner {
     } else {
       const cy = rng.nextInt(H);
       const cx = rng.nextInt(W);
-      cutmixBox(lam, H, W, cy, cx, box, at);
+      const r = Math.sqrt(1 - lam);
+      cutmixBox(Math.floor(H * r), Math.floor(W * r), H, W, cy, cx, box, at);
     }
     // The min/max box ignores λ, so its λ can only come from the area.
     const corrected = o.correctLam || minMax !== null;

@@ -78,10 +78,10 @@ function fisherYates(rng: Philox, n: number): number[] {
   return order;
 }
 
-/** cutmixBox into a fresh array. */
+/** cutmixBox into a fresh array, for the sides timm cuts at λ: int(side·sqrt(1 − λ)). */
 function box(lam: number, H: number, W: number, cy: number, cx: number): number[] {
   const out = new Int32Array(4);
-  cutmixBox(lam, H, W, cy, cx, out, 0);
+  cutmixBox(Math.floor(H * Math.sqrt(1 - lam)), Math.floor(W * Math.sqrt(1 - lam)), H, W, cy, cx, out, 0);
   return list(out);
 }
 
@@ -123,7 +123,7 @@ describe('cutmixBox (timm rand_bbox, no margin)', () => {
 
   it('writes only its four entries at the given offset', () => {
     const out = new Int32Array(12).fill(-7);
-    cutmixBox(0.75, 8, 8, 4, 4, out, 4);
+    cutmixBox(4, 4, 8, 8, 4, 4, out, 4);
     expect(list(out)).toEqual([-7, -7, -7, -7, 2, 6, 2, 6, -7, -7, -7, -7]);
   });
 });

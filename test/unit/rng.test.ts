@@ -10,18 +10,16 @@ function words(rng: Philox, n: number): number[] {
   return out;
 }
 
-/** A Philox whose words come from a script: nextFloat, nextOpen and nextInt are called as they are, on chosen words. */
+/**
+ * A Philox whose blocks come from a script (then zeros): nextFloat, nextOpen and nextInt run as they
+ * are, on chosen words.
+ */
 class ScriptedWords extends Philox {
   constructor(private readonly script: number[]) {
     super(0);
   }
-  override nextU32(): number {
-    const w = this.script.shift();
-    if (w === undefined) throw new Error('script exhausted');
-    return w;
-  }
-  get left(): number {
-    return this.script.length;
+  protected override nextBlock(words: Uint32Array, at: number): void {
+    for (let k = 0; k < 4; k++) words[at + k] = this.script.shift() ?? 0;
   }
 }
 
@@ -66,6 +64,21 @@ describe('Philox stream', () => {
     const expected: number[] = [];
     for (let block = 0; block < 40; block++) expected.push(...philox4x32([block, 0, 7, 3], key));
     expect(words(rng, 160)).toEqual(expected);
+  });
+
+  it('two-word reads (nextFloat, nextOpen) take the next two words of the stream, also across a refill', () => {
+    // Odd offsets make some pairs start on the last word of a refill.
+    for (const skip of [0, 1, 3]) {
+      const a = new Philox(21, 1);
+      const b = new Philox(21, 1);
+      for (let i = 0; i < skip; i++) expect(a.nextU32()).toBe(b.nextU32());
+      for (let i = 0; i < 200; i++) {
+        const [w0, w1] = [b.nextU32(), b.nextU32()];
+        if (i % 2 === 0) expect(a.nextFloat()).toBe(((w0 >>> 5) * 2 ** 26 + (w1 >>> 6)) / 2 ** 53);
+        else expect(a.nextOpen()).toBe(((w0 >>> 6) * 2 ** 26 + (w1 >>> 6) + 0.5) / 2 ** 52);
+        if (i % 7 === 0) expect(a.nextU32()).toBe(b.nextU32());
+      }
+    }
   });
 
   it('gives the same words for large stream and fork ids (above 2^31) and key words', () => {
@@ -143,9 +156,9 @@ describe('Philox.nextFloat, nextOpen, nextInt', () => {
   });
 
   it('nextOpen is ((first >>> 6)·2^26 + (second >>> 6) + 1/2) / 2^52: strictly inside (0, 1) at the extreme words', () => {
-    const zero = new ScriptedWords([0, 0]);
+    const zero = new ScriptedWords([0, 0, 1234]);
     expect(zero.nextOpen()).toBe(2 ** -53);
-    expect(zero.left).toBe(0); // two words per value
+    expect(zero.nextU32()).toBe(1234); // two words per value
     const top = new ScriptedWords([ONES, ONES]).nextOpen();
     expect(top).toBe(1 - 2 ** -53);
     expect(top).toBeLessThan(1);
@@ -166,9 +179,9 @@ describe('Philox.nextFloat, nextOpen, nextInt', () => {
 
   it('nextInt(n) is word mod n below the largest multiple of n, and redraws words at or above it', () => {
     // n = 7: 2^32 mod 7 = 4, so the words 2^32 − 4 .. 2^32 − 1 are redrawn.
-    const rng = new ScriptedWords([ONES - 3, ONES, ONES - 4]);
+    const rng = new ScriptedWords([ONES - 3, ONES, ONES - 4, 99]);
     expect(rng.nextInt(7)).toBe(Number((2n ** 32n - 5n) % 7n));
-    expect(rng.left).toBe(0);
+    expect(rng.nextU32()).toBe(99);
     // n = 3·2^30: 2^32 mod n = 2^30, so words >= 3·2^30 are redrawn.
     const n = 3 * 2 ** 30;
     const big = new ScriptedWords([n, n + 12345, n - 1, 5]);
