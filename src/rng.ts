@@ -173,8 +173,8 @@ export class Philox implements RandomSource {
 
   /*
    * nextFloat and nextOpen read their two words from the buffer themselves rather than through
-   * nextU32: half the code for V8 to inline into each sampler. A double returned from a call V8 does
-   * not inline is boxed, an allocation per draw, and its inlining budget is what these calls share.
+   * nextU32, which halves their code. V8 inlines only so much code into one optimised function, and
+   * a double returned from a call it did not inline is boxed: an allocation per draw.
    */
 
   /** Uniform in [0, 1) on the grid k / 2^53: 27 high bits of one word, 26 of the next. */
