@@ -4,13 +4,12 @@
  * `Mixup`, and written into a {@link MixPlan} that the GPU only executes.
  */
 
-import { sampleBeta } from './beta';
+import { BetaSampler } from './beta';
 import { MixupError, checkInteger, got } from './errors';
 import { resolveOptions } from './options';
 import type { ResolvedMixOptions } from './options';
 import { partnerFor } from './pairing';
 import { Philox } from './rng';
-import type { RandomSource } from './rng';
 import type { ImageSize, MixOptions, MixPlan } from './types';
 import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types';
 
@@ -21,8 +20,15 @@ export interface Planner {
   /**
    * Draws the plan of the next batch and advances the generator. `imageSize`
    * is required whenever CutMix can be drawn.
+   *
+   * With `into` (a plan for `batchSize` samples, e.g. from {@link emptyPlan},
+   * its four arrays not sharing memory), the plan is written into its arrays
+   * and `into` is returned: a training loop that passes the same plan every
+   * batch allocates nothing. Every field is overwritten. The arguments are
+   * checked before anything is drawn or written, so a rejected call leaves the
+   * generator and `into` as they were. The draws do not depend on `into`.
    */
-  plan(batchSize: number, imageSize?: ImageSize): MixPlan;
+  plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan;
   /**
    * A planner for data-loader worker `worker` (an integer >= 0), on its own
    * Philox counter range: forks never share draws with each other or with this
@@ -33,89 +39,110 @@ export interface Planner {
 
 const U32_MAX = 0xffffffff;
 
-/** One unit's draw: what every sample of the unit gets. */
-interface Draw {
-  kind: number;
-  lam: number;
-  box: [number, number, number, number];
-}
+/** The plan's arrays: name, type, entries per sample. */
+const FIELDS = [
+  ['kind', Uint8Array, 1],
+  ['lam', Float32Array, 1],
+  ['partner', Uint32Array, 1],
+  ['box', Int32Array, 4],
+] as const;
 
-const NO_MIX: Draw = { kind: KIND_NONE, lam: 1, box: [0, 0, 0, 0] };
-
-function checkImageSize(imageSize: unknown): ImageSize {
+function checkImageSide(imageSize: unknown, side: 'height' | 'width'): number {
   if (typeof imageSize !== 'object' || imageSize === null) {
     throw new MixupError('imageSize', 'an object { height, width }', imageSize);
   }
-  const { height, width } = imageSize as Record<string, unknown>;
-  return {
-    height: checkInteger('imageSize.height', height, 1),
-    width: checkInteger('imageSize.width', width, 1),
-  };
+  const value = (imageSize as Record<string, unknown>)[side];
+  return checkInteger(side === 'height' ? 'imageSize.height' : 'imageSize.width', value, 1);
+}
+
+function checkImageSize(imageSize: unknown): ImageSize {
+  return { height: checkImageSide(imageSize, 'height'), width: checkImageSide(imageSize, 'width') };
 }
 
 /**
- * timm's `rand_bbox` with no margin, for a drawn λ and a drawn centre (cy, cx):
- * side ratio sqrt(1 − λ), each side floored, then the box
- * [cy − ⌊cut_h/2⌋, cy + ⌊cut_h/2⌋) clipped to the image (likewise in x).
- * An odd side therefore loses a row, as in timm. Returns [y0, y1, x0, x1].
+ * Throws naming `<name>.<field>` unless `plan` has the four typed arrays of a
+ * plan for `batchSize` samples (types and lengths only).
+ */
+function checkFields(plan: unknown, batchSize: number, name: 'plan' | 'into'): void {
+  if (typeof plan !== 'object' || plan === null) throw new MixupError(name, 'a MixPlan object', plan);
+  for (let f = 0; f < FIELDS.length; f++) {
+    const [field, type, perSample] = FIELDS[f];
+    const value = (plan as Record<string, unknown>)[field];
+    if (!(value instanceof type) || value.length !== perSample * batchSize) {
+      const article = type === Int32Array ? 'an' : 'a';
+      throw new MixupError(`${name}.${field}`, `${article} ${type.name} of length ${perSample * batchSize}`, value);
+    }
+  }
+}
+
+function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** A caller's plan to fill: the right arrays, none overlapping another (the writes would clobber each other). */
+function checkInto(into: unknown, batchSize: number): void {
+  checkFields(into, batchSize, 'into');
+  const plan = into as MixPlan;
+  for (let f = 1; f < FIELDS.length; f++) {
+    for (let g = 0; g < f; g++) {
+      const a = plan[FIELDS[f][0]];
+      const b = plan[FIELDS[g][0]];
+      if (sharesMemory(a, b)) {
+        throw new MixupError(`into.${FIELDS[f][0]}`, `an array of its own (not sharing memory with into.${FIELDS[g][0]})`, a);
+      }
+    }
+  }
+}
+
+/**
+ * timm's `rand_bbox` with no margin, for the cut sides cut_h = ⌊H·sqrt(1 − λ)⌋,
+ * cut_w = ⌊W·sqrt(1 − λ)⌋ and a drawn centre (cy, cx): the box
+ * [cy − ⌊cut_h/2⌋, cy + ⌊cut_h/2⌋) clipped to the image (likewise in x). An odd
+ * side therefore loses a row, as in timm. Writes y0, y1, x0, x1 to
+ * `box[at .. at + 3]`. Takes integers only (the caller computes the sides from
+ * λ), so that no double is boxed when V8 does not inline the call.
  * @internal
  */
 export function cutmixBox(
-  lam: number,
+  cutH: number,
+  cutW: number,
   height: number,
   width: number,
   cy: number,
   cx: number,
-): [number, number, number, number] {
-  const r = Math.sqrt(1 - lam);
-  const halfH = Math.floor(Math.floor(height * r) / 2);
-  const halfW = Math.floor(Math.floor(width * r) / 2);
-  const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  return [clamp(cy - halfH, height), clamp(cy + halfH, height), clamp(cx - halfW, width), clamp(cx + halfW, width)];
+  box: Int32Array,
+  at: number,
+): void {
+  const halfH = Math.floor(cutH / 2);
+  const halfW = Math.floor(cutW / 2);
+  setBox(box, at, clamp(cy - halfH, height), clamp(cy + halfH, height), clamp(cx - halfW, width), clamp(cx + halfW, width));
 }
 
-/**
- * One unit's decisions, in this draw order: apply (u < prob); mixup or CutMix
- * (only when both are enabled); λ ~ Beta(α, α); then the box, either the centre
- * (cy, cx) or, with `cutmixMinMax`, the sides (cut_h, cut_w) and origin (y0, x0).
- */
-function drawUnit(rng: RandomSource, o: ResolvedMixOptions, size: ImageSize | null): Draw {
-  if (rng.nextFloat() >= o.prob) return NO_MIX;
-  const mixupOn = o.mixupAlpha > 0;
-  const cutmixOn = o.cutmixAlpha > 0;
-  const cut = mixupOn && cutmixOn ? rng.nextFloat() < o.switchProb : cutmixOn;
-  const alpha = cut ? o.cutmixAlpha : o.mixupAlpha;
-  const lam = sampleBeta(rng, alpha, alpha);
-  if (!cut) return { kind: KIND_MIXUP, lam, box: [0, 0, 0, 0] };
-
-  // plan() guarantees an image size whenever CutMix is enabled.
-  const { height: H, width: W } = size as ImageSize;
-  let box: [number, number, number, number];
-  if (o.cutmixMinMax) {
-    // Inclusive upper ends: timm's randint(0, H − side) never picks the last origin.
-    const [lo, hi] = o.cutmixMinMax;
-    const hMin = Math.floor(H * lo);
-    const wMin = Math.floor(W * lo);
-    const cutH = hMin + rng.nextInt(Math.floor(H * hi) - hMin + 1);
-    const cutW = wMin + rng.nextInt(Math.floor(W * hi) - wMin + 1);
-    const y0 = rng.nextInt(H - cutH + 1);
-    const x0 = rng.nextInt(W - cutW + 1);
-    box = [y0, y0 + cutH, x0, x0 + cutW];
-  } else {
-    const cy = rng.nextInt(H);
-    const cx = rng.nextInt(W);
-    box = cutmixBox(lam, H, W, cy, cx);
-  }
-  // The min/max box ignores λ, so its λ can only come from the area.
-  const corrected = o.correctLam || o.cutmixMinMax !== null;
-  const area = (box[1] - box[0]) * (box[3] - box[2]);
-  return { kind: KIND_CUTMIX, lam: corrected ? 1 - area / (H * W) : lam, box };
+function clamp(v: number, hi: number): number {
+  return Math.min(Math.max(v, 0), hi);
 }
 
-function write(plan: MixPlan, i: number, d: Draw): void {
-  plan.kind[i] = d.kind;
-  plan.lam[i] = d.lam;
-  plan.box.set(d.box, 4 * i);
+/** Writes one box (four stores: cheaper here than a fill or copyWithin call per sample). */
+function setBox(box: Int32Array, at: number, y0: number, y1: number, x0: number, x1: number): void {
+  box[at] = y0;
+  box[at + 1] = y1;
+  box[at + 2] = x0;
+  box[at + 3] = x1;
+}
+
+/** Sample i passes through: kind 0, λ 1, a zero box. */
+function setNone(plan: MixPlan, i: number): void {
+  plan.kind[i] = KIND_NONE;
+  plan.lam[i] = 1;
+  setBox(plan.box, 4 * i, 0, 0, 0, 0);
+}
+
+/** Sample `to` gets the draw of sample `from` (the whole batch in batch mode, the partner in pair mode). */
+function copyDraw(plan: MixPlan, from: number, to: number): void {
+  const box = plan.box;
+  plan.kind[to] = plan.kind[from];
+  plan.lam[to] = plan.lam[from];
+  setBox(box, 4 * to, box[4 * from], box[4 * from + 1], box[4 * from + 2], box[4 * from + 3]);
 }
 
 class SeededPlanner implements Planner {
@@ -123,47 +150,105 @@ class SeededPlanner implements Planner {
   private readonly rng: Philox;
   /** 0 for the root planner, worker + 1 for a fork. */
   private readonly forkId: number;
+  private readonly mixupBeta: BetaSampler | null;
+  private readonly cutmixBeta: BetaSampler | null;
+  /** The shuffled order of pair-mode 'shuffle', kept between calls; grown to the largest batch seen. */
+  private order = new Uint32Array(0);
 
   constructor(options: ResolvedMixOptions, forkId: number) {
     this.options = options;
     this.forkId = forkId;
     this.rng = new Philox(options.seed, options.stream, forkId);
+    const { mixupAlpha, cutmixAlpha } = options;
+    this.mixupBeta = mixupAlpha > 0 ? new BetaSampler(mixupAlpha, mixupAlpha) : null;
+    this.cutmixBeta = cutmixAlpha > 0 ? new BetaSampler(cutmixAlpha, cutmixAlpha) : null;
   }
 
-  plan(batchSize: number, imageSize?: ImageSize): MixPlan {
-    checkInteger('batchSize', batchSize, 1, U32_MAX);
+  plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan {
+    const B = checkInteger('batchSize', batchSize, 1, U32_MAX);
     const o = this.options;
-    let size: ImageSize | null = null;
-    if (imageSize !== undefined && imageSize !== null) size = checkImageSize(imageSize);
-    else if (o.cutmixAlpha > 0) {
+    let H = 0;
+    let W = 0;
+    if (imageSize !== undefined && imageSize !== null) {
+      H = checkImageSide(imageSize, 'height');
+      W = checkImageSide(imageSize, 'width');
+    } else if (o.cutmixAlpha > 0) {
       throw new MixupError('imageSize', '{ height, width } when CutMix is enabled (boxes need the image size)', imageSize);
     }
+    if (into !== undefined) checkInto(into, B);
+    if (o.mode === 'pair' && o.pairing === 'shuffle' && this.order.length < B) this.order = new Uint32Array(B);
 
-    const rng = this.rng;
-    const partner = partnerFor(o.pairing, batchSize, rng, o.mode);
-    const plan = emptyPlan(batchSize);
-    plan.partner.set(partner);
-
+    const plan = into ?? newPlan(B);
+    // Checks the pairing before its first draw or write.
+    const partner = partnerFor(o.pairing, B, this.rng, o.mode, plan.partner, this.order);
     if (o.mode === 'batch') {
-      const d = drawUnit(rng, o, size);
-      for (let i = 0; i < batchSize; i++) write(plan, i, d);
+      this.drawUnit(plan, 0, H, W);
+      for (let i = 1; i < B; i++) copyDraw(plan, 0, i);
     } else if (o.mode === 'pair') {
       // One draw per swapped pair, visited by its lower index; fixed points draw nothing.
-      for (let i = 0; i < batchSize; i++) {
+      for (let i = 0; i < B; i++) {
         const p = partner[i];
         if (i < p) {
-          const d = drawUnit(rng, o, size);
-          write(plan, i, d);
-          write(plan, p, d);
+          this.drawUnit(plan, i, H, W);
+          copyDraw(plan, i, p);
         }
       }
     } else {
-      for (let i = 0; i < batchSize; i++) write(plan, i, drawUnit(rng, o, size));
+      for (let i = 0; i < B; i++) this.drawUnit(plan, i, H, W);
     }
 
     // Mixing a sample with itself changes nothing but would still relabel it: pass it through.
-    for (let i = 0; i < batchSize; i++) if (partner[i] === i) write(plan, i, NO_MIX);
+    for (let i = 0; i < B; i++) if (partner[i] === i) setNone(plan, i);
     return plan;
+  }
+
+  /**
+   * One unit's decisions, written to sample i, in this draw order: apply
+   * (u < prob); mixup or CutMix (only when both are enabled); λ ~ Beta(α, α);
+   * then the box, either the centre (cy, cx) or, with `cutmixMinMax`, the sides
+   * (cut_h, cut_w) and origin (y0, x0). plan() guarantees H, W >= 1 whenever
+   * CutMix is enabled.
+   */
+  private drawUnit(plan: MixPlan, i: number, H: number, W: number): void {
+    const rng = this.rng;
+    const o = this.options;
+    if (rng.nextFloat() >= o.prob) return setNone(plan, i);
+    const mixupOn = this.mixupBeta !== null;
+    const cutmixOn = this.cutmixBeta !== null;
+    const cut = mixupOn && cutmixOn ? rng.nextFloat() < o.switchProb : cutmixOn;
+    const beta = (cut ? this.cutmixBeta : this.mixupBeta) as BetaSampler;
+    beta.draw(rng);
+    const lam = beta.lam;
+    if (!cut) {
+      plan.kind[i] = KIND_MIXUP;
+      plan.lam[i] = lam;
+      setBox(plan.box, 4 * i, 0, 0, 0, 0);
+      return;
+    }
+
+    const box = plan.box;
+    const at = 4 * i;
+    const minMax = o.cutmixMinMax;
+    if (minMax !== null) {
+      // Inclusive upper ends: timm's randint(0, H − side) never picks the last origin.
+      const hMin = Math.floor(H * minMax[0]);
+      const wMin = Math.floor(W * minMax[0]);
+      const cutH = hMin + rng.nextInt(Math.floor(H * minMax[1]) - hMin + 1);
+      const cutW = wMin + rng.nextInt(Math.floor(W * minMax[1]) - wMin + 1);
+      const y0 = rng.nextInt(H - cutH + 1);
+      const x0 = rng.nextInt(W - cutW + 1);
+      setBox(box, at, y0, y0 + cutH, x0, x0 + cutW);
+    } else {
+      const cy = rng.nextInt(H);
+      const cx = rng.nextInt(W);
+      const r = Math.sqrt(1 - lam);
+      cutmixBox(Math.floor(H * r), Math.floor(W * r), H, W, cy, cx, box, at);
+    }
+    // The min/max box ignores λ, so its λ can only come from the area.
+    const corrected = o.correctLam || minMax !== null;
+    const area = (box[at + 1] - box[at]) * (box[at + 3] - box[at + 2]);
+    plan.kind[i] = KIND_CUTMIX;
+    plan.lam[i] = corrected ? 1 - area / (H * W) : lam;
   }
 
   fork(worker: number): Planner {
@@ -182,6 +267,16 @@ class SeededPlanner implements Planner {
 /** A planner with `options` checked and defaulted as in {@link resolveOptions}, drawing from Philox(seed, stream, 0). */
 export function createPlanner(options?: MixOptions): Planner {
   return new SeededPlanner(resolveOptions(options), 0);
+}
+
+/** Uninitialised arrays for B samples (the planner writes every entry). */
+function newPlan(batchSize: number): MixPlan {
+  return {
+    kind: new Uint8Array(batchSize),
+    lam: new Float32Array(batchSize),
+    partner: new Uint32Array(batchSize),
+    box: new Int32Array(4 * batchSize),
+  };
 }
 
 /** A plan that mixes nothing: kind 0, λ 1, each sample its own partner, boxes zero. */
@@ -211,20 +306,7 @@ type BoxRule = 'check' | 'forbid' | 'ignore';
 
 function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, size: ImageSize | null): void {
   const B = checkInteger('batchSize', batchSize, 1, U32_MAX);
-  if (typeof plan !== 'object' || plan === null) throw new MixupError('plan', 'a MixPlan object', plan);
-  const p = plan as Record<string, unknown>;
-  const fields = [
-    ['kind', Uint8Array, B],
-    ['lam', Float32Array, B],
-    ['partner', Uint32Array, B],
-    ['box', Int32Array, 4 * B],
-  ] as const;
-  for (const [name, type, length] of fields) {
-    const value = p[name];
-    if (!(value instanceof type) || value.length !== length) {
-      throw new MixupError(`plan.${name}`, `a ${type.name} of length ${length}`, value);
-    }
-  }
+  checkFields(plan, B, 'plan');
   const { kind, lam, partner, box } = plan as MixPlan;
   for (let i = 0; i < B; i++) {
     const k = kind[i];

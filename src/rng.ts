@@ -11,34 +11,75 @@
 
 import { checkInteger } from './errors';
 
-/** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*). */
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
+/** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*), as int32 bits. */
+const M0 = 0xd2511f53 | 0;
+const M1 = 0xcd9e8d57 | 0;
+const W0 = 0x9e3779b9 | 0;
+const W1 = 0xbb67ae85 | 0;
 
 const TWO_32 = 4294967296;
 const TWO_26 = 67108864;
 const TWO_52 = 4503599627370496;
 const TWO_53 = 9007199254740992;
 const U32_MAX = 0xffffffff;
+/** Blocks computed per refill of a {@link Philox} stream, and the words they give. */
+const BLOCKS_PER_REFILL = 16;
+const WORDS = 4 * BLOCKS_PER_REFILL;
 
 /**
- * High 32 bits of the 64-bit product of two u32. JavaScript doubles hold only
- * 53 bits, so the product is assembled from 16-bit halves; every partial
- * product is below 2^32 and every sum below 2^53, hence exact.
+ * High 32 bits of the 64-bit product of two u32, as an int32 (the same 32 bits).
+ * JavaScript doubles hold only 53 bits, so the product is assembled from 16-bit
+ * halves with Math.imul, whose 32-bit results are exact for products below 2^32.
+ * Everything stays int32 (`| 0`, never `>>> 0`): V8 keeps int32 values
+ * unboxed, while a u32 above 2^31 may become a heap number.
  */
 function mulhi(a: number, b: number): number {
   const al = a & 0xffff;
   const ah = a >>> 16;
   const bl = b & 0xffff;
   const bh = b >>> 16;
-  const ll = al * bl;
-  const lh = al * bh;
-  const hl = ah * bl;
+  const lh = Math.imul(al, bh);
+  const hl = Math.imul(ah, bl);
   // Carry out of bits 16..31 of the low word into the high word.
-  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  return (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
+  const mid = (Math.imul(al, bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (Math.imul(ah, bh) + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+}
+
+/**
+ * One Philox4x32-10 block for counter (c0, c1, c2, c3) and key (k0, k1), 32-bit
+ * words, written to `out[at .. at + 3]`. Takes and writes plain words so that a
+ * stream allocates nothing per block.
+ */
+function philoxBlock(
+  out: Uint32Array,
+  at: number,
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+): void {
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) {
+      // The key schedule bumps before every round but the first.
+      k0 = (k0 + W0) | 0;
+      k1 = (k1 + W1) | 0;
+    }
+    const hi0 = mulhi(M0, c0);
+    const lo0 = Math.imul(M0, c0);
+    const hi1 = mulhi(M1, c2);
+    const lo1 = Math.imul(M1, c2);
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+  }
+  // Uint32Array stores take the words modulo 2^32, so int32 words land as u32.
+  out[at] = c0;
+  out[at + 1] = c1;
+  out[at + 2] = c2;
+  out[at + 3] = c3;
 }
 
 /**
@@ -50,28 +91,9 @@ export function philox4x32(
   counter: ArrayLike<number>,
   key: ArrayLike<number>,
 ): [number, number, number, number] {
-  let c0 = counter[0] >>> 0;
-  let c1 = counter[1] >>> 0;
-  let c2 = counter[2] >>> 0;
-  let c3 = counter[3] >>> 0;
-  let k0 = key[0] >>> 0;
-  let k1 = key[1] >>> 0;
-  for (let round = 0; round < 10; round++) {
-    if (round > 0) {
-      // The key schedule bumps before every round but the first.
-      k0 = (k0 + W0) >>> 0;
-      k1 = (k1 + W1) >>> 0;
-    }
-    const hi0 = mulhi(M0, c0);
-    const lo0 = Math.imul(M0, c0) >>> 0;
-    const hi1 = mulhi(M1, c2);
-    const lo1 = Math.imul(M1, c2) >>> 0;
-    c0 = (hi1 ^ c1 ^ k0) >>> 0;
-    c1 = lo1;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0;
-    c3 = lo0;
-  }
-  return [c0, c1, c2, c3];
+  const out = new Uint32Array(4);
+  philoxBlock(out, 0, counter[0] | 0, counter[1] | 0, counter[2] | 0, counter[3] | 0, key[0] | 0, key[1] | 0);
+  return [out[0], out[1], out[2], out[3]];
 }
 
 /** What the samplers need from a generator; {@link Philox} is the one used, tests may script another. */
@@ -96,12 +118,19 @@ export class Philox implements RandomSource {
   readonly seed: number;
   readonly stream: number;
   readonly fork: number;
-  private readonly key: [number, number];
+  private readonly key0: number;
+  private readonly key1: number;
+  /** Counter words 0 and 1 of the next block to compute. */
   private blockLo = 0;
   private blockHi = 0;
-  private buffer: [number, number, number, number] = [0, 0, 0, 0];
-  /** Next unread word of `buffer`; 4 means empty. */
-  private index = 4;
+  /**
+   * Words of BLOCKS_PER_REFILL blocks, computed together (the stream is the same whatever the refill
+   * size: blocks are a function of their counter, and one refill per 64 words costs less than a call
+   * per block), after the one word a two-word read may have left unread. Unread: words[index .. end).
+   */
+  private readonly words = new Uint32Array(WORDS + 1);
+  private index = 0;
+  private end = 0;
 
   /**
    * @param seed a safe integer >= 0 (the key).
@@ -112,24 +141,48 @@ export class Philox implements RandomSource {
     this.seed = checkInteger('seed', seed, 0);
     this.stream = checkInteger('stream', stream, 0, U32_MAX);
     this.fork = checkInteger('fork', fork, 0, U32_MAX);
-    this.key = [seed % TWO_32 >>> 0, Math.floor(seed / TWO_32) >>> 0];
+    // Key words as int32 (the same bits), see mulhi.
+    this.key0 = seed % TWO_32 | 0;
+    this.key1 = Math.floor(seed / TWO_32) | 0;
+  }
+
+  /** Keeps the unread word, if any, in front and appends BLOCKS_PER_REFILL new blocks. */
+  private refill(): void {
+    const words = this.words;
+    const left = this.end - this.index; // 0, or 1 when a two-word read found one word
+    if (left > 0) words[0] = words[this.index];
+    for (let at = left; at < left + WORDS; at += 4) this.nextBlock(words, at);
+    this.index = 0;
+    this.end = left + WORDS;
+  }
+
+  /**
+   * Writes the block at the current counter to `words[at .. at + 3]` and advances the counter.
+   * Protected so that tests can script the words the uniform draws are made from.
+   */
+  protected nextBlock(words: Uint32Array, at: number): void {
+    philoxBlock(words, at, this.blockLo, this.blockHi, this.stream | 0, this.fork | 0, this.key0, this.key1);
+    this.blockLo = (this.blockLo + 1) | 0;
+    if (this.blockLo === 0) this.blockHi = (this.blockHi + 1) | 0;
   }
 
   nextU32(): number {
-    if (this.index === 4) {
-      this.buffer = philox4x32([this.blockLo, this.blockHi, this.stream, this.fork], this.key);
-      this.index = 0;
-      this.blockLo = (this.blockLo + 1) >>> 0;
-      if (this.blockLo === 0) this.blockHi = (this.blockHi + 1) >>> 0;
-    }
-    return this.buffer[this.index++];
+    if (this.index === this.end) this.refill();
+    return this.words[this.index++];
   }
+
+  /*
+   * nextFloat and nextOpen read their two words from the buffer themselves rather than through
+   * nextU32, which halves their code. V8 inlines only so much code into one optimised function, and
+   * a double returned from a call it did not inline is boxed: an allocation per draw.
+   */
 
   /** Uniform in [0, 1) on the grid k / 2^53: 27 high bits of one word, 26 of the next. */
   nextFloat(): number {
-    const a = this.nextU32() >>> 5;
-    const b = this.nextU32() >>> 6;
-    return (a * TWO_26 + b) / TWO_53;
+    if (this.end - this.index < 2) this.refill();
+    const i = this.index;
+    this.index = i + 2;
+    return ((this.words[i] >>> 5) * TWO_26 + (this.words[i + 1] >>> 6)) / TWO_53;
   }
 
   /**
@@ -137,15 +190,17 @@ export class Philox implements RandomSource {
    * value, 1 − 2^−53, is still a double below 1 (with 53 bits it would round to 1).
    */
   nextOpen(): number {
-    const a = this.nextU32() >>> 6;
-    const b = this.nextU32() >>> 6;
-    return (a * TWO_26 + b + 0.5) / TWO_52;
+    if (this.end - this.index < 2) this.refill();
+    const i = this.index;
+    this.index = i + 2;
+    return ((this.words[i] >>> 6) * TWO_26 + (this.words[i + 1] >>> 6) + 0.5) / TWO_52;
   }
 
   /** Unbiased integer in [0, n) for 1 <= n <= 2^32, by rejecting the top partial range of u32 words. */
   nextInt(n: number): number {
     checkInteger('n', n, 1, TWO_32);
-    const limit = TWO_32 - (TWO_32 % n);
+    // 2^32 mod n, as (2^32 − n) mod n in u32 arithmetic (2^32 itself is not a u32).
+    const limit = TWO_32 - (((0 - n) >>> 0) % n);
     for (;;) {
       const u = this.nextU32();
       if (u < limit) return u % n;

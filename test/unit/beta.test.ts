@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import cdf from '@stdlib/stats-base-dists-beta-cdf';
-import { sampleBeta, sampleGamma, sampleNormal } from '../../src/beta';
+import { BetaSampler, GammaSampler, sampleNormal } from '../../src/beta';
 import { Philox } from '../../src/rng';
 import type { RandomSource } from '../../src/rng';
 import { MixupError } from '../../src/errors';
@@ -58,14 +58,42 @@ function ksStatistic(samples: Float64Array, a: number, b: number): number {
 
 function betaSamples(seed: number, a: number, b: number, n: number): Float64Array {
   const rng = new Philox(seed, 0);
+  const beta = new BetaSampler(a, b);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = sampleBeta(rng, a, b);
+  for (let i = 0; i < n; i++) {
+    beta.draw(rng);
+    out[i] = beta.lam;
+  }
   return out;
 }
 
+/** log G of one Gamma(shape) draw. */
+function sampleGamma(rng: RandomSource, shape: number): number {
+  const gamma = new GammaSampler(shape);
+  gamma.draw(rng);
+  return gamma.logG;
+}
+
 const N = 20_000;
-/** KS critical value at the 0.1% level for large n. */
-const KS_CRIT = 1.95 / Math.sqrt(N);
+/** Kolmogorov's asymptotic critical value c(0.001) = sqrt(−ln(0.0005) / 2) ≈ 1.95: reject when sqrt(n)·D > c. */
+const KS_C = Math.sqrt(-Math.log(0.0005) / 2);
+/** KS critical value at the 0.1% level for n = N. */
+const KS_CRIT = KS_C / Math.sqrt(N);
+
+/**
+ * Power at α = 8. A bias of 0.05 in one Gamma's shape turns Beta(8, 8) into Beta(8.05, 8), whose CDF
+ * differs from Beta(8, 8)'s by at most D ≈ 0.0051 (near λ = 0.485, computed below from the oracle). At
+ * that point F_n has a standard deviation of at most 0.5/sqrt(n), so the biased sampler escapes the test
+ * with probability below 0.1% (z = 3.09) once sqrt(n)·D >= c + 3.09·0.5, i.e. n >= ((c + 1.545) / D)^2,
+ * about 461,000 (at n = 20,000 the test would need D > 0.0138, almost three times the bias).
+ */
+const BIAS = 0.05;
+const D_BIAS = (() => {
+  let d = 0;
+  for (let k = 1; k < 10_000; k++) d = Math.max(d, Math.abs(cdf(k / 10_000, 8 + BIAS, 8) - cdf(k / 10_000, 8, 8)));
+  return d;
+})();
+const N_POWER = Math.ceil(((KS_C + 3.09 * 0.5) / D_BIAS) ** 2);
 
 describe('sampleNormal (Box–Muller, cosine branch)', () => {
   it('computes sqrt(-2 ln u1) cos(2 pi u2) from one open and one half-open uniform', () => {
@@ -88,7 +116,7 @@ describe('sampleNormal (Box–Muller, cosine branch)', () => {
   });
 });
 
-describe('sampleGamma (Marsaglia–Tsang, returns log G)', () => {
+describe('GammaSampler (Marsaglia–Tsang, draws log G)', () => {
   it('shape 1, Z = 0: accepts v = 1 and returns log d = log(2/3)', () => {
     // d = shape - 1/3; with Z = 0, v = 1 and the test is log U < 0, true for any U in (0, 1).
     const rng = new Scripted([1, 0, 0.5]);
@@ -137,18 +165,20 @@ describe('sampleGamma (Marsaglia–Tsang, returns log G)', () => {
   });
 
   it('rejects a shape that is not a positive finite number', () => {
-    const rng = new Philox(0);
-    expect(() => sampleGamma(rng, 0)).toThrow(/shape/);
-    expect(() => sampleGamma(rng, -1)).toThrow(MixupError);
-    expect(() => sampleGamma(rng, Infinity)).toThrow(/shape/);
+    expect(() => new GammaSampler(0)).toThrow(/shape/);
+    expect(() => new GammaSampler(-1)).toThrow(MixupError);
+    expect(() => new GammaSampler(Infinity)).toThrow(/shape/);
   });
 });
 
-describe('sampleBeta (Gamma ratio in log space)', () => {
+describe('BetaSampler (Gamma ratio in log space)', () => {
   it('is 1 / (1 + exp(log Y - log X)) with X drawn before Y', () => {
     // X: shape 1, Z = 0 -> log(2/3). Y: shape 2, Z = 0 -> log(5/3). λ = (2/3) / (2/3 + 5/3) = 2/7.
     const rng = new Scripted([1, 0, 0.5, 1, 0, 0.5]);
-    expect(sampleBeta(rng, 1, 2)).toBeCloseTo(2 / 7, 14);
+    const beta = new BetaSampler(1, 2);
+    beta.draw(rng);
+    expect(beta.lam).toBeCloseTo(2 / 7, 14);
+    expect(rng.calls).toEqual(['nextOpen', 'nextFloat', 'nextOpen', 'nextOpen', 'nextFloat', 'nextOpen']);
   });
 
   it.each([
@@ -157,10 +187,21 @@ describe('sampleBeta (Gamma ratio in log space)', () => {
     [0.4, 103],
     [1, 104],
     [2, 105],
-    [8, 106],
-  ])('Beta(%f, α) passes a KS test at the 0.1%% level (n = 20,000, seed %i)', (alpha, seed) => {
+  ])('Beta(%f, α) passes a KS test at the 0.001 level (n = 20,000, seed %i)', (alpha, seed) => {
     const samples = betaSamples(seed, alpha, alpha, N);
     expect(ksStatistic(samples, alpha, alpha)).toBeLessThan(KS_CRIT);
+  });
+
+  it(`Beta(8, 8) passes a KS test at the 0.1% level with n = ${N_POWER} (sized to catch a 0.05 shape bias)`, () => {
+    expect(D_BIAS).toBeGreaterThan(0.005); // the size of the effect the sample size was chosen for
+    expect(D_BIAS).toBeLessThan(0.0053);
+    const samples = betaSamples(106, 8, 8, N_POWER);
+    expect(ksStatistic(samples, 8, 8)).toBeLessThan(KS_C / Math.sqrt(N_POWER));
+  });
+
+  it('power check: Beta(8 + 0.05, 8) samples (one Gamma shape off by 0.05) fail the Beta(8, 8) KS test at that n', () => {
+    const samples = betaSamples(108, 8 + BIAS, 8, N_POWER);
+    expect(ksStatistic(samples, 8, 8)).toBeGreaterThan(KS_C / Math.sqrt(N_POWER));
   });
 
   it('Beta(0.5, 3), an asymmetric case, passes the KS test (X and Y are not swapped)', () => {
@@ -177,10 +218,12 @@ describe('sampleBeta (Gamma ratio in log space)', () => {
 
   it('stays in [0, 1] and never NaN for tiny α, where both Gammas underflow in linear space', () => {
     const rng = new Philox(14);
+    const beta = new BetaSampler(0.001, 0.001);
     let bad = 0;
     let extremes = 0;
     for (let i = 0; i < 2000; i++) {
-      const lam = sampleBeta(rng, 0.001, 0.001);
+      beta.draw(rng);
+      const lam = beta.lam;
       if (!(lam >= 0 && lam <= 1)) bad++;
       if (lam === 0 || lam === 1) extremes++;
     }
@@ -189,8 +232,7 @@ describe('sampleBeta (Gamma ratio in log space)', () => {
   });
 
   it('rejects non-positive or non-finite parameters, naming a or b', () => {
-    const rng = new Philox(0);
-    expect(() => sampleBeta(rng, 0, 1)).toThrow(/\ba must be/);
-    expect(() => sampleBeta(rng, 1, NaN)).toThrow(/\bb must be/);
+    expect(() => new BetaSampler(0, 1)).toThrow(/\ba must be/);
+    expect(() => new BetaSampler(1, NaN)).toThrow(/\bb must be/);
   });
 });

@@ -153,6 +153,34 @@ describe('partnerFor with an explicit array', () => {
   });
 });
 
+describe('partnerFor into a caller\'s array', () => {
+  it('writes `out` and returns it, for every pairing', () => {
+    for (const pairing of ['flip', 'roll', 'shuffle', [2, 0, 1, 1]] as const) {
+      const out = new Uint32Array(4).fill(99);
+      const result = partnerFor(pairing, 4, new Philox(1), 'elem', out);
+      expect(result).toBe(out);
+      expect(list(out)).toEqual(list(partnerFor(pairing, 4, new Philox(1), 'elem')));
+    }
+  });
+
+  it('pair-mode shuffle gives the same matching with a scratch order array, reused or too short', () => {
+    const scratch = new Uint32Array(16).fill(7);
+    const expected = list(partnerFor('shuffle', 9, new Philox(2), 'pair'));
+    expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), scratch))).toEqual(expected);
+    expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), scratch))).toEqual(expected);
+    expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), new Uint32Array(3)))).toEqual(expected);
+  });
+
+  it('rejects an `out` of the wrong length; a rejected pairing leaves `out` untouched and draws nothing', () => {
+    expect(() => partnerFor('flip', 4, noDraws, 'batch', new Uint32Array(5))).toThrow(/out must be a Uint32Array of length 4, got Uint32Array\(5\)/);
+    const out = Uint32Array.of(9, 9, 9, 9);
+    expect(() => partnerFor('roll', 4, noDraws, 'pair', out)).toThrow(/roll at batch size 4: partner\[0\] = 3 but partner\[3\] = 2/);
+    expect(() => partnerFor([0, 1, 5, 2], 4, noDraws, 'elem', out)).toThrow(/options\.pairing\[2\]/);
+    expect(() => partnerFor([1, 2, 3, 0], 4, noDraws, 'pair', out)).toThrow(/involution/);
+    expect(list(out)).toEqual([9, 9, 9, 9]);
+  });
+});
+
 describe('isPermutation and isInvolution', () => {
   it('recognise permutations', () => {
     expect(isPermutation([2, 0, 1])).toBe(true);

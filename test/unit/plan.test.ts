@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import cdf from '@stdlib/stats-base-dists-beta-cdf';
 import {
   clonePlan,
   createPlanner,
@@ -7,17 +8,20 @@ import {
   validatePlan,
   validatePlanForTargets,
 } from '../../src/plan';
-import { sampleBeta } from '../../src/beta';
 import { Philox } from '../../src/rng';
 import { isInvolution, isPermutation } from '../../src/pairing';
 import { MixupError } from '../../src/errors';
 import type { ImageSize, MixOptions, MixPlan } from '../../src/types';
 
+// Expected values here come from timm's formulas (MIXUP-REFERENCE.md) written out in the tests, from
+// hand-derived cases, from the Beta CDF of @stdlib, and from the raw Philox words; never from src's own
+// samplers. A biased Beta sampler fails the KS tests below; its shape-level power is in beta.test.ts.
+
 const list = (a: ArrayLike<number>) => Array.from(a);
 const boxOf = (plan: MixPlan, i: number) => list(plan.box.subarray(4 * i, 4 * i + 4));
 const area = ([y0, y1, x0, x1]: number[]) => (y1 - y0) * (x1 - x0);
 
-/** Counts plans' samples by kind over `batches` plans. */
+/** Counts a plan's samples by kind. */
 function kinds(plan: MixPlan): [number, number, number] {
   const c: [number, number, number] = [0, 0, 0];
   for (const k of plan.kind) c[k]++;
@@ -29,33 +33,56 @@ function expectBinomial(observed: number, n: number, p: number): void {
   expect(Math.abs(observed - n * p)).toBeLessThan(5 * Math.sqrt(n * p * (1 - p)));
 }
 
-/**
- * The documented draw order of one unit, replayed from a fresh generator:
- * u (apply iff u < prob); mixup or CutMix (iff both enabled: CutMix iff next < switchProb);
- * λ ~ Beta(α, α); then the box (centre cy, cx; or with min/max: cut_h, cut_w, y0, x0).
- */
-function replayUnit(rng: Philox, o: Required<Omit<MixOptions, 'pairing'>>, size: ImageSize | null) {
-  if (rng.nextFloat() >= o.prob) return { kind: 0, lam: 1, box: [0, 0, 0, 0] };
-  const minmax = o.cutmixMinMax;
-  const cutmixAlpha = minmax ? 1 : o.cutmixAlpha;
-  const cut = o.mixupAlpha > 0 && cutmixAlpha > 0 ? rng.nextFloat() < o.switchProb : cutmixAlpha > 0;
-  let lam = sampleBeta(rng, cut ? cutmixAlpha : o.mixupAlpha, cut ? cutmixAlpha : o.mixupAlpha);
-  if (!cut) return { kind: 1, lam, box: [0, 0, 0, 0] };
-  const { height: H, width: W } = size!;
-  let box: number[];
-  if (minmax) {
-    const ch = Math.floor(H * minmax[0]) + rng.nextInt(Math.floor(H * minmax[1]) - Math.floor(H * minmax[0]) + 1);
-    const cw = Math.floor(W * minmax[0]) + rng.nextInt(Math.floor(W * minmax[1]) - Math.floor(W * minmax[0]) + 1);
-    const y0 = rng.nextInt(H - ch + 1);
-    const x0 = rng.nextInt(W - cw + 1);
-    box = [y0, y0 + ch, x0, x0 + cw];
-  } else {
-    const cy = rng.nextInt(H);
-    const cx = rng.nextInt(W);
-    box = cutmixBox(lam, H, W, cy, cx);
+/** KS statistic of `values` against the continuous CDF `F` (λ are float32: rounding moves F by < 1e-7). */
+function ks(values: number[], F: (x: number) => number): number {
+  const s = Float64Array.from(values).sort();
+  const n = s.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const f = F(s[i]);
+    d = Math.max(d, (i + 1) / n - f, f - i / n);
   }
-  if (o.correctLam || minmax) lam = 1 - area(box) / (H * W);
-  return { kind: 2, lam, box };
+  return d;
+}
+
+/** Rejects at the 0.1% level: sqrt(n)·D > sqrt(−ln(0.0005) / 2) ≈ 1.95. */
+function expectKsPass(values: number[], F: (x: number) => number): void {
+  expect(values.length).toBeGreaterThan(1000);
+  expect(ks(values, F)).toBeLessThan(Math.sqrt(-Math.log(0.0005) / 2) / Math.sqrt(values.length));
+}
+
+/** Chi-square statistic of observed against expected counts. */
+function chiSquare(observed: number[], expected: number[]): number {
+  return observed.reduce((s, o, k) => s + (o - expected[k]) ** 2 / expected[k], 0);
+}
+
+/**
+ * timm's rand_bbox (no margin) written out: cut = int(side·sqrt(1 − λ)), centre c, box
+ * [clip(c − cut//2), clip(c + cut//2)). Returns the centres c in [0, side) that give [lo, hi).
+ */
+function timmCentres(lam: number, side: number, lo: number, hi: number): number[] {
+  const half = Math.floor(Math.floor(side * Math.sqrt(1 - lam)) / 2);
+  const clip = (v: number) => Math.min(Math.max(v, 0), side);
+  const centres: number[] = [];
+  for (let c = 0; c < side; c++) if (clip(c - half) === lo && clip(c + half) === hi) centres.push(c);
+  return centres;
+}
+
+/** The Fisher–Yates shuffle of [0, n) documented in pairing.ts, driven by raw Philox words. */
+function fisherYates(rng: Philox, n: number): number[] {
+  const order = Array.from({ length: n }, (_, k) => k);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** cutmixBox into a fresh array, for the sides timm cuts at λ: int(side·sqrt(1 − λ)). */
+function box(lam: number, H: number, W: number, cy: number, cx: number): number[] {
+  const out = new Int32Array(4);
+  cutmixBox(Math.floor(H * Math.sqrt(1 - lam)), Math.floor(W * Math.sqrt(1 - lam)), H, W, cy, cx, out, 0);
+  return list(out);
 }
 
 const base = {
@@ -74,93 +101,127 @@ const base = {
 
 describe('cutmixBox (timm rand_bbox, no margin)', () => {
   it('λ = 0.75 on 8x8 centred at (4, 4): side 8·sqrt(0.25) = 4, box [2, 6) x [2, 6)', () => {
-    expect(cutmixBox(0.75, 8, 8, 4, 4)).toEqual([2, 6, 2, 6]);
+    expect(box(0.75, 8, 8, 4, 4)).toEqual([2, 6, 2, 6]);
   });
 
   it('clips at the borders: centre (0, 7) gives [0, 2) x [5, 8)', () => {
-    expect(cutmixBox(0.75, 8, 8, 0, 7)).toEqual([0, 2, 5, 8]);
+    expect(box(0.75, 8, 8, 0, 7)).toEqual([0, 2, 5, 8]);
   });
 
   it('uses H for rows and W for columns (4x16, λ = 0.75: cut 2 x 8)', () => {
-    expect(cutmixBox(0.75, 4, 16, 1, 8)).toEqual([0, 2, 4, 12]);
+    expect(box(0.75, 4, 16, 1, 8)).toEqual([0, 2, 4, 12]);
   });
 
   it('an odd side loses a row, as in timm (cut_h = 3 gives a box 2 high)', () => {
     // 10·sqrt(1 − 0.91) = 3.0000000000000013, floored to 3; ⌊3/2⌋ = 1 on each side of the centre.
-    expect(cutmixBox(0.91, 10, 10, 5, 5)).toEqual([4, 6, 4, 6]);
+    expect(box(0.91, 10, 10, 5, 5)).toEqual([4, 6, 4, 6]);
   });
 
   it('λ = 1 gives an empty box at the centre', () => {
-    expect(cutmixBox(1, 8, 8, 3, 5)).toEqual([3, 3, 5, 5]);
+    expect(box(1, 8, 8, 3, 5)).toEqual([3, 3, 5, 5]);
+  });
+
+  it('writes only its four entries at the given offset', () => {
+    const out = new Int32Array(12).fill(-7);
+    cutmixBox(4, 4, 8, 8, 4, 4, out, 4);
+    expect(list(out)).toEqual([-7, -7, -7, -7, 2, 6, 2, 6, -7, -7, -7, -7]);
   });
 });
 
-describe('createPlanner: draw order (replayed from Philox(seed, stream, 0))', () => {
-  it('batch mode, mixup + CutMix: u, switch, λ, cy, cx, one unit per batch, batch after batch', () => {
-    const o = { ...base, cutmixAlpha: 1, seed: 5, stream: 2 };
-    const planner = createPlanner(o);
-    const rng = new Philox(5, 2, 0);
-    const size = { height: 12, width: 20 };
-    const seen = new Set<number>();
-    for (let t = 0; t < 12; t++) {
-      const plan = planner.plan(4, size);
-      const d = replayUnit(rng, o, size);
-      seen.add(d.kind);
-      for (let i = 0; i < 4; i++) {
-        expect(plan.kind[i]).toBe(d.kind);
-        expect(plan.lam[i]).toBe(Math.fround(d.lam));
-        expect(boxOf(plan, i)).toEqual(d.box);
+describe('createPlanner: draws against the formulas and the Beta CDF', () => {
+  it('elem mixup λ follows Beta(0.8, 0.8) (KS, 20,000 samples)', () => {
+    const planner = createPlanner({ mixupAlpha: 0.8, mode: 'elem', seed: 40 });
+    const lams: number[] = [];
+    for (let t = 0; t < 40; t++) lams.push(...planner.plan(500).lam);
+    expectKsPass(lams, (x) => cdf(x, 0.8, 0.8));
+  });
+
+  it('batch mode draws one λ per batch from Beta(0.4, 0.4) (KS over 2,000 batches)', () => {
+    const planner = createPlanner({ mixupAlpha: 0.4, seed: 41 });
+    const lams: number[] = [];
+    for (let t = 0; t < 2000; t++) lams.push(planner.plan(4).lam[0]);
+    expectKsPass(lams, (x) => cdf(x, 0.4, 0.4));
+  });
+
+  it('pair mode draws one λ per pair (λ per sample: the draws, then the draws reversed), Beta(2, 2)', () => {
+    const planner = createPlanner({ mixupAlpha: 2, mode: 'pair', seed: 42 });
+    const lams: number[] = [];
+    for (let t = 0; t < 40; t++) {
+      const plan = planner.plan(100);
+      for (let i = 0; i < 50; i++) expect(plan.lam[99 - i]).toBe(plan.lam[i]);
+      lams.push(...plan.lam.subarray(0, 50));
+    }
+    expectKsPass(lams, (x) => cdf(x, 2, 2));
+  });
+
+  it('CutMix with correctLam = false keeps the drawn λ ~ Beta(1, 1) = U(0, 1), not the area', () => {
+    const planner = createPlanner({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem', correctLam: false, seed: 43 });
+    const lams: number[] = [];
+    let differs = 0;
+    for (let t = 0; t < 40; t++) {
+      const plan = planner.plan(500, { height: 10, width: 10 });
+      lams.push(...plan.lam);
+      for (let i = 0; i < 500; i++) if (plan.lam[i] !== Math.fround(1 - area(boxOf(plan, i)) / 100)) differs++;
+    }
+    expectKsPass(lams, (x) => x);
+    expect(differs).toBeGreaterThan(10_000);
+  });
+
+  it('CutMix boxes are timm rand_bbox boxes of their λ, on a non-square image (13x21)', () => {
+    const H = 13;
+    const W = 21;
+    const planner = createPlanner({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem', correctLam: false, seed: 44 });
+    for (let t = 0; t < 20; t++) {
+      const plan = planner.plan(100, { height: H, width: W });
+      for (let i = 0; i < 100; i++) {
+        const [y0, y1, x0, x1] = boxOf(plan, i);
+        expect(timmCentres(plan.lam[i], H, y0, y1).length).toBeGreaterThan(0);
+        expect(timmCentres(plan.lam[i], W, x0, x1).length).toBeGreaterThan(0);
       }
-      expect(list(plan.partner)).toEqual([3, 2, 1, 0]);
     }
-    expect(seen).toEqual(new Set([1, 2])); // both branches were replayed
   });
 
-  it('pair mode: one unit per pair, visited by the lower index', () => {
-    const o = { ...base, cutmixAlpha: 1, mode: 'pair', prob: 0.7, seed: 8 } as const;
-    const planner = createPlanner(o);
-    const rng = new Philox(8, 0, 0);
-    const size = { height: 9, width: 9 };
-    for (let t = 0; t < 5; t++) {
-      const plan = planner.plan(6, size);
-      for (const [i, p] of [[0, 5], [1, 4], [2, 3]]) {
-        const d = replayUnit(rng, o, size);
-        for (const s of [i, p]) {
-          expect(plan.kind[s]).toBe(d.kind);
-          expect(plan.lam[s]).toBe(Math.fround(d.lam));
-          expect(boxOf(plan, s)).toEqual(d.box);
-        }
+  it('CutMix centres are uniform on [0, H) and [0, W) (chi-square, where the box pins the centre down)', () => {
+    // cy is independent of λ: given each box's half side, the chance that centre c shows (some edge of
+    // the box unclipped) is known, so the expected count of c is the sum of those chances / side.
+    const H = 13;
+    const W = 21;
+    const planner = createPlanner({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem', correctLam: false, seed: 45 });
+    const seen = [new Array<number>(H).fill(0), new Array<number>(W).fill(0)];
+    const expected = [new Array<number>(H).fill(0), new Array<number>(W).fill(0)];
+    for (let t = 0; t < 40; t++) {
+      const plan = planner.plan(500, { height: H, width: W });
+      for (let i = 0; i < 500; i++) {
+        const b = boxOf(plan, i);
+        [H, W].forEach((side, axis) => {
+          const [lo, hi] = [b[2 * axis], b[2 * axis + 1]];
+          const half = Math.floor(Math.floor(side * Math.sqrt(1 - plan.lam[i])) / 2);
+          for (let c = 0; c < side; c++) if (c - half > 0 || c + half < side) expected[axis][c] += 1 / side;
+          if (lo > 0) seen[axis][lo + half]++;
+          else if (hi < side) seen[axis][hi - half]++;
+        });
       }
     }
+    expect(chiSquare(seen[0], expected[0])).toBeLessThan(32.91); // 12 degrees of freedom, p = 0.001
+    expect(chiSquare(seen[1], expected[1])).toBeLessThan(45.31); // 20 degrees of freedom, p = 0.001
   });
 
-  it("'shuffle' draws the partner permutation first, then the units", () => {
-    const o = { ...base, mode: 'elem', seed: 3 } as const;
-    const plan = createPlanner({ ...o, pairing: 'shuffle' }).plan(5);
-    const rng = new Philox(3, 0, 0);
-    const order = [0, 1, 2, 3, 4];
-    for (let i = 4; i > 0; i--) {
-      const j = rng.nextInt(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    expect(list(plan.partner)).toEqual(order);
-    for (let i = 0; i < 5; i++) {
-      const d = replayUnit(rng, o, null);
-      expect(plan.lam[i]).toBe(order[i] === i ? 1 : Math.fround(d.lam));
-    }
+  it("'shuffle' draws the partner permutation first: Fisher–Yates on the planner's Philox words", () => {
+    const plan = createPlanner({ mode: 'elem', pairing: 'shuffle', seed: 3 }).plan(9);
+    expect(list(plan.partner)).toEqual(fisherYates(new Philox(3, 0, 0), 9));
+    const paired = createPlanner({ mode: 'pair', pairing: 'shuffle', seed: 3, stream: 2 }).plan(7);
+    const order = fisherYates(new Philox(3, 2, 0), 7);
+    const expected = new Array<number>(7);
+    for (let j = 0; j + 1 < 7; j += 2) [expected[order[j]], expected[order[j + 1]]] = [order[j + 1], order[j]];
+    expected[order[6]] = order[6];
+    expect(list(paired.partner)).toEqual(expected);
   });
 
-  it('cutmixMinMax: λ is still drawn, then cut_h, cut_w, y0, x0; λ comes from the area', () => {
-    const o = { ...base, mixupAlpha: 0, cutmixMinMax: [0.2, 0.7] as [number, number], mode: 'elem', correctLam: false, seed: 4 } as const;
-    const planner = createPlanner(o);
-    const rng = new Philox(4, 0, 0);
-    const size = { height: 10, width: 14 };
-    const plan = planner.plan(8, size);
-    for (let i = 0; i < 8; i++) {
-      const d = replayUnit(rng, o, size);
+  it('cutmixMinMax: λ = 1 − area / (H·W) even with correctLam = false', () => {
+    const plan = createPlanner({ ...base, mixupAlpha: 0, cutmixMinMax: [0.2, 0.7], mode: 'elem', correctLam: false, seed: 4 }).plan(64, { height: 10, width: 14 });
+    for (let i = 0; i < 64; i++) {
       expect(plan.kind[i]).toBe(2);
-      expect(boxOf(plan, i)).toEqual(d.box);
-      expect(plan.lam[i]).toBe(Math.fround(1 - area(d.box) / 140)); // even with correctLam false
+      expect(plan.lam[i]).toBe(Math.fround(1 - area(boxOf(plan, i)) / 140));
     }
   });
 });
@@ -332,20 +393,6 @@ describe('createPlanner: rates and λ', () => {
     }
   });
 
-  it('correctLam = false keeps the drawn λ (not the area)', () => {
-    const o = { ...base, mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem', correctLam: false, seed: 24 } as const;
-    const size = { height: 10, width: 10 };
-    const plan = createPlanner(o).plan(50, size);
-    const rng = new Philox(24, 0, 0);
-    let differs = 0;
-    for (let i = 0; i < 50; i++) {
-      const drawn = replayUnit(rng, o, size).lam;
-      expect(plan.lam[i]).toBe(Math.fround(drawn));
-      if (plan.lam[i] !== Math.fround(1 - area(boxOf(plan, i)) / 100)) differs++;
-    }
-    expect(differs).toBeGreaterThan(25);
-  });
-
   it('cutmixMinMax: sides stay in [⌊H·min⌋, ⌊H·max⌋] and every origin in [0, H − side] is drawn', () => {
     const H = 10;
     const W = 12;
@@ -444,11 +491,9 @@ describe('createPlanner: reproducibility, streams and forks', () => {
     expect(run(late)).toEqual(run(early));
   });
 
-  it('fork w draws from Philox(seed, stream, w + 1)', () => {
-    const o = { ...base, mode: 'elem', seed: 77, stream: 4 } as const;
-    const plan = createPlanner(o).fork(2).plan(4);
-    const rng = new Philox(77, 4, 3);
-    for (let i = 0; i < 4; i++) expect(plan.lam[i]).toBe(Math.fround(replayUnit(rng, o, null).lam));
+  it('fork w draws from Philox(seed, stream, w + 1): its shuffle is Fisher–Yates on those words', () => {
+    const plan = createPlanner({ mode: 'elem', pairing: 'shuffle', seed: 77, stream: 4 }).fork(2).plan(12);
+    expect(list(plan.partner)).toEqual(fisherYates(new Philox(77, 4, 3), 12));
   });
 
   it('forks share the options; forking a fork or a bad worker id is refused', () => {
@@ -460,6 +505,93 @@ describe('createPlanner: reproducibility, streams and forks', () => {
     expect(() => root.fork(-1)).toThrow(/worker/);
     expect(() => root.fork(1.5)).toThrow(/worker/);
     expect(() => root.fork(2 ** 32 - 1)).toThrow(/worker/);
+  });
+});
+
+describe('plan(batchSize, imageSize, into): filling a caller\'s plan', () => {
+  /** A plan for B samples full of values no planner writes, so a field left unwritten shows. */
+  function stale(B: number): MixPlan {
+    return {
+      kind: new Uint8Array(B).fill(7),
+      lam: new Float32Array(B).fill(NaN),
+      partner: new Uint32Array(B).fill(0xffffffff),
+      box: new Int32Array(4 * B).fill(-5),
+    };
+  }
+  const cases: [string, MixOptions, number, ImageSize | undefined][] = [
+    ['elem, mixup + CutMix, shuffle, 13x21', { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 1 }, 16, { height: 13, width: 21 }],
+    ['pair, shuffle, odd B, prob 0.6', { cutmixAlpha: 1, mode: 'pair', pairing: 'shuffle', prob: 0.6, seed: 2 }, 9, { height: 8, width: 5 }],
+    ['batch, flip, odd B', { cutmixAlpha: 1, seed: 3 }, 7, { height: 6, width: 6 }],
+    ['elem, roll, mixup only, no image size', { mode: 'elem', pairing: 'roll', seed: 4 }, 5, undefined],
+    ['elem, cutmixMinMax', { mixupAlpha: 0, cutmixMinMax: [0.2, 0.6], mode: 'elem', seed: 5 }, 6, { height: 10, width: 12 }],
+  ];
+
+  it.each(cases)('%s: returns `into`, every field overwritten, the same draws as without it', (_, options, B, size) => {
+    const fresh = createPlanner(options);
+    const filling = createPlanner(options);
+    const into = stale(B);
+    for (let t = 0; t < 3; t++) {
+      const expected = fresh.plan(B, size);
+      expect(filling.plan(B, size, into)).toBe(into);
+      expect(into).toEqual(expected);
+    }
+  });
+
+  it('a fork fills `into` too, with its own draws', () => {
+    const options: MixOptions = { cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 6 };
+    const size = { height: 8, width: 8 };
+    const into = stale(8);
+    expect(createPlanner(options).fork(1).plan(8, size, into)).toEqual(createPlanner(options).fork(1).plan(8, size));
+  });
+
+  /** Expects `call` to throw `message`, leaving `into` as it was and the planner's generator unmoved. */
+  function expectRejected(options: MixOptions, call: (p: ReturnType<typeof createPlanner>) => unknown, into: MixPlan | null, message: RegExp, B = 8, size?: ImageSize) {
+    const planner = createPlanner(options);
+    const before = into && clonePlan(into);
+    expect(() => call(planner)).toThrow(MixupError);
+    expect(() => call(planner)).toThrow(message);
+    if (into && before) expect(into).toEqual(before);
+    expect(planner.plan(B, size)).toEqual(createPlanner(options).plan(B, size));
+  }
+
+  it('rejects an `into` of the wrong type or length, naming the field, before anything is drawn or written', () => {
+    const o: MixOptions = { mode: 'elem', pairing: 'shuffle', seed: 7 };
+    const bad = (field: keyof MixPlan, value: unknown) => ({ ...stale(8), [field]: value }) as MixPlan;
+    expectRejected(o, (p) => p.plan(8, undefined, null as unknown as MixPlan), null, /into must be a MixPlan object, got null/);
+    for (const [into, message] of [
+      [bad('kind', new Int8Array(8)), /into\.kind must be a Uint8Array of length 8, got Int8Array\(8\)/],
+      [bad('lam', new Float64Array(8)), /into\.lam must be a Float32Array of length 8/],
+      [bad('partner', new Uint32Array(9)), /into\.partner must be a Uint32Array of length 8, got Uint32Array\(9\)/],
+      [bad('box', new Int32Array(8)), /into\.box must be an Int32Array of length 32/],
+      [stale(4), /into\.kind must be a Uint8Array of length 8, got Uint8Array\(4\)/],
+    ] as const) {
+      expectRejected(o, (p) => p.plan(8, undefined, into), into, message);
+    }
+  });
+
+  it('rejects arrays that overlap in memory (their writes would clobber each other); disjoint views of one buffer are fine', () => {
+    const o: MixPlan = stale(8);
+    const buffer = new ArrayBuffer(256);
+    const overlapping: MixPlan = { ...o, kind: new Uint8Array(buffer, 0, 8), lam: new Float32Array(buffer, 4, 8) };
+    expectRejected({ mode: 'elem', seed: 8 }, (p) => p.plan(8, undefined, overlapping), overlapping, /into\.lam must be an array of its own \(not sharing memory with into\.kind\)/);
+    const other = new ArrayBuffer(1024);
+    const aliased: MixPlan = { ...o, lam: new Float32Array(other, 0, 8), box: new Int32Array(other, 16, 32) };
+    expectRejected({ mode: 'elem', seed: 8 }, (p) => p.plan(8, undefined, aliased), aliased, /into\.box must be an array of its own \(not sharing memory with into\.lam\)/);
+    const disjoint: MixPlan = {
+      kind: new Uint8Array(buffer, 0, 8),
+      lam: new Float32Array(buffer, 8, 8),
+      partner: new Uint32Array(buffer, 40, 8),
+      box: new Int32Array(buffer, 72, 32),
+    };
+    expect(createPlanner({ mode: 'elem', seed: 8 }).plan(8, undefined, disjoint)).toEqual(createPlanner({ mode: 'elem', seed: 8 }).plan(8));
+  });
+
+  it('a bad pairing or image size with `into` leaves it untouched', () => {
+    const into = stale(4);
+    expectRejected({ pairing: 'roll', mode: 'pair' }, (p) => p.plan(4, undefined, into), into, /options\.pairing.*involution/, 2);
+    expectRejected({ pairing: [1, 0, 2], mode: 'elem' }, (p) => p.plan(4, undefined, into), into, /options\.pairing must be an array of 4/, 3);
+    expectRejected({ cutmixAlpha: 1 }, (p) => p.plan(4, { height: 4, width: 0 }, into), into, /imageSize\.width/, 4, { height: 4, width: 4 });
+    expectRejected({ cutmixAlpha: 1 }, (p) => p.plan(4, undefined, into), into, /imageSize must be/, 4, { height: 4, width: 4 });
   });
 });
 
@@ -576,5 +708,113 @@ describe('validatePlan', () => {
     expect(() => validatePlanForTargets(edit((p) => (p.box[13] = 99)), 4)).not.toThrow();
     expect(() => validatePlanForTargets(edit((p) => (p.lam[0] = 2)), 4)).toThrow(/plan\.lam\[0\]/);
     expect(() => validatePlanForTargets(edit((p) => (p.partner[0] = 9)), 4)).toThrow(/plan\.partner\[0\]/);
+  });
+});
+
+// Recorded from commit 2c57f2c; see 'pinned plans' below.
+const ELEM_0 = {
+  kind: [1, 2, 0, 1, 1, 2, 1, 0],
+  lam: [0.09345004707574844, 0.8021978139877319, 1, 0.3588566780090332, 0.8301753401756287, 0.5970696210861206, 0.13828571140766144, 1],
+  partner: [6, 3, 2, 1, 5, 0, 4, 7],
+  box: [0, 0, 0, 0, 6, 12, 12, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 13, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const ELEM_1 = {
+  kind: [2, 1, 0, 2, 2, 1, 0, 0],
+  lam: [0.8168498277664185, 0.9819931983947754, 1, 0.7435897588729858, 0.8827838897705078, 0.8809720277786255, 1, 1],
+  partner: [4, 3, 2, 5, 1, 0, 6, 7],
+  box: [0, 5, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 6, 13, 0, 10, 9, 13, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const BATCH = [0.7227811217308044, 0.8822468519210815, 0.6052031517028809];
+const PAIR_0 = {
+  kind: [2, 0, 2, 0, 2, 0, 2, 2, 2],
+  lam: [0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 0.550000011920929, 0.550000011920929],
+  partner: [2, 3, 0, 1, 6, 5, 4, 8, 7],
+  box: [2, 8, 0, 5, 0, 0, 0, 0, 2, 8, 0, 5, 0, 0, 0, 0, 0, 5, 8, 14, 0, 0, 0, 0, 0, 5, 8, 14, 3, 10, 0, 9, 3, 10, 0, 9],
+};
+const PAIR_1 = {
+  kind: [2, 0, 2, 1, 2, 0, 1, 2, 0],
+  lam: [0.9857142567634583, 1, 0.7142857313156128, 0.4389644265174866, 0.9857142567634583, 1, 0.4389644265174866, 0.7142857313156128, 1],
+  partner: [4, 5, 7, 6, 0, 1, 3, 2, 8],
+  box: [6, 8, 0, 1, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0, 6, 8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0],
+};
+const MINMAX = {
+  kind: [2, 2, 2, 2, 2, 2],
+  lam: [0.9571428298950195, 0.9428571462631226, 0.8214285969734192, 0.8857142925262451, 0.6499999761581421, 0.8857142925262451],
+  partner: [5, 4, 3, 2, 1, 0],
+  box: [1, 4, 6, 8, 6, 10, 8, 10, 0, 5, 2, 7, 8, 10, 1, 9, 3, 10, 1, 8, 2, 4, 1, 9],
+};
+const SMALL = {
+  kind: [1, 1, 1, 1, 1, 1],
+  lam: [0.00016320460417773575, 0.9989299774169922, 0.036627110093832016, 1, 1, 3.12415664893706e-07],
+  partner: [5, 0, 1, 2, 3, 4],
+  box: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const FORK = {
+  kind: [0, 1, 2, 2, 1, 1],
+  lam: [1, 0.027576614171266556, 0.9560439586639404, 0.8901098966598511, 0.3186260759830475, 0.940876305103302],
+  partner: [0, 4, 3, 5, 2, 1],
+  box: [0, 0, 0, 0, 0, 0, 0, 0, 7, 9, 10, 16, 1, 7, 16, 21, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+
+/** FNV-1a over the bytes of every field of every plan, in order: a compact pin for large plans. */
+function fingerprint(plans: MixPlan[]): string {
+  let h = 0x811c9dc5;
+  for (const p of plans) {
+    for (const a of [p.kind, p.lam, p.partner, p.box]) {
+      for (const b of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+const asLists = (p: MixPlan) => ({ kind: list(p.kind), lam: list(p.lam), partner: list(p.partner), box: list(p.box) });
+
+/**
+ * Plans recorded from the planner as of commit 2c57f2c (before the allocation-free rework) and
+ * written here as literals: the same seed must keep giving the same plans (README, Determinism).
+ * A change of draw order must be deliberate, recorded in CHANGELOG.md, and update these pins.
+ */
+describe('pinned plans (draws unchanged since 2c57f2c)', () => {
+  it('elem, mixup 0.8 + CutMix 1, shuffle, seed 12345, stream 3, 13x21: two consecutive plans', () => {
+    const planner = createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 12345, stream: 3 });
+    const size = { height: 13, width: 21 };
+    expect(asLists(planner.plan(8, size))).toEqual(ELEM_0);
+    expect(asLists(planner.plan(8, size))).toEqual(ELEM_1);
+  });
+
+  it('batch, defaults, a seed above 2^32: λ of three consecutive batches', () => {
+    const planner = createPlanner({ seed: 2 ** 32 + 7 });
+    expect([0, 1, 2].map(() => planner.plan(5).lam[0])).toEqual(BATCH);
+  });
+
+  it('pair, mixup 0.4 + CutMix 1, prob 0.7, shuffle, odd B, 10x14: two consecutive plans', () => {
+    const planner = createPlanner({ mixupAlpha: 0.4, cutmixAlpha: 1, mode: 'pair', prob: 0.7, pairing: 'shuffle', seed: 99 });
+    const size = { height: 10, width: 14 };
+    expect(asLists(planner.plan(9, size))).toEqual(PAIR_0);
+    expect(asLists(planner.plan(9, size))).toEqual(PAIR_1);
+  });
+
+  it('cutmixMinMax [0.2, 0.7], elem, 10x14', () => {
+    const planner = createPlanner({ mixupAlpha: 0, cutmixMinMax: [0.2, 0.7], mode: 'elem', correctLam: false, seed: 4 });
+    expect(asLists(planner.plan(6, { height: 10, width: 14 }))).toEqual(MINMAX);
+  });
+
+  it('mixup α = 0.1 (the shape < 1 boost), roll, prob 0.8', () => {
+    const planner = createPlanner({ mixupAlpha: 0.1, mode: 'elem', pairing: 'roll', prob: 0.8, seed: 31 });
+    expect(asLists(planner.plan(6))).toEqual(SMALL);
+  });
+
+  it('fork(2) of the elem planner', () => {
+    const planner = createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 12345, stream: 3 });
+    expect(asLists(planner.fork(2).plan(6, { height: 13, width: 21 }))).toEqual(FORK);
+  });
+
+  it('B = 256 at 224x224 (elem shuffle, elem flip) and B = 255 pair shuffle at 17x300: fingerprints of three plans', () => {
+    const size = { height: 224, width: 224 };
+    const three = (planner: { plan(b: number, s: ImageSize): MixPlan }, b: number, s: ImageSize) => fingerprint([0, 1, 2].map(() => planner.plan(b, s)));
+    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 2024 }), 256, size)).toBe('99ac8828');
+    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', seed: 7 }), 256, size)).toBe('6aec0747');
+    const pair = createPlanner({ mixupAlpha: 0.2, cutmixAlpha: 1, switchProb: 0.3, mode: 'pair', pairing: 'shuffle', prob: 0.9, seed: 8, stream: 1 });
+    expect(three(pair, 255, { height: 17, width: 300 })).toBe('bc44bf79');
   });
 });

@@ -10,6 +10,21 @@ function words(rng: Philox, n: number): number[] {
   return out;
 }
 
+/**
+ * A Philox whose blocks come from a script (then zeros): nextFloat, nextOpen and nextInt run as they
+ * are, on chosen words.
+ */
+class ScriptedWords extends Philox {
+  constructor(private readonly script: number[]) {
+    super(0);
+  }
+  protected override nextBlock(words: Uint32Array, at: number): void {
+    for (let k = 0; k < 4; k++) words[at + k] = this.script.shift() ?? 0;
+  }
+}
+
+const ONES = 0xffffffff;
+
 /** The 4-word blocks of a word sequence, as strings, for overlap checks. */
 function blocks(seq: number[]): string[] {
   const out: string[] = [];
@@ -45,12 +60,32 @@ describe('Philox stream', () => {
     const seed = 0x1_2345_6789; // above 2^32, so both key words matter
     const rng = new Philox(seed, 7, 3);
     const key = [0x2345_6789, 0x1];
-    const expected = [
-      ...philox4x32([0, 0, 7, 3], key),
-      ...philox4x32([1, 0, 7, 3], key),
-      ...philox4x32([2, 0, 7, 3], key),
-    ];
-    expect(words(rng, 12)).toEqual(expected);
+    // 40 blocks: across the stream's refills of several blocks at a time.
+    const expected: number[] = [];
+    for (let block = 0; block < 40; block++) expected.push(...philox4x32([block, 0, 7, 3], key));
+    expect(words(rng, 160)).toEqual(expected);
+  });
+
+  it('two-word reads (nextFloat, nextOpen) take the next two words of the stream, also across a refill', () => {
+    // Odd offsets make some pairs start on the last word of a refill.
+    for (const skip of [0, 1, 3]) {
+      const a = new Philox(21, 1);
+      const b = new Philox(21, 1);
+      for (let i = 0; i < skip; i++) expect(a.nextU32()).toBe(b.nextU32());
+      for (let i = 0; i < 200; i++) {
+        const [w0, w1] = [b.nextU32(), b.nextU32()];
+        if (i % 2 === 0) expect(a.nextFloat()).toBe(((w0 >>> 5) * 2 ** 26 + (w1 >>> 6)) / 2 ** 53);
+        else expect(a.nextOpen()).toBe(((w0 >>> 6) * 2 ** 26 + (w1 >>> 6) + 0.5) / 2 ** 52);
+        if (i % 7 === 0) expect(a.nextU32()).toBe(b.nextU32());
+      }
+    }
+  });
+
+  it('gives the same words for large stream and fork ids (above 2^31) and key words', () => {
+    const rng = new Philox(2 ** 53 - 1, ONES, ONES - 1);
+    const key = [ONES, 2 ** 21 - 1];
+    const expected = [...philox4x32([0, 0, ONES, ONES - 1], key), ...philox4x32([1, 0, ONES, ONES - 1], key)];
+    expect(words(rng, 8)).toEqual(expected);
   });
 
   it('is deterministic: two instances with the same seed and stream give the same sequence', () => {
@@ -111,17 +146,28 @@ describe('Philox.nextFloat, nextOpen, nextInt', () => {
     expect(Math.abs(sum / n - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
   });
 
-  it('nextFloat uses 27 high bits of the first word and 26 of the second', () => {
-    const a = new Philox(9);
-    const b = new Philox(9);
-    const [w0, w1] = [b.nextU32(), b.nextU32()];
-    expect(a.nextFloat()).toBe(((w0 >>> 5) * 2 ** 26 + (w1 >>> 6)) / 2 ** 53);
+  it('nextFloat is (first word >>> 5) / 2^27 + (second word >>> 6) / 2^53: 0 for zero words, 1 − 2^−53 for all-ones', () => {
+    expect(new ScriptedWords([0, 0]).nextFloat()).toBe(0);
+    expect(new ScriptedWords([ONES, ONES]).nextFloat()).toBe(1 - 2 ** -53);
+    // 0x80000000 >>> 5 = 2^26 -> 1/2; 0x40 >>> 6 = 1 -> 2^-53.
+    expect(new ScriptedWords([0x8000_0000, 0x40]).nextFloat()).toBe(0.5 + 2 ** -53);
+    // The low 5 bits of the first word and the low 6 of the second are not used.
+    expect(new ScriptedWords([0x1f, 0x3f]).nextFloat()).toBe(0);
   });
 
-  it('nextOpen is strictly inside (0, 1), even at the extreme words', () => {
-    // The extremes come from the formula: all-zero words give 2^-53, all-ones give 1 - 2^-53.
-    expect(0.5 / 2 ** 52).toBeGreaterThan(0);
-    expect((2 ** 52 - 1 + 0.5) / 2 ** 52).toBeLessThan(1);
+  it('nextOpen is ((first >>> 6)·2^26 + (second >>> 6) + 1/2) / 2^52: strictly inside (0, 1) at the extreme words', () => {
+    const zero = new ScriptedWords([0, 0, 1234]);
+    expect(zero.nextOpen()).toBe(2 ** -53);
+    expect(zero.nextU32()).toBe(1234); // two words per value
+    const top = new ScriptedWords([ONES, ONES]).nextOpen();
+    expect(top).toBe(1 - 2 ** -53);
+    expect(top).toBeLessThan(1);
+    expect(Math.log(top)).toBeLessThan(0); // finite and nonzero: safe for log U
+    // 0x80000000 >>> 6 = 2^25 -> 1/2; second word 0x7f >>> 6 = 1 -> (1 + 1/2) / 2^52.
+    expect(new ScriptedWords([0x8000_0000, 0x7f]).nextOpen()).toBe(0.5 + 1.5 * 2 ** -52);
+  });
+
+  it('nextOpen of the real stream stays strictly inside (0, 1)', () => {
     const rng = new Philox(2);
     let bad = 0;
     for (let i = 0; i < 10_000; i++) {
@@ -129,6 +175,22 @@ describe('Philox.nextFloat, nextOpen, nextInt', () => {
       if (!(x > 0 && x < 1)) bad++;
     }
     expect(bad).toBe(0);
+  });
+
+  it('nextInt(n) is word mod n below the largest multiple of n, and redraws words at or above it', () => {
+    // n = 7: 2^32 mod 7 = 4, so the words 2^32 − 4 .. 2^32 − 1 are redrawn.
+    const rng = new ScriptedWords([ONES - 3, ONES, ONES - 4, 99]);
+    expect(rng.nextInt(7)).toBe(Number((2n ** 32n - 5n) % 7n));
+    expect(rng.nextU32()).toBe(99);
+    // n = 3·2^30: 2^32 mod n = 2^30, so words >= 3·2^30 are redrawn.
+    const n = 3 * 2 ** 30;
+    const big = new ScriptedWords([n, n + 12345, n - 1, 5]);
+    expect(big.nextInt(n)).toBe(n - 1);
+    expect(big.nextInt(n)).toBe(5);
+    // Powers of two divide 2^32: no word is redrawn, and n = 2^32 returns the word itself.
+    expect(new ScriptedWords([ONES]).nextInt(256)).toBe(255);
+    expect(new ScriptedWords([ONES]).nextInt(2 ** 32)).toBe(ONES);
+    expect(new ScriptedWords([ONES]).nextInt(1)).toBe(0);
   });
 
   it('nextInt(n) covers [0, n) uniformly (chi-square, n = 7)', () => {
