@@ -155,9 +155,11 @@ fn main_singles(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
   store4(s0, job.quad, mix_quad(s0, job.quad, load4(s0, job.quad), load4(walk[job.seg.x + 1u], job.quad)));
 }
 
-// Any permutation: walk the segment, carrying each loaded sample to the next step. The last step
-// is outside the loop, so the loop body has no branch: a closed cycle ends on its first sample,
-// already loaded; an open segment loads its successor.
+// Any permutation: walk the segment, carrying each loaded sample to the next step. Two steps per
+// iteration, with both loads issued before either store: a thread keeps two loads in flight, so a
+// segment of L steps waits on memory about L / 2 times (a store may alias a later load in place,
+// so the compiler cannot hoist a load above a store by itself). The last step is outside the loop:
+// a closed cycle ends on its first sample, already loaded; an open segment loads its successor.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   let t = thread_index(group, local);
@@ -166,12 +168,23 @@ fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_
   var s = walk[job.seg.x];
   let first = load4(s, job.quad);
   var cur = first;
-  for (var k = 1u; k < job.seg.y; k++) {
-    let next_s = walk[job.seg.x + k];
-    let next = load4(next_s, job.quad);
-    store4(s, job.quad, mix_quad(s, job.quad, cur, next));
-    cur = next;
-    s = next_s;
+  var k = 1u;
+  for (; k + 1u < job.seg.y; k += 2u) {
+    let s1 = walk[job.seg.x + k];
+    let s2 = walk[job.seg.x + k + 1u];
+    let a1 = load4(s1, job.quad);
+    let a2 = load4(s2, job.quad);
+    store4(s, job.quad, mix_quad(s, job.quad, cur, a1));
+    store4(s1, job.quad, mix_quad(s1, job.quad, a1, a2));
+    cur = a2;
+    s = s2;
+  }
+  if (k < job.seg.y) {
+    let s1 = walk[job.seg.x + k];
+    let a1 = load4(s1, job.quad);
+    store4(s, job.quad, mix_quad(s, job.quad, cur, a1));
+    cur = a1;
+    s = s1;
   }
   var last = first;
   if (job.seg.z == 0u) { last = load4(walk[job.seg.x + job.seg.y], job.quad); }

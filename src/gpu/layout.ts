@@ -17,7 +17,7 @@ import { addressUnit, dispatchSize } from './shaders';
 import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant';
 import type { BatchEntry, BatchVariant } from './variant';
 import { buildChunkedWalk, buildWalk } from './walk';
-import type { Walk } from './walk';
+import type { Walk, WalkScratch } from './walk';
 
 /** Aim for this many threads before cutting long cycles (enough to fill a large GPU). */
 const TARGET_THREADS = 1 << 18;
@@ -99,15 +99,15 @@ export interface CallLayout {
 }
 
 /** Lays out a checked call with its resolved plan; see the module comment. */
-export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, labelSmoothing: number): CallLayout {
+export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, labelSmoothing: number, scratch?: { images: WalkScratch; soft: WalkScratch }): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
   const kinds = planKinds(plan.kind);
-  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, (windowed) =>
+  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (windowed) =>
     imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, windowed),
   );
   const K = call.numClasses;
-  const soft = call.labels?.dtype === 'float32' ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, (w) => softVariant(K, kinds, w)) : null;
+  const soft = call.labels?.dtype === 'float32' ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, scratch?.soft, (w) => softVariant(K, kinds, w)) : null;
   const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;
 
   // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
@@ -150,6 +150,7 @@ function batchJob(
   n: number,
   geometry: { channels: number; width: number; height: number },
   inPlace: boolean,
+  scratch: WalkScratch | undefined,
   variantFor: (windowed: boolean) => BatchVariant,
 ): BatchJob {
   const batch = plan.partner.length;
@@ -169,7 +170,7 @@ function batchJob(
   const bytesOut = n * DTYPE_BYTES[probe.outDtype];
   const limit = ctx.maxBindingBytes;
   if (!chunked(ctx, batch, bytesIn, bytesOut)) {
-    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS });
+    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
     const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
     return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
   }

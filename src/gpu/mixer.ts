@@ -22,8 +22,9 @@ import { PipelineCache } from './pipelines';
 import type { PipelineSpec } from './pipelines';
 import { record } from './record';
 import type { CallPipelines } from './record';
-import { resolvePlan } from './resolve';
+import { drawPlan, resolvePlan } from './resolve';
 import { SlotPool } from './slots';
+import { WalkScratch, cloneWalk } from './walk';
 import type { MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types';
 
 export type { GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types';
@@ -55,6 +56,8 @@ class GpuMixer implements Mixer, CheckContext {
   private readonly planner: Planner;
   private readonly pipelines: PipelineCache;
   private readonly slots: SlotPool;
+  /** Walks are built here, so a call allocates no walk arrays (copied only when a call must wait). */
+  private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch() };
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
 
@@ -72,9 +75,9 @@ class GpuMixer implements Mixer, CheckContext {
     this.slots = new SlotPool(device);
   }
 
-  plan(batchSize: number, imageSize?: ImageSize): MixPlan {
+  plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan {
     this.checkAlive();
-    return this.planner.plan(batchSize, imageSize);
+    return drawPlan(this.planner, batchSize, imageSize ?? null, into);
   }
 
   fork(worker: number): Mixer {
@@ -94,9 +97,15 @@ class GpuMixer implements Mixer, CheckContext {
 
   async mix(inputs: MixInputs, options: MixCallOptions = {}): Promise<MixResult> {
     const call = this.check(inputs, options, 'mix');
-    const layout = layoutCall(this, call, resolvePlan(this.planner, call), this.options.labelSmoothing);
+    const layout = layoutCall(this, call, resolvePlan(this.planner, call), this.options.labelSmoothing, this.scratch);
     // Ready pipelines: no await before the submit, so the call is queued before mix() returns.
-    const pipelines = this.readyPipelines(layout) ?? (await this.compile(layout));
+    let pipelines = this.readyPipelines(layout);
+    if (!pipelines) {
+      // Another call may build its walk in the scratch while this one waits.
+      layout.images.walk = cloneWalk(layout.images.walk);
+      if (layout.soft) layout.soft.walk = cloneWalk(layout.soft.walk);
+      pipelines = await this.compile(layout);
+    }
     this.checkAlive();
     const device = this.device;
     const created: GPUBuffer[] = [];
@@ -138,7 +147,7 @@ class GpuMixer implements Mixer, CheckContext {
 
   encode(encoder: GPUCommandEncoder, inputs: MixInputs, options: MixCallOptions & { plan: MixPlan }): MixEncoding {
     const call = this.check(inputs, options, 'encode');
-    const layout = layoutCall(this, call, call.plan as MixPlan, this.options.labelSmoothing);
+    const layout = layoutCall(this, call, call.plan as MixPlan, this.options.labelSmoothing, this.scratch);
     const pipelines = this.readyPipelines(layout) ?? this.compileSync(layout);
     const slot = this.slots.acquire(layout.uploadSize);
     record(this.pipelines, encoder, layout, pipelines, slot, call.inPlace ? call.source : (call.outImages as GPUBuffer), call.outTargets);

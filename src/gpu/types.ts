@@ -98,8 +98,12 @@ export interface Mixer {
   readonly lost: Promise<GPUDeviceLostInfo>;
   /** A mixer on the same device whose plans come from worker `worker`'s own stream (see Planner.fork). */
   fork(worker: number): Mixer;
-  /** Draws the next plan from the mixer's seeded stream (advancing it). */
-  plan(batchSize: number, imageSize?: ImageSize): MixPlan;
+  /**
+   * Draws the next plan from the mixer's seeded stream (advancing it). With `into` (a plan of this
+   * batch size, e.g. from `emptyPlan`), the plan is written into it and `into` is returned, so a
+   * training loop can reuse one plan object per batch.
+   */
+  plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan;
   /** Compiles, ahead of time, the pipelines a call with these inputs and options would use. */
   prepare(inputs: MixInputs, options?: MixCallOptions): Promise<void>;
   /** Mixes a batch: validates, uploads the plan, encodes and submits. */

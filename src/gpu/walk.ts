@@ -14,13 +14,22 @@
  * x[i] and x[partner[i]] are loaded, which is the naive kernel's access pattern.
  */
 import { MixupError } from '../errors';
-import { isPermutation } from '../pairing';
 
 /**
  * Shortest piece a cycle is cut into: each cut re-reads one sample, so pieces of 8 bound the extra
  * reads at 1/8 of the input while still multiplying the threads of a long cycle.
  */
 const MIN_CUT = 8;
+
+/**
+ * Longest segment out of place, whatever the thread count: a thread's steps are dependent (each
+ * store waits for its load), so one long segment sets the dispatch's latency. 16 re-reads at most
+ * 1/16 of the input (bytes stay within 1/16 of the minimum) and, with the kernel's two-step
+ * prefetch, keeps a thread's chain to 8 round trips to memory. Measured on SwiftShader (Node,
+ * 32x3x64x64 float32 shuffle, one run side by side): caps of 8, 16, 32 and none were within noise
+ * of each other, so the cap is chosen by the real-GPU model in bench/RESULTS.md.
+ */
+export const MAX_CHAIN = 16;
 
 export interface Walk {
   /** 4 words per segment: offset into `walk`, outputs to write, 1 if it closes its cycle, 0. */
@@ -29,6 +38,8 @@ export interface Walk {
   walk: Uint32Array;
   /** Number of segments. */
   count: number;
+  /** Words of `walk` in use. */
+  used: number;
   /** Input samples loaded by the kernel (B when every cycle is one closed segment). */
   loads: number;
 }
@@ -40,43 +51,90 @@ export interface WalkOptions {
   quads: number;
   /** Aim for at least this many threads before cutting cycles (out of place only). */
   targetThreads: number;
+  /** Longest segment out of place (default MAX_CHAIN). */
+  maxChain?: number;
 }
 
-/** Builds the segment table for `partner`; see the module comment. */
-export function buildWalk(partner: Uint32Array, { inPlace, quads, targetThreads }: WalkOptions): Walk {
+/** Arrays a walk is built in, kept by the mixer so a call allocates none; grown on demand. */
+export class WalkScratch {
+  segments = new Uint32Array(0);
+  walk = new Uint32Array(0);
+  seen = new Uint8Array(0);
+  cycle = new Uint32Array(0);
+
+  /** Arrays for `n` samples (their contents are overwritten). */
+  reserve(n: number): this {
+    if (this.seen.length < n) {
+      this.segments = new Uint32Array(4 * n);
+      this.walk = new Uint32Array(2 * n);
+      this.seen = new Uint8Array(n);
+      this.cycle = new Uint32Array(n);
+    }
+    return this;
+  }
+}
+
+/** A copy of `walk` that owns its arrays (for a call that must outlive the scratch's next use). */
+export function cloneWalk(walk: Walk): Walk {
+  return { ...walk, segments: walk.segments.slice(0, 4 * walk.count), walk: walk.walk.slice(0, walk.used) };
+}
+
+/** True when `partner` maps [0, n) onto itself one-to-one (`seen` is n bytes of scratch). */
+function permutes(partner: Uint32Array, seen: Uint8Array): boolean {
   const n = partner.length;
-  const segments = new Uint32Array(4 * n);
-  const walk = new Uint32Array(2 * n);
+  seen.fill(0, 0, n);
+  for (let i = 0; i < n; i++) {
+    const p = partner[i];
+    if (p >= n || seen[p]) return false;
+    seen[p] = 1;
+  }
+  return true;
+}
+
+/** Builds the segment table for `partner` (in `scratch` when given); see the module comment. */
+export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = new WalkScratch()): Walk {
+  const { inPlace, quads, targetThreads } = options;
+  const n = partner.length;
+  const { segments, walk, seen, cycle } = scratch.reserve(n);
   let count = 0;
   let used = 0;
   let loads = 0;
-  const push = (samples: ArrayLike<number>, start: number, end: number, successor: number, closes: boolean) => {
-    segments.set([used, end - start, closes ? 1 : 0, 0], 4 * count++);
-    for (let k = start; k < end; k++) walk[used++] = samples[k];
+  // Segment: samples cycle[start..end) write their outputs, then `successor` is read (the first sample when it closes).
+  const push = (start: number, end: number, successor: number, closes: boolean) => {
+    const at = 4 * count++;
+    segments[at] = used;
+    segments[at + 1] = end - start;
+    segments[at + 2] = closes ? 1 : 0;
+    segments[at + 3] = 0;
+    for (let k = start; k < end; k++) walk[used++] = cycle[k];
     walk[used++] = successor;
     loads += end - start + (closes ? 0 : 1);
   };
 
-  if (!isPermutation(partner)) {
+  if (!permutes(partner, seen)) {
     if (inPlace) {
       throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', 'an array with repeated partners');
     }
-    for (let i = 0; i < n; i++) push([i], 0, 1, partner[i], false);
-    return { segments, walk, count, loads };
+    for (let i = 0; i < n; i++) {
+      cycle[0] = i;
+      push(0, 1, partner[i], false);
+    }
+    return { segments, walk, count, used, loads };
   }
 
-  // Cut cycles only when whole cycles give too few threads; never in place.
+  // Out of place, cycles are cut into pieces of at most `maxLength`: by thread count when whole
+  // cycles give too few threads, and always by chain length. Never in place.
   let cycles = 0;
-  const seen = new Uint8Array(n);
+  seen.fill(0, 0, n);
   for (let i = 0; i < n; i++) {
     if (seen[i]) continue;
     cycles++;
     for (let j = i; !seen[j]; j = partner[j]) seen[j] = 1;
   }
-  const maxLength = inPlace || cycles * quads >= targetThreads ? n : Math.max(MIN_CUT, Math.ceil((n * quads) / targetThreads));
+  const byThreads = cycles * quads >= targetThreads ? n : Math.max(MIN_CUT, Math.ceil((n * quads) / targetThreads));
+  const maxLength = inPlace ? n : Math.min(byThreads, Math.max(MIN_CUT, options.maxChain ?? MAX_CHAIN));
 
-  seen.fill(0);
-  const cycle = new Uint32Array(n);
+  seen.fill(0, 0, n);
   for (let i = 0; i < n; i++) {
     if (seen[i]) continue;
     let length = 0;
@@ -85,17 +143,17 @@ export function buildWalk(partner: Uint32Array, { inPlace, quads, targetThreads 
       cycle[length++] = j;
     }
     if (length <= maxLength) {
-      push(cycle, 0, length, cycle[0], true);
+      push(0, length, cycle[0], true);
       continue;
     }
     const pieces = Math.ceil(length / maxLength);
     for (let p = 0; p < pieces; p++) {
       const start = Math.floor((p * length) / pieces);
       const end = Math.floor(((p + 1) * length) / pieces);
-      push(cycle, start, end, cycle[end % length], false);
+      push(start, end, cycle[end % length], false);
     }
   }
-  return { segments, walk, count, loads };
+  return { segments, walk, count, used, loads };
 }
 
 /** The samples of one dispatch of a chunked batch: outputs in chunk `chunk`, partners in `partnerChunk`. */
@@ -138,5 +196,5 @@ export function buildChunkedWalk(partner: Uint32Array, samplesPerChunk: number):
       count++;
     }
   }
-  return { segments, walk, count, loads: 2 * n, groups };
+  return { segments, walk, count, used: 2 * n, loads: 2 * n, groups };
 }

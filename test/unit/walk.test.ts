@@ -1,11 +1,11 @@
 // The cycle walk on the CPU: executing the segment table must write every output once, with the
 // right partner, and read each input once when cycles are whole.
 import { describe, expect, it } from 'vitest';
-import { buildWalk } from '../../src/gpu/walk';
+import { MAX_CHAIN, buildWalk } from '../../src/gpu/walk';
 
 /** Simulates the kernel's walk: returns per-output partner used, and how often each input was loaded. */
-function simulate(partner: Uint32Array, inPlace: boolean, quads = 1, targetThreads = 1) {
-  const w = buildWalk(partner, { inPlace, quads, targetThreads });
+function simulate(partner: Uint32Array, inPlace: boolean, quads = 1, targetThreads = 1, maxChain = Infinity) {
+  const w = buildWalk(partner, { inPlace, quads, targetThreads, maxChain });
   const n = partner.length;
   const loads = new Array(n).fill(0);
   const used = new Array(n).fill(-1);
@@ -63,9 +63,27 @@ describe('buildWalk', () => {
     expect(simulate(partner, false, 1000, 4000).w.count).toBe(4);
   });
 
-  it('never cuts in place, and never when whole cycles already give enough threads', () => {
+  it('never cuts in place, and by thread count only when whole cycles give too few threads', () => {
     expect(simulate(roll(100), true, 1, 1e6).w.count).toBe(1);
+    expect(simulate(roll(100), true, 1, 1e6, 16).w.count).toBe(1);
     expect(simulate(roll(100), false, 1e6, 1e6).w.count).toBe(1);
+  });
+
+  it('cuts by chain length out of place even with threads to spare, within 1/8 of the minimum reads', () => {
+    // Enough threads (1e6 quads a sample), but a chain of 100 dependent steps: pieces of at most 16.
+    for (const [partner, n] of [[roll(100), 100], [roll(256), 256], [Uint32Array.from([...roll(40), ...roll(3).map((p) => p + 40)]), 43]] as const) {
+      const { w, used, written } = simulate(partner, false, 1e6, 1, 16);
+      expect(written).toEqual(new Array(n).fill(1));
+      expect(used).toEqual(Array.from(partner));
+      let longest = 0;
+      for (let k = 0; k < w.count; k++) longest = Math.max(longest, w.segments[4 * k + 1]);
+      expect(longest).toBeLessThanOrEqual(16);
+      expect(w.loads).toBeLessThanOrEqual(n * (1 + 1 / 8));
+    }
+    // Never below 8 samples a piece, however small the cap.
+    expect(simulate(roll(64), false, 1e6, 1, 2).w.count).toBe(8);
+    // The default cap is MAX_CHAIN.
+    expect(buildWalk(roll(100), { inPlace: false, quads: 1e6, targetThreads: 1 }).count).toBe(Math.ceil(100 / MAX_CHAIN));
   });
 
   it('falls back to one open segment per sample for repeated partners, and refuses that in place', () => {
