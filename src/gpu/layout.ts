@@ -13,9 +13,9 @@ import { DTYPE_BYTES } from '../shape';
 import type { MixPlan } from '../types';
 import type { CheckContext, CheckedCall } from './checks';
 import { SamplePlanLayout } from './layouts.generated';
-import { addressUnit, dispatchSize } from './shaders';
+import { addressUnit, dispatchSize, elementBytes } from './shaders';
 import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant';
-import type { BatchEntry, BatchVariant } from './variant';
+import type { BatchEntry, BatchVariant, Binding } from './variant';
 import { buildChunkedWalk, buildWalk } from './walk';
 import type { Walk, WalkScratch } from './walk';
 
@@ -44,13 +44,23 @@ export interface Dispatch {
   threads: number;
   groups: [x: number, y: number];
   src: Window;
-  /** The second input window; an empty window (count 0) over `src` when unused. */
+  /** The second input binding (a chunk's partners, or the upper part of a split input); an empty window (count 0) over `src` when unused. */
   src2: Window;
   dst: Window;
+  /** The upper part of a split output, or null (a dummy buffer is bound). */
+  dst2: Window | null;
+  /** Array elements in the first binding of a split input / output; 0 when not split. */
+  srcSplit: number;
+  dstSplit: number;
 }
 
 /** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
 export interface BatchJob {
+  /** How the buffers are bound: whole, split in two bindings, or in chunks (see bindingMode). */
+  mode: 'whole' | 'split' | 'chunks';
+  /** Bytes of the input and of the output. */
+  inBytes: number;
+  outBytes: number;
   variant: BatchVariant;
   entry: BatchEntry;
   /** Pipeline cache key (variant + entry). */
@@ -142,7 +152,27 @@ export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, 
   return { batch, plan, images, soft, ids, normalize: call.normalize, paramsSize, samplesAt, samplesSize, normAt, normSize, uploadSize: normAt + normSize };
 }
 
-/** Lays out a batch-kernel job: one dispatch over the whole batch, or chunks when it exceeds a binding. */
+/**
+ * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (a buffer
+ * larger than one binding but not than two is bound whole as two, so one pass reads every input
+ * once: at the default 128 MiB binding a 256x3x224x224 float32 output is 154 MB); or in chunks of
+ * whole samples (each input then read twice).
+ */
+function bindingMode(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): 'whole' | 'split' | 'chunks' {
+  const limit = ctx.maxBindingBytes;
+  const total = (bytes: number) => ceil4(batch * bytes);
+  if (total(bytesIn) <= limit && total(bytesOut) <= limit) return 'whole';
+  const first = splitAt(ctx);
+  const two = (bytes: number) => total(bytes) <= limit || total(bytes) - first <= limit;
+  return !inPlace && two(bytesIn) && two(bytesOut) ? 'split' : 'chunks';
+}
+
+/** Bytes of the first binding of a split buffer: the largest aligned size of one binding. */
+function splitAt(ctx: CheckContext): number {
+  return Math.floor(ctx.maxBindingBytes / ctx.alignment) * ctx.alignment;
+}
+
+/** Lays out a batch-kernel job: one dispatch over the whole batch (bound whole or split), or chunks. */
 function batchJob(
   ctx: CheckContext,
   plan: MixPlan,
@@ -151,33 +181,51 @@ function batchJob(
   geometry: { channels: number; width: number; height: number },
   inPlace: boolean,
   scratch: WalkScratch | undefined,
-  variantFor: (windowed: boolean) => BatchVariant,
+  variantFor: (binding: Binding) => BatchVariant,
 ): BatchJob {
   const batch = plan.partner.length;
   const quads = Math.ceil(n / 4);
   const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   const job = (variant: BatchVariant, walk: Walk, dispatches: Dispatch[]): BatchJob => {
     const entry = entryFor(walk);
+    const inBytes = ceil4(batch * bytesIn);
+    const outBytes = ceil4(batch * bytesOut);
     // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
-    return { variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
+    return { mode, inBytes, outBytes, variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
   };
-  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window): Dispatch => {
+  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window, split = { src: 0, dst: 0, dst2: null as Window | null }): Dispatch => {
     const threads = segCount * quads;
-    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst };
+    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst, dst2: split.dst2, srcSplit: split.src, dstSplit: split.dst };
   };
-  const probe = variantFor(false);
+  const probe = variantFor({ windowed: false, srcSplit: false, dstSplit: false });
   const bytesIn = n * DTYPE_BYTES[probe.inDtype];
   const bytesOut = n * DTYPE_BYTES[probe.outDtype];
   const limit = ctx.maxBindingBytes;
-  if (!chunked(ctx, batch, bytesIn, bytesOut)) {
+  const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
+  if (mode !== 'chunks') {
     const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
     const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-    return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
+    if (mode === 'whole') return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
+    // Split: the first binding is [0, first), the second the rest; splits count array elements.
+    const first = splitAt(ctx);
+    const srcSplit = ceil4(batch * bytesIn) > limit;
+    const dstSplit = ceil4(batch * bytesOut) > limit;
+    const variant = variantFor({ windowed: false, srcSplit, dstSplit });
+    const lower = (bytes: number): Window => ({ offset: 0, size: first, base: 0, count: batch, shift: 0 });
+    const upper = (bytes: number): Window => ({ offset: first, size: ceil4(batch * bytes) - first, base: 0, count: batch, shift: 0 });
+    const src = srcSplit ? lower(bytesIn) : whole(bytesIn);
+    const dst = dstSplit ? lower(bytesOut) : whole(bytesOut);
+    const split = {
+      src: srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0,
+      dst: dstSplit ? first / elementBytes(variant.outDtype, variant.vec4) : 0,
+      dst2: dstSplit ? upper(bytesOut) : null,
+    };
+    return job(variant, walk, [dispatch(0, walk.count, src, srcSplit ? upper(bytesIn) : null, dst, split)]);
   }
   // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
   const a = ctx.alignment;
   const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
-  const variant = variantFor(true);
+  const variant = variantFor({ windowed: true, srcSplit: false, dstSplit: false });
   const walk = buildChunkedWalk(plan.partner, perChunk);
   const unitIn = addressUnit(variant.inDtype, variant.vec4);
   const unitOut = addressUnit(variant.outDtype, variant.vec4);
@@ -210,11 +258,6 @@ function targetWindows(ctx: CheckContext, batch: number, numClasses: number): Wi
   return windows;
 }
 
-/** Whether a job of `batch` samples of `bytesIn` / `bytesOut` bytes is mixed in chunks (windows). */
-function chunked(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number): boolean {
-  return ceil4(batch * bytesIn) > ctx.maxBindingBytes || ceil4(batch * bytesOut) > ctx.maxBindingBytes;
-}
-
 /**
  * Every (variant, entry) a call of this shape can need with plans from `options` (what prepare()
  * compiles, so that no later call compiles): each subset of the kinds the options can draw, and
@@ -224,8 +267,8 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
   const g = call.geometry;
   const blends = options.mixupAlpha > 0 ? [false, true] : [false];
   const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
-  const entries = (windowed: boolean, quads: number): BatchEntry[] => {
-    if (windowed) return ['main_singles'];
+  const entries = (binding: Binding, quads: number): BatchEntry[] => {
+    if (binding.windowed) return ['main_singles'];
     const p = options.pairing;
     if (typeof p !== 'string') return [entryFor(buildWalk(Uint32Array.from(p), { inPlace: call.inPlace, quads, targetThreads: TARGET_THREADS }))];
     if (p === 'flip' || (p === 'shuffle' && options.mode === 'pair') || g.batch <= 2) return ['main_pairs'];
@@ -235,15 +278,22 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
   const add = (variant: BatchVariant, list: BatchEntry[]) => {
     for (const entry of list) if (!out.some((o) => batchKey(o.variant, o.entry) === batchKey(variant, entry))) out.push({ variant, entry });
   };
-  const imagesWindowed = chunked(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype]);
   const K = call.numClasses;
-  const softWindowed = chunked(ctx, g.batch, K * 4, K * 4);
+  const imagesBinding = bindingOf(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype], call.inPlace);
+  const softBinding = bindingOf(ctx, g.batch, K * 4, K * 4, false);
   for (const blend of blends) {
     for (const paste of pastes) {
       const kinds = { blend, paste };
-      add(imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, imagesWindowed), entries(imagesWindowed, Math.ceil(g.n / 4)));
-      if (call.labels?.dtype === 'float32') add(softVariant(K, kinds, softWindowed), entries(softWindowed, Math.ceil(K / 4)));
+      add(imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, imagesBinding), entries(imagesBinding, Math.ceil(g.n / 4)));
+      if (call.labels?.dtype === 'float32') add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
     }
   }
   return out;
+}
+
+/** The binding flags of a job (as batchJob chooses them). */
+function bindingOf(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): Binding {
+  const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
+  const over = (bytes: number) => ceil4(batch * bytes) > ctx.maxBindingBytes;
+  return { windowed: mode === 'chunks', srcSplit: mode === 'split' && over(bytesIn), dstSplit: mode === 'split' && over(bytesOut) };
 }

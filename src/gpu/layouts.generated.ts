@@ -28,7 +28,7 @@ export const SamplePlanLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 76,
+  size: 84,
   fields: {
     num_threads: {
       offset: 0,
@@ -94,16 +94,24 @@ export const ParamsLayout = {
       offset: 60,
       type: "u32"
     },
-    num_classes: {
+    src_split: {
       offset: 64,
       type: "u32"
     },
-    label_on: {
+    dst_split: {
       offset: 68,
+      type: "u32"
+    },
+    num_classes: {
+      offset: 72,
+      type: "u32"
+    },
+    label_on: {
+      offset: 76,
       type: "f32"
     },
     label_off: {
-      offset: 72,
+      offset: 80,
       type: "f32"
     }
   }
@@ -141,6 +149,10 @@ export const BatchBindings = {
   src2: {
     binding: 7,
     type: "read-only-storage"
+  },
+  dst2: {
+    binding: 9,
+    type: "storage"
   }
 } as const;
 

@@ -45,10 +45,23 @@ function elementType(dtype: DType, vec4: boolean): string {
   return vec4 ? `vec4<${scalar}>` : scalar;
 }
 
-/** Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`. */
+/**
+ * Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`;
+ * `array` 'split' reads through `src_at` (the input bound as src + src2).
+ */
 function loadFunction(v: BatchVariant, name: string, array: string, shift: string): string {
-  return LOADS[v.inDtype][v.vec4 ? 1 : 0].replace(/\bLOAD\b/g, name).replace(/\bSRC\b/g, array).replace(/\bSHIFT\b/g, shift);
+  const code = LOADS[v.inDtype][v.vec4 ? 1 : 0].replace(/\bLOAD\b/g, name).replace(/\bSHIFT\b/g, shift);
+  return array === 'split' ? code.replace(/\bSRC\[([^\]]+)\]/g, 'src_at($1)') : code.replace(/\bSRC\b/g, array);
 }
+
+// A buffer bound as two bindings: element i is in the first below the split, else in the second.
+const SRC_AT = `fn src_at(i: u32) -> InElem {
+  if (i < params.src_split) { return src[i]; }
+  return src2[i - params.src_split];
+}`;
+const DST_PUT = `fn dst_put(i: u32, v: OutElem) {
+  if (i < params.dst_split) { dst[i] = v; } else { dst2[i - params.dst_split] = v; }
+}`;
 
 export function batchShaderCode(v: BatchVariant): string {
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
@@ -59,7 +72,8 @@ export function batchShaderCode(v: BatchVariant): string {
   if (v.inPlace) {
     io = [loadFunction(v, 'load_dst', 'dst', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s, quad); }'];
   } else if (!v.windowed) {
-    io = [loadFunction(v, 'load_src', 'src', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }'];
+    io = [loadFunction(v, 'load_src', v.srcSplit ? 'split' : 'src', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }'];
+    if (v.srcSplit) io.unshift(SRC_AT);
   } else {
     io = [
       loadFunction(v, 'load_src', 'src', 'params.src_shift'),
@@ -87,9 +101,23 @@ export function batchShaderCode(v: BatchVariant): string {
     common,
     ...constants,
     ...io,
-    STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase),
+    v.dstSplit ? DST_PUT : '',
+    storeFunction(v, dstShift, dstBase),
     batchMain,
   ].join('\n');
+}
+
+/** The store snippet, writing through `dst_put` when the output is split in two bindings. */
+function storeFunction(v: BatchVariant, dstShift: string, dstBase: string): string {
+  const code = STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase);
+  return v.dstSplit ? code.replace(/\bdst\[([^\]]+)\] = ([^;]+);/g, 'dst_put($1, $2);') : code;
+}
+
+/** Bytes of one element of the WGSL array a binding of `dtype` data is (the unit of a split). */
+export function elementBytes(dtype: DType, vec4: boolean): number {
+  if (dtype === 'uint8') return 4;
+  const bytes = dtype === 'float16' ? 2 : 4;
+  return vec4 ? 4 * bytes : bytes;
 }
 
 /** Bytes of one addressing unit of a binding (what the window shifts count): the array element, or a byte for scalar uint8. */

@@ -83,9 +83,41 @@ export interface MixEncoding {
 export interface MixerSettings {
   /**
    * Most bytes bound per buffer in one dispatch. Default: the device's maxStorageBufferBindingSize.
-   * Larger batches are mixed in chunks of whole samples; a lower value forces chunking (tests use it).
+   * Larger batches are bound in two bindings or mixed in chunks; a lower value forces that (tests use it).
    */
   maxBindingBytes?: number;
+  /**
+   * Called once per mixer, with what happened, the first time a batch does not fit one binding (and,
+   * when `adapter` is given, only if the adapter allows larger bindings than the device has): the
+   * usual cause is a device from `requestDevice()` without `requiredLimits`, which gets the spec's
+   * 128 MiB binding. The same object is kept as {@link Mixer.chunking}. Nothing is logged.
+   */
+  onChunked?: (info: ChunkingInfo) => void;
+  /** The adapter the device came from: lets {@link ChunkingInfo} say what the adapter would allow. */
+  adapter?: GPUAdapter;
+}
+
+/** What {@link MixerSettings.onChunked} reports: a batch that did not fit one binding. */
+export interface ChunkingInfo {
+  /** The batch: `'inputs.images'`, or `'inputs.labels'` for float32 soft targets. */
+  argument: string;
+  /**
+   * `'split'`: input and output fit two bindings each and are bound whole as two (one pass, every
+   * input read once); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks (each
+   * input read twice).
+   */
+  mode: 'split' | 'chunks';
+  /** Bytes of the input and of the output. */
+  inputBytes: number;
+  outputBytes: number;
+  /** Bytes per binding in force: the device's maxStorageBufferBindingSize, or `settings.maxBindingBytes`. */
+  bindingLimit: number;
+  /** The adapter's maxStorageBufferBindingSize and maxBufferSize, when `settings.adapter` was given. */
+  adapterLimits: { maxStorageBufferBindingSize: number; maxBufferSize: number } | null;
+  /** Dispatches of the batch kernel. */
+  dispatches: number;
+  /** A sentence saying the above and what to do about it. */
+  message: string;
 }
 
 /** Executes plans on one GPUDevice; see {@link createMixer}. */
@@ -96,6 +128,8 @@ export interface Mixer {
   readonly options: ResolvedMixOptions;
   /** Resolves when the device is lost; later calls reject. The mixer never destroys the device. */
   readonly lost: Promise<GPUDeviceLostInfo>;
+  /** Set by the first batch that did not fit one binding (see {@link MixerSettings.onChunked}); null before. */
+  readonly chunking: ChunkingInfo | null;
   /** A mixer on the same device whose plans come from worker `worker`'s own stream (see Planner.fork). */
   fork(worker: number): Mixer;
   /**
