@@ -65,6 +65,14 @@ const DST_PUT = `fn dst_put(i: u32, v: OutElem) {
 
 export function batchShaderCode(v: BatchVariant): string {
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
+  return [usesF16 ? 'enable f16;' : '', common, batchIoCode(v), batchMain].join('\n');
+}
+
+/**
+ * A variant's element aliases, constants, `load4` and `store4`: everything of mix_batch.wgsl's
+ * kernel but its entry points and bindings (the benchmark's shape copy reuses it).
+ */
+export function batchIoCode(v: BatchVariant): string {
   // Without windows the whole batch is bound from byte 0: no base or shift arithmetic per access.
   const dstShift = v.windowed ? 'params.dst_shift' : '0u';
   const dstBase = v.windowed ? 'params.dst_base' : '0u';
@@ -96,16 +104,11 @@ export function batchShaderCode(v: BatchVariant): string {
     `const HAS_PASTE = ${v.paste};`,
     `const ROW_ALIGNED = ${v.rowAligned};`,
   ];
-  return [
-    usesF16 ? 'enable f16;' : '',
-    common,
-    ...constants,
-    ...io,
-    v.dstSplit ? DST_PUT : '',
-    storeFunction(v, dstShift, dstBase),
-    batchMain,
-  ].join('\n');
+  return [...constants, ...io, v.dstSplit ? DST_PUT : '', storeFunction(v, dstShift, dstBase)].join('\n');
 }
+
+/** mix_common.wgsl, for kernels assembled elsewhere (the benchmark's shape copy). */
+export const COMMON_WGSL = common;
 
 /** The store snippet, writing through `dst_put` when the output is split in two bindings. */
 function storeFunction(v: BatchVariant, dstShift: string, dstBase: string): string {
