@@ -23,11 +23,10 @@
 // The batch: `InElem` / `OutElem` are aliases the host writes for each variant (vec4<f32>, f32,
 // vec4<f16>, f16, or u32 holding 4 bytes). In place, only `dst` is bound (read and written).
 // `src2` is a second input binding: a chunk's partners (chunked batches) or the upper part of an
-// input split in two (see `src_split`); `dst2` is the upper part of a split output.
+// input split in two (see `src_split`).
 @group(0) @binding(1) var<storage, read> src: array<InElem>;
 @group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;
 @group(0) @binding(7) var<storage, read> src2: array<InElem>;
-@group(0) @binding(9) var<storage, read_write> dst2: array<OutElem>;
 // segments[i] = (offset into walk, outputs to write, closes the cycle, unused)
 @group(0) @binding(4) var<storage, read> segments: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read> walk: array<u32>;

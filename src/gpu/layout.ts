@@ -47,11 +47,8 @@ export interface Dispatch {
   /** The second input binding (a chunk's partners, or the upper part of a split input); an empty window (count 0) over `src` when unused. */
   src2: Window;
   dst: Window;
-  /** The upper part of a split output, or null (a dummy buffer is bound). */
-  dst2: Window | null;
-  /** Array elements in the first binding of a split input / output; 0 when not split. */
+  /** Array elements in the first binding of a split input; 0 when not split. */
   srcSplit: number;
-  dstSplit: number;
 }
 
 /** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
@@ -153,26 +150,26 @@ export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, 
 }
 
 /**
- * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (a buffer
- * larger than one binding but not than two is bound whole as two, so one pass reads every input
- * once: at the default 128 MiB binding a 256x3x224x224 float32 output is 154 MB); or in chunks of
- * whole samples (each input then read twice).
+ * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (the input
+ * fits one binding or two, bound whole as src + src2, and the output, if larger than a binding, is
+ * written in windows of whole samples, one dispatch each, with cycles cut where they cross windows:
+ * at the default 128 MiB binding a 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its
+ * 154 MB float32 output is written in two windows); or in chunks of whole samples for inputs larger
+ * than two bindings (each input then read twice).
  */
 function bindingMode(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): 'whole' | 'split' | 'chunks' {
   const limit = ctx.maxBindingBytes;
   const total = (bytes: number) => ceil4(batch * bytes);
   if (total(bytesIn) <= limit && total(bytesOut) <= limit) return 'whole';
-  const first = splitAt(ctx);
-  const two = (bytes: number) => total(bytes) <= limit || total(bytes) - first <= limit;
-  return !inPlace && two(bytesIn) && two(bytesOut) ? 'split' : 'chunks';
+  return !inPlace && total(bytesIn) - splitAt(ctx) <= limit ? 'split' : 'chunks';
 }
 
-/** Bytes of the first binding of a split buffer: the largest aligned size of one binding. */
+/** Bytes of the first binding of a split input: the largest aligned size of one binding. */
 function splitAt(ctx: CheckContext): number {
   return Math.floor(ctx.maxBindingBytes / ctx.alignment) * ctx.alignment;
 }
 
-/** Lays out a batch-kernel job: one dispatch over the whole batch (bound whole or split), or chunks. */
+/** Lays out a batch-kernel job: one dispatch over the whole batch, dispatches per output window, or chunks. */
 function batchJob(
   ctx: CheckContext,
   plan: MixPlan,
@@ -193,51 +190,58 @@ function batchJob(
     // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
     return { mode, inBytes, outBytes, variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
   };
-  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window, split = { src: 0, dst: 0, dst2: null as Window | null }): Dispatch => {
+  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window, srcSplit = 0): Dispatch => {
     const threads = segCount * quads;
-    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst, dst2: split.dst2, srcSplit: split.src, dstSplit: split.dst };
+    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst, srcSplit };
   };
-  const probe = variantFor({ windowed: false, srcSplit: false, dstSplit: false });
+  const probe = variantFor({ windowed: false, srcSplit: false, dstWindowed: false });
   const bytesIn = n * DTYPE_BYTES[probe.inDtype];
   const bytesOut = n * DTYPE_BYTES[probe.outDtype];
   const limit = ctx.maxBindingBytes;
-  const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
-  if (mode !== 'chunks') {
-    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
-    const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-    if (mode === 'whole') return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
-    // Split: the first binding is [0, first), the second the rest; splits count array elements.
-    const first = splitAt(ctx);
-    const srcSplit = ceil4(batch * bytesIn) > limit;
-    const dstSplit = ceil4(batch * bytesOut) > limit;
-    const variant = variantFor({ windowed: false, srcSplit, dstSplit });
-    const lower = (bytes: number): Window => ({ offset: 0, size: first, base: 0, count: batch, shift: 0 });
-    const upper = (bytes: number): Window => ({ offset: first, size: ceil4(batch * bytes) - first, base: 0, count: batch, shift: 0 });
-    const src = srcSplit ? lower(bytesIn) : whole(bytesIn);
-    const dst = dstSplit ? lower(bytesOut) : whole(bytesOut);
-    const split = {
-      src: srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0,
-      dst: dstSplit ? first / elementBytes(variant.outDtype, variant.vec4) : 0,
-      dst2: dstSplit ? upper(bytesOut) : null,
-    };
-    return job(variant, walk, [dispatch(0, walk.count, src, srcSplit ? upper(bytesIn) : null, dst, split)]);
-  }
-  // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
   const a = ctx.alignment;
-  const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
-  const variant = variantFor({ windowed: true, srcSplit: false, dstSplit: false });
-  const walk = buildChunkedWalk(plan.partner, perChunk);
-  const unitIn = addressUnit(variant.inDtype, variant.vec4);
-  const unitOut = addressUnit(variant.outDtype, variant.vec4);
-  const window = (chunk: number, bytes: number, unit: number): Window => {
+  const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
+  const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
+  // Window `chunk` of `perChunk` whole samples, its offset aligned down and the rest as a shift.
+  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window => {
     const base = chunk * perChunk;
     const count = Math.min(perChunk, batch - base);
     const start = base * bytes;
     const offset = Math.floor(start / a) * a;
     return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
   };
+  if (mode === 'whole') {
+    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
+    return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
+  }
+  if (mode === 'split') {
+    const srcSplit = ceil4(batch * bytesIn) > limit;
+    const dstWindowed = ceil4(batch * bytesOut) > limit;
+    const variant = variantFor({ windowed: false, srcSplit, dstWindowed });
+    const perWindow = dstWindowed ? Math.floor((limit - a) / bytesOut) : batch;
+    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS, outputChunk: perWindow }, scratch);
+    // The input: whole, or [0, first) and the rest; the split counts array elements.
+    const first = splitAt(ctx);
+    const src = srcSplit ? { ...whole(bytesIn), size: first } : whole(bytesIn);
+    const src2 = srcSplit ? { ...whole(bytesIn), offset: first, size: ceil4(batch * bytesIn) - first } : null;
+    const split = srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0;
+    const unitOut = addressUnit(variant.outDtype, variant.vec4);
+    const dispatches = (walk.outputGroups ?? []).map((g) => dispatch(g.segBase, g.segCount, src, src2, dstWindowed ? window(g.chunk, perWindow, bytesOut, unitOut) : whole(bytesOut), split));
+    return job(variant, walk, dispatches);
+  }
+  // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
+  const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
+  const variant = variantFor({ windowed: true, srcSplit: false, dstWindowed: false });
+  const walk = buildChunkedWalk(plan.partner, perChunk);
+  const unitIn = addressUnit(variant.inDtype, variant.vec4);
+  const unitOut = addressUnit(variant.outDtype, variant.vec4);
   const dispatches = walk.groups.map((gr) =>
-    dispatch(gr.segBase, gr.segCount, window(gr.chunk, bytesIn, unitIn), gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, bytesIn, unitIn), window(gr.chunk, bytesOut, unitOut)),
+    dispatch(
+      gr.segBase,
+      gr.segCount,
+      window(gr.chunk, perChunk, bytesIn, unitIn),
+      gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, perChunk, bytesIn, unitIn),
+      window(gr.chunk, perChunk, bytesOut, unitOut),
+    ),
   );
   return job(variant, walk, dispatches);
 }
@@ -269,6 +273,8 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
   const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
   const entries = (binding: Binding, quads: number): BatchEntry[] => {
     if (binding.windowed) return ['main_singles'];
+    // Output windows cut cycles where they cross: any segment shape can come out.
+    if (binding.dstWindowed) return ['main_pairs', 'main_singles', 'main_walk'];
     const p = options.pairing;
     if (typeof p !== 'string') return [entryFor(buildWalk(Uint32Array.from(p), { inPlace: call.inPlace, quads, targetThreads: TARGET_THREADS }))];
     if (p === 'flip' || (p === 'shuffle' && options.mode === 'pair') || g.batch <= 2) return ['main_pairs'];
@@ -295,5 +301,5 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
 function bindingOf(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): Binding {
   const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
   const over = (bytes: number) => ceil4(batch * bytes) > ctx.maxBindingBytes;
-  return { windowed: mode === 'chunks', srcSplit: mode === 'split' && over(bytesIn), dstSplit: mode === 'split' && over(bytesOut) };
+  return { windowed: mode === 'chunks', srcSplit: mode === 'split' && over(bytesIn), dstWindowed: mode === 'split' && over(bytesOut) };
 }

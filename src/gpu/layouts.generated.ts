@@ -28,7 +28,7 @@ export const SamplePlanLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 84,
+  size: 80,
   fields: {
     num_threads: {
       offset: 0,
@@ -98,20 +98,16 @@ export const ParamsLayout = {
       offset: 64,
       type: "u32"
     },
-    dst_split: {
+    num_classes: {
       offset: 68,
       type: "u32"
     },
-    num_classes: {
-      offset: 72,
-      type: "u32"
-    },
     label_on: {
-      offset: 76,
+      offset: 72,
       type: "f32"
     },
     label_off: {
-      offset: 80,
+      offset: 76,
       type: "f32"
     }
   }
@@ -149,10 +145,6 @@ export const BatchBindings = {
   src2: {
     binding: 7,
     type: "read-only-storage"
-  },
-  dst2: {
-    binding: 9,
-    type: "storage"
   }
 } as const;
 

@@ -197,7 +197,10 @@ class GpuMixer implements Mixer, CheckContext {
     // Known to be the adapter's best: nothing the caller could change on this adapter.
     if (adapterLimits && adapterLimits.maxStorageBufferBindingSize <= this.maxBindingBytes) return;
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-    const how = job.mode === 'split' ? 'bound whole as two bindings each (one pass)' : `mixed in ${job.dispatches.length} chunked dispatches (each input read twice)`;
+    const how =
+      job.mode === 'split'
+        ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output in ${job.dispatches.length} windows (cycles cut where they cross windows)`
+        : `mixed in ${job.dispatches.length} chunked dispatches (each input read twice)`;
     const fix = adapterLimits
       ? `the adapter allows ${mib(adapterLimits.maxStorageBufferBindingSize)}: request it with requestDevice({ requiredLimits: { maxStorageBufferBindingSize: ${adapterLimits.maxStorageBufferBindingSize}, maxBufferSize: ${adapterLimits.maxBufferSize} } })`
       : 'a device requested with larger requiredLimits (maxStorageBufferBindingSize, maxBufferSize), where the adapter allows them, binds it whole';

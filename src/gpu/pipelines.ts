@@ -34,7 +34,7 @@ const caches = new WeakMap<GPUDevice, PipelineCache>();
 
 export class PipelineCache {
   readonly device: GPUDevice;
-  /** Bind group layouts: the batch kernel out of place, in place (no src, src2, dst2), and the labels kernel. */
+  /** Bind group layouts: the batch kernel out of place, in place (no src, src2), and the labels kernel. */
   readonly layouts: { copy: GPUBindGroupLayout; inPlace: GPUBindGroupLayout; labels: GPUBindGroupLayout };
   /** Pipelines created so far (a test checks that nothing compiles after prepare()). */
   compiled = 0;
@@ -53,7 +53,7 @@ export class PipelineCache {
     this.device = device;
     this.layouts = {
       copy: layoutFrom(device, 'mixup batch', BatchBindings),
-      inPlace: layoutFrom(device, 'mixup batch in place', BatchBindings, ['src', 'src2', 'dst2']),
+      inPlace: layoutFrom(device, 'mixup batch in place', BatchBindings, ['src', 'src2']),
       labels: layoutFrom(device, 'mixup labels', LabelsBindings),
     };
     const pipelineLayout = (layout: GPUBindGroupLayout) => device.createPipelineLayout({ bindGroupLayouts: [layout] });

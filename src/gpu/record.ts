@@ -75,8 +75,7 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
     for (const d of job.dispatches) {
       writeBatchParams(slot, job, d);
       // Everything the group binds: its layout, the buffers and every range.
-      const dst2 = d.dst2;
-      const key = `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}:${dst2 ? `${dst2.offset}:${dst2.size}` : '-'}@${d.paramsAt}:${shared}`;
+      const key = `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${shared}`;
       const group = cachedGroup(slot, key, () => {
         const entries: GPUBindGroupEntry[] = [
           { binding: B.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
@@ -89,9 +88,6 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
         if (!job.variant.inPlace) {
           entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
           entries.push({ binding: B.src2.binding, resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size } });
-          // The upper part of a split output; unused otherwise, where a tiny buffer of the slot stands
-          // in (binding dst again would alias a writable range).
-          entries.push({ binding: B.dst2.binding, resource: dst2 ? { buffer: dst, offset: dst2.offset, size: dst2.size } : { buffer: slot.flag, offset: 0, size: 4 } });
         }
         return device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
       });
@@ -164,7 +160,6 @@ function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][n
   u[w + P.dst_base] = d.dst.base;
   u[w + P.dst_shift] = d.dst.shift;
   u[w + P.src_split] = d.srcSplit;
-  u[w + P.dst_split] = d.dstSplit;
   u[w + P.num_classes] = 0;
   u[w + P.label_on] = 0;
   u[w + P.label_off] = 0;

@@ -59,9 +59,7 @@ const SRC_AT = `fn src_at(i: u32) -> InElem {
   if (i < params.src_split) { return src[i]; }
   return src2[i - params.src_split];
 }`;
-const DST_PUT = `fn dst_put(i: u32, v: OutElem) {
-  if (i < params.dst_split) { dst[i] = v; } else { dst2[i - params.dst_split] = v; }
-}`;
+
 
 export function batchShaderCode(v: BatchVariant): string {
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
@@ -74,8 +72,9 @@ export function batchShaderCode(v: BatchVariant): string {
  */
 export function batchIoCode(v: BatchVariant): string {
   // Without windows the whole batch is bound from byte 0: no base or shift arithmetic per access.
-  const dstShift = v.windowed ? 'params.dst_shift' : '0u';
-  const dstBase = v.windowed ? 'params.dst_base' : '0u';
+  const dstWindow = v.windowed || v.dstWindowed;
+  const dstShift = dstWindow ? 'params.dst_shift' : '0u';
+  const dstBase = dstWindow ? 'params.dst_base' : '0u';
   let io: string[];
   if (v.inPlace) {
     io = [loadFunction(v, 'load_dst', 'dst', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s, quad); }'];
@@ -104,16 +103,15 @@ export function batchIoCode(v: BatchVariant): string {
     `const HAS_PASTE = ${v.paste};`,
     `const ROW_ALIGNED = ${v.rowAligned};`,
   ];
-  return [...constants, ...io, v.dstSplit ? DST_PUT : '', storeFunction(v, dstShift, dstBase)].join('\n');
+  return [...constants, ...io, storeFunction(v, dstShift, dstBase)].join('\n');
 }
 
 /** mix_common.wgsl, for kernels assembled elsewhere (the benchmark's shape copy). */
 export const COMMON_WGSL = common;
 
-/** The store snippet, writing through `dst_put` when the output is split in two bindings. */
+/** The store snippet, at a window's shift and base where the output is bound in windows. */
 function storeFunction(v: BatchVariant, dstShift: string, dstBase: string): string {
-  const code = STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase);
-  return v.dstSplit ? code.replace(/\bdst\[([^\]]+)\] = ([^;]+);/g, 'dst_put($1, $2);') : code;
+  return STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase);
 }
 
 /** Bytes of one element of the WGSL array a binding of `dtype` data is (the unit of a split). */

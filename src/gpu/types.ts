@@ -102,9 +102,10 @@ export interface ChunkingInfo {
   /** The batch: `'inputs.images'`, or `'inputs.labels'` for float32 soft targets. */
   argument: string;
   /**
-   * `'split'`: input and output fit two bindings each and are bound whole as two (one pass, every
-   * input read once); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks (each
-   * input read twice).
+   * `'split'`: the input fits one or two bindings and is bound whole; the output is written in
+   * windows of whole samples, one dispatch each, the walk cut only where a cycle crosses windows
+   * (one extra read per cut); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks
+   * (each input read twice).
    */
   mode: 'split' | 'chunks';
   /** Bytes of the input and of the output. */

@@ -24,8 +24,8 @@ export interface BatchVariant {
   windowed: boolean;
   /** The input is bound whole as two bindings (src + src2): larger than one binding, not than two. */
   srcSplit: boolean;
-  /** The output is bound whole as two bindings (dst + dst2). */
-  dstSplit: boolean;
+  /** The output is bound in windows of whole samples, one dispatch each (the input bound whole or split). */
+  dstWindowed: boolean;
   /** The plan has blends (kind 1, or kind 2 with blendOnly). */
   blend: boolean;
   /** The plan has pastes (kind 2 with boxes: never for rows or soft targets). */
@@ -54,14 +54,14 @@ export function planKinds(kind: Uint8Array): { blend: boolean; paste: boolean } 
 export interface Binding {
   windowed: boolean;
   srcSplit: boolean;
-  dstSplit: boolean;
+  dstWindowed: boolean;
 }
 
 /** Clears the flags that select no code, so equal code always has one variant (and one key). */
 function canonical(v: BatchVariant): BatchVariant {
   const paste = v.paste && !v.blendOnly && v.layout !== 'rows';
   const split = !v.windowed && !v.inPlace;
-  return { ...v, paste, rowAligned: v.rowAligned && v.layout !== 'NHWC', srcSplit: split && v.srcSplit, dstSplit: split && v.dstSplit };
+  return { ...v, paste, rowAligned: v.rowAligned && v.layout !== 'NHWC', srcSplit: split && v.srcSplit, dstWindowed: split && v.dstWindowed };
 }
 
 /** The images' kernel for a call of these dtypes and shape, and a plan with these kinds. */
@@ -111,7 +111,7 @@ export function batchKey(v: BatchVariant, entry: BatchEntry): string {
     v.blendOnly && 'blendonly',
     v.windowed && 'windowed',
     v.srcSplit && 'srcsplit',
-    v.dstSplit && 'dstsplit',
+    v.dstWindowed && 'dstwindows',
     v.blend && 'blend',
     v.paste && 'paste',
     v.rowAligned && 'rows4',

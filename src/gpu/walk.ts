@@ -42,6 +42,8 @@ export interface Walk {
   used: number;
   /** Input samples loaded by the kernel (B when every cycle is one closed segment). */
   loads: number;
+  /** Segments by output window, in order (one group unless `outputChunk` was given). */
+  outputGroups?: OutputGroup[];
 }
 
 export interface WalkOptions {
@@ -53,6 +55,19 @@ export interface WalkOptions {
   targetThreads: number;
   /** Longest segment out of place (default MAX_CHAIN). */
   maxChain?: number;
+  /**
+   * Outputs are written in windows of this many whole samples, one dispatch per window: segments
+   * are cut where the cycle crosses into another window (each cut re-reads one sample) and grouped
+   * by window (`groups`). Default: one window.
+   */
+  outputChunk?: number;
+}
+
+/** The segments of one output window: `segCount` segments from `segBase`, writing window `chunk`. */
+export interface OutputGroup {
+  chunk: number;
+  segBase: number;
+  segCount: number;
 }
 
 /** Arrays a walk is built in, kept by the mixer so a call allocates none; grown on demand. */
@@ -99,15 +114,16 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
   let count = 0;
   let used = 0;
   let loads = 0;
-  // Segment: samples cycle[start..end) write their outputs, then `successor` is read (the first sample when it closes).
-  const push = (start: number, end: number, successor: number, closes: boolean) => {
+  // Segment: samples cycle[start..end) (indices modulo `length`) write their outputs, then the
+  // successor is read; a closing segment ends on the cycle's first sample, already loaded.
+  const push = (start: number, end: number, length: number, closes: boolean) => {
     const at = 4 * count++;
     segments[at] = used;
     segments[at + 1] = end - start;
     segments[at + 2] = closes ? 1 : 0;
     segments[at + 3] = 0;
-    for (let k = start; k < end; k++) walk[used++] = cycle[k];
-    walk[used++] = successor;
+    for (let k = start; k < end; k++) walk[used++] = cycle[k % length];
+    walk[used++] = cycle[end % length];
     loads += end - start + (closes ? 0 : 1);
   };
 
@@ -117,9 +133,10 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
     }
     for (let i = 0; i < n; i++) {
       cycle[0] = i;
-      push(0, 1, partner[i], false);
+      cycle[1] = partner[i];
+      push(0, 1, 2, false);
     }
-    return { segments, walk, count, used, loads };
+    return { segments, walk, count, used, loads, outputGroups: [{ chunk: 0, segBase: 0, segCount: n }] };
   }
 
   // Out of place, cycles are cut into pieces of at most `maxLength`: by thread count when whole
@@ -133,27 +150,47 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
   }
   const byThreads = cycles * quads >= targetThreads ? n : Math.max(MIN_CUT, Math.ceil((n * quads) / targetThreads));
   const maxLength = inPlace ? n : Math.min(byThreads, Math.max(MIN_CUT, options.maxChain ?? MAX_CHAIN));
-
-  seen.fill(0, 0, n);
-  for (let i = 0; i < n; i++) {
-    if (seen[i]) continue;
-    let length = 0;
-    for (let j = i; !seen[j]; j = partner[j]) {
-      seen[j] = 1;
-      cycle[length++] = j;
-    }
-    if (length <= maxLength) {
-      push(0, length, cycle[0], true);
-      continue;
-    }
-    const pieces = Math.ceil(length / maxLength);
+  // An open run cycle[start..end) in pieces of at most maxLength.
+  const open = (start: number, end: number, length: number) => {
+    const pieces = Math.ceil((end - start) / maxLength);
     for (let p = 0; p < pieces; p++) {
-      const start = Math.floor((p * length) / pieces);
-      const end = Math.floor(((p + 1) * length) / pieces);
-      push(start, end, cycle[end % length], false);
+      push(start + Math.floor((p * (end - start)) / pieces), start + Math.floor(((p + 1) * (end - start)) / pieces), length, false);
     }
+  };
+
+  const perChunk = options.outputChunk ?? n;
+  const chunks = Math.ceil(n / perChunk);
+  const chunkOf = (s: number) => Math.floor(s / perChunk);
+  const groups: OutputGroup[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const segBase = count;
+    seen.fill(0, 0, n);
+    for (let i = 0; i < n; i++) {
+      if (seen[i]) continue;
+      let length = 0;
+      let inChunk = 0;
+      for (let j = i; !seen[j]; j = partner[j]) {
+        seen[j] = 1;
+        cycle[length++] = j;
+        if (chunkOf(j) === c) inChunk++;
+      }
+      if (inChunk === 0) continue;
+      if (inChunk === length) {
+        if (length <= maxLength) push(0, length, length, true);
+        else open(0, length, length);
+        continue;
+      }
+      // The cycle leaves the window: each run of its outputs inside the window is open.
+      for (let k = 0; k < length; k++) {
+        if (chunkOf(cycle[k]) !== c || chunkOf(cycle[(k + length - 1) % length]) === c) continue;
+        let end = k + 1;
+        while (chunkOf(cycle[end % length]) === c) end++;
+        open(k, end, length);
+      }
+    }
+    groups.push({ chunk: c, segBase, segCount: count - segBase });
   }
-  return { segments, walk, count, used, loads };
+  return { segments, walk, count, used, loads, outputGroups: groups };
 }
 
 /** The samples of one dispatch of a chunked batch: outputs in chunk `chunk`, partners in `partnerChunk`. */

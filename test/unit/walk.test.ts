@@ -94,4 +94,35 @@ describe('buildWalk', () => {
     expect(written).toEqual([1, 1, 1, 1]);
     expect(() => buildWalk(partner, { inPlace: true, quads: 1, targetThreads: 1 })).toThrow(/plan\.partner must be a permutation when mixing in place/);
   });
+
+  it('with output windows, groups segments by window and cuts only where a cycle crosses windows', () => {
+    const shuffle = Uint32Array.from([5, 9, 0, 7, 1, 3, 11, 2, 10, 4, 6, 8]);
+    for (const partner of [flip(12), roll(12), shuffle, flip(11)]) {
+      const n = partner.length;
+      const w = buildWalk(partner, { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 5 });
+      const groups = w.outputGroups!;
+      expect(groups.map((g) => g.chunk)).toEqual([0, 1, 2].slice(0, Math.ceil(n / 5)));
+      const written = new Array(n).fill(0);
+      let cuts = 0;
+      for (const g of groups) {
+        for (let k = g.segBase; k < g.segBase + g.segCount; k++) {
+          const [off, length, closes] = w.segments.subarray(4 * k, 4 * k + 3);
+          if (!closes) cuts++;
+          for (let j = 0; j < length; j++) {
+            const s = w.walk[off + j];
+            expect(Math.floor(s / 5), `sample ${s} in window ${g.chunk}`).toBe(g.chunk);
+            expect(w.walk[off + j + 1]).toBe(partner[s]);
+            written[s]++;
+          }
+        }
+      }
+      expect(written).toEqual(new Array(n).fill(1));
+      // Each open segment re-reads one sample; whole cycles inside a window read nothing twice.
+      expect(w.loads).toBe(n + cuts);
+    }
+    // flip(12) with windows of 6: every pair crosses, so every output is its own open segment.
+    expect(buildWalk(flip(12), { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 6 }).loads).toBe(24);
+    // roll(12) with windows of 6: two runs of 6, two cuts.
+    expect(buildWalk(roll(12), { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 6 }).loads).toBe(14);
+  });
 });
