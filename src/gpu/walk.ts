@@ -25,9 +25,11 @@ const MIN_CUT = 8;
  * Longest segment out of place, whatever the thread count: a thread's steps are dependent (each
  * store waits for its load), so one long segment sets the dispatch's latency. 16 re-reads at most
  * 1/16 of the input (bytes stay within 1/16 of the minimum) and, with the kernel's two-step
- * prefetch, keeps a thread's chain to 8 round trips to memory. Measured on SwiftShader (Node,
- * 32x3x64x64 float32 shuffle, one run side by side): caps of 8, 16, 32 and none were within noise
- * of each other, so the cap is chosen by the real-GPU model in bench/RESULTS.md.
+ * prefetch, keeps a thread's chain to about 8 round trips to memory. On SwiftShader at the
+ * benchmark's sizes the thread-count rule already cuts shuffles into pieces of 8 (few threads per
+ * sample), so the cap does not bind there (caps 16, 64 and none measured within noise, Node,
+ * 2026-12-01); it matters for large images on wide GPUs (B = 256 at 224x224: uncut cycles of up to
+ * ~240 steps when a plan has enough cycles), where 16 is chosen from the model, not a measurement.
  */
 export const MAX_CHAIN = 16;
 
