@@ -83,7 +83,7 @@ export interface MixEncoding {
 export interface MixerSettings {
   /**
    * Most bytes bound per buffer in one dispatch. Default: the device's maxStorageBufferBindingSize.
-   * Larger batches are bound in two bindings or mixed in chunks; a lower value forces that (tests use it).
+   * Larger batches are written in output windows or mixed in chunks; a lower value forces that (tests use it).
    */
   maxBindingBytes?: number;
   /**
