@@ -53,7 +53,7 @@ export interface Dispatch {
 
 /** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
 export interface BatchJob {
-  /** How the buffers are bound: whole, split in two bindings, or in chunks (see bindingMode). */
+  /** How the buffers are bound: whole; split (input whole, output in windows); or in chunks (see bindingMode). */
   mode: 'whole' | 'split' | 'chunks';
   /** Bytes of the input and of the output. */
   inBytes: number;

@@ -50,7 +50,7 @@ export function planKinds(kind: Uint8Array): { blend: boolean; paste: boolean } 
   return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0 };
 }
 
-/** How a job's buffers are bound: whole, split in two bindings each where needed, or in chunks. */
+/** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows. */
 export interface Binding {
   windowed: boolean;
   srcSplit: boolean;
