@@ -11,6 +11,9 @@ import type { BatchShape, MixCallOptions, MixInputs, MixPlan, Mixer } from '../s
 import { createJsLoop } from './jsloop';
 import type { HostOutput } from './jsloop';
 import { createNaive } from './naive';
+import { createCopyKernel, createShapeCopy } from './kernels';
+import { runDefaultLimits, runHostCost } from './host';
+import type { GcCounter, HostResult, LimitsRow } from './host';
 import { GpuTimer, bufferFrom, countAllocations, emptyBuffer, fillRandom, now, readBuffer, stats } from './gpu-util';
 import type { AllocationCounter, Stats } from './gpu-util';
 import { PRESETS, buildRows, describeShape } from './presets';
@@ -19,8 +22,8 @@ import { createTfjsColumn } from './tfjs';
 import type { TfjsContext } from './tfjs';
 
 export type EnvName = 'chromium' | 'node';
-export type ColumnName = 'ours' | 'copy' | 'naive' | 'tfjs' | 'js';
-export const COLUMNS: readonly ColumnName[] = ['ours', 'copy', 'naive', 'tfjs', 'js'];
+export type ColumnName = 'ours' | 'copy' | 'copy kernel' | 'shape copy' | 'naive' | 'tfjs' | 'js';
+export const COLUMNS: readonly ColumnName[] = ['ours', 'copy', 'copy kernel', 'shape copy', 'naive', 'tfjs', 'js'];
 export type Timing = 'gpu-timestamp' | 'wall' | 'cpu';
 
 export interface BenchOptions {
@@ -37,6 +40,10 @@ export interface BenchOptions {
   /** Why TF.js is not run, when `tfjs` is null. */
   tfjsSkip?: string;
   runtime: string;
+  /** Counts garbage collections (Node with --expose-gc): enables JS heap per call in the host-cost table. */
+  gcCount?: GcCounter;
+  /** Skip the headline batch at default vs adapter limits (it takes a few seconds per call on SwiftShader). */
+  noLimits?: boolean;
   log(line: string): void;
 }
 
@@ -80,6 +87,9 @@ export interface RowResult {
   ratios: {
     /** Our bandwidth as % of copyBufferToBuffer's (same timing basis). */
     oursPctOfCopy: number | null;
+    /** Ours as % of the compute copy kernel and of the shape copy (our loads and stores, no plan logic). */
+    oursPctOfCopyKernel: number | null;
+    oursPctOfShapeCopy: number | null;
     /** TF.js wall / ours wall. */
     tfjsOverOurs: number | null;
     /** Naive / ours (same timing basis). */
@@ -107,6 +117,10 @@ export interface BenchResult {
   warmup: number;
   seconds: number;
   rows: RowResult[];
+  /** Host cost per call (issue workload: B = 256, elem, shuffle, uint8 -> normalised float32), with the WebGPU floor. */
+  hostCost: HostResult | null;
+  /** The headline batch (256x3x224x224 uint8 -> normalised float32) on a device with the adapter's limits and one with the defaults. */
+  limits: LimitsRow[] | null;
   targets: Array<{ target: string; basis: string; measured: number; met: number; applicable: boolean; note: string }>;
 }
 
@@ -250,7 +264,7 @@ function emptyRow(row: RowSpec, bytes: RowResult['bytes'], reason: string): RowR
     skipped: reason,
     errors: [],
     columns,
-    ratios: { oursPctOfCopy: null, tfjsOverOurs: null, naiveOverOurs: null, jsOverOurs: null },
+    ratios: { oursPctOfCopy: null, oursPctOfCopyKernel: null, oursPctOfShapeCopy: null, tfjsOverOurs: null, naiveOverOurs: null, jsOverOurs: null },
     host: null,
   };
 }
@@ -389,6 +403,15 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
       () => {},
     ),
   );
+  const copyKernel = await createCopyKernel(device, copySrc, copyDst, copyBytes);
+  runners.push(gpuRunner(device, 'copy kernel', (encoder) => copyKernel.record(encoder), async () => null, () => copyKernel.destroy()));
+  if (isLabels) {
+    result.columns['shape copy'] = { skipped: 'labels: the targets are written, not copied' };
+  } else {
+    const shapeOut = keep(emptyBuffer(device, bytes.out, 'bench shape copy out'));
+    const shapeCopy = await createShapeCopy(device, row, src, shapeOut);
+    runners.push(gpuRunner(device, 'shape copy', (encoder) => shapeCopy.record(encoder), async () => null, () => shapeCopy.destroy()));
+  }
   const naive = await createNaive(device, row, plan, src, naiveOut);
   runners.push(gpuRunner(device, 'naive', (encoder) => naive.record(encoder), readOut(naiveOut), () => naive.destroy()));
   if (ctx.tfjs && f16) {
@@ -461,6 +484,8 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
   const ratio = (a: Stats | undefined, b: Stats | undefined) => (a && b ? a.median / b.median : null);
   result.ratios = {
     oursPctOfCopy: c.ours.ms && c.copy.ms ? (100 * c.copy.ms.median) / c.ours.ms.median : null,
+    oursPctOfCopyKernel: c.ours.ms && c['copy kernel'].ms ? (100 * c['copy kernel'].ms.median) / c.ours.ms.median : null,
+    oursPctOfShapeCopy: c.ours.ms && c['shape copy'].ms ? (100 * c['shape copy'].ms.median) / c.ours.ms.median : null,
     tfjsOverOurs: ratio(c.tfjs.wallMs, c.ours.wallMs),
     naiveOverOurs: ratio(c.naive.ms, c.ours.ms),
     jsOverOurs: ratio(c.js.wallMs, c.ours.wallMs),
@@ -537,7 +562,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         : `${row.id}: ours ${fmt(c.ours)} ms, copy ${fmt(c.copy)}, naive ${fmt(c.naive)}, tfjs ${fmt(c.tfjs)}, js ${fmt(c.js)} (${((now() - t0) / 1000).toFixed(1)} s)${result.errors.length ? ` ERRORS: ${result.errors.join('; ')}` : ''}`,
     );
   }
+  // Host cost per call: B = 256 at the preset's image size (the host's work does not depend on H x W).
+  let hostCost: HostResult | null = null;
+  try {
+    hostCost = await runHostCost({ device, batch: 256, height: preset.images.height, width: preset.images.width, runs: Math.max(100, runs), gcCount: options.gcCount, log });
+  } catch (error) {
+    log(`host cost failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
   device.destroy();
+  let limits: LimitsRow[] | null = null;
+  if (!options.noLimits && !options.only) {
+    try {
+      limits = await runDefaultLimits(options.gpu, { runs: 5, log });
+    } catch (error) {
+      log(`default limits failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 
   const measured = results.filter((r) => !r.skipped);
   const count = (pick: (r: RowResult) => number | null, ok: (v: number) => boolean) => {
@@ -556,6 +596,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       note: real ? '' : 'a real-GPU target: on a software adapter compute runs far below its copy speed (reported, not judged)',
     },
   ];
+  // Host-cost and chunking targets of issue 14 (reported, never asserted).
+  const host = (name: string) => hostCost?.rows.find((r) => r.name === name) ?? null;
+  const floor = host('WebGPU floor');
+  const encodeRow = host('plan+encode+submit');
+  const planRow = host('plan');
+  const one = (ok: boolean | null, note = '') => ({ measured: ok === null ? 0 : 1, met: ok ? 1 : 0, applicable: ok !== null, note });
+  targets.push(
+    { target: 'plan + encode + submit within 2x of the WebGPU floor (median)', basis: 'host time', ...one(encodeRow && floor ? encodeRow.us.median <= 2 * floor.us.median : null) },
+    { target: 'planner <= 50 µs for B = 256, elem, mixup + CutMix (median)', basis: 'host time', ...one(planRow ? planRow.us.median <= 50 : null) },
+    {
+      target: 'JS heap allocated per plan + encode + submit <= 4 KB',
+      basis: 'process.memoryUsage().heapUsed, --expose-gc',
+      ...one(encodeRow?.heapBytes != null ? encodeRow.heapBytes <= 4096 : null, encodeRow?.heapBytes == null ? 'needs Node with --expose-gc' : ''),
+    },
+    { target: 'headline batch at default limits loses <= 25% against one pass', basis: timestampQuery ? 'GPU timestamps' : 'wall time', ...one(limits ? limits[1].ms.median <= 1.25 * limits[0].ms.median : null) },
+  );
   return {
     env: options.env,
     runtime: options.runtime,
@@ -571,6 +627,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     warmup,
     seconds: (now() - started) / 1000,
     rows: results,
+    hostCost,
+    limits,
     targets,
   };
 }

@@ -170,6 +170,22 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
     encoding.release();
   };
   const mixCall = () => mixer.mix(inputs, { ...call, plan: mixer.plan(B, size) });
+  // The same, with finish + submit outside the timed part (submit cost is the WebGPU implementation's).
+  let pending: { encoder: GPUCommandEncoder; release(): void } | null = null;
+  const encodeOnly = () => {
+    const plan = mixer.plan(B, size);
+    const encoder = device.createCommandEncoder();
+    const encoding = mixer.encode(encoder, inputs, { ...call, plan });
+    pending = { encoder, release: () => encoding.release() };
+  };
+  const submitPending = async () => {
+    if (pending) {
+      device.queue.submit([pending.encoder.finish()]);
+      pending.release();
+      pending = null;
+    }
+    await drain();
+  };
 
   const floorBuffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
   const module = device.createShaderModule({ code: FLOOR_WGSL });
@@ -190,6 +206,7 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   // Interleaved in blocks, so drift hits every row alike.
   const bodies: Array<[string, () => unknown, boolean]> = [
     ['plan', planOnly, false],
+    ['plan+encode', encodeOnly, true],
     ['plan+encode+submit', encodeSubmit, true],
     ['plan+mix()', mixCall, true],
     ['WebGPU floor', floor, true],
@@ -198,13 +215,13 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const block = 20;
   for (let done = 0; done < runs; done += block) {
     for (const [name, body, gpu] of bodies) {
-      const t = await timeCalls(body, gpu ? drain : async () => {}, block, done === 0 ? warmup : 0);
+      const t = await timeCalls(body, body === encodeOnly ? submitPending : gpu ? drain : async () => {}, block, done === 0 ? warmup : 0);
       samples.get(name)!.push(...t);
     }
   }
   const rows: HostRow[] = [];
   for (const [name, body, gpu] of bodies) {
-    const heapBytes = await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
+    const heapBytes = body === encodeOnly ? null : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
     rows.push({ name, us: quantiles(samples.get(name)!), dispatches: gpu ? dispatches : undefined, heapBytes });
   }
   mixer.destroy();

@@ -1,7 +1,7 @@
 // Formats a benchmark result (the JSON of bench/core.ts) as Markdown tables, for the terminal and
 // for bench/RESULTS.md alike. Plain JavaScript so scripts/run-bench.mjs can import it without a build.
 
-const COLUMNS = ['ours', 'copy', 'naive', 'tfjs', 'js'];
+const COLUMNS = ['ours', 'copy', 'copy kernel', 'shape copy', 'naive', 'tfjs', 'js'];
 
 const fixed = (v, digits) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
@@ -58,12 +58,14 @@ export function formatResult(result) {
   out.push('');
   out.push(
     table(
-      ['workload mode mix pairing', 'MB', ...COLUMNS.map((c) => `${c} GB/s`), 'ours % of copy', 'tfjs/ours', 'naive/ours', 'js/ours'],
+      ['workload mode mix pairing', 'MB', ...COLUMNS.map((c) => `${c} GB/s`), 'ours % of copy', '% of copy kernel', '% of shape copy', 'tfjs/ours', 'naive/ours', 'js/ours'],
       measured.map((r) => [
         label(r),
         fixed(r.bytes.min / 1e6, 2),
         ...COLUMNS.map((c) => fixed(r.columns[c].gbps, 2)),
         ratio(r.ratios.oursPctOfCopy, 0, '%'),
+        ratio(r.ratios.oursPctOfCopyKernel, 0, '%'),
+        ratio(r.ratios.oursPctOfShapeCopy, 0, '%'),
         ratio(r.ratios.tfjsOverOurs),
         ratio(r.ratios.naiveOverOurs),
         ratio(r.ratios.jsOverOurs),
@@ -93,6 +95,28 @@ export function formatResult(result) {
       }),
     ),
   );
+  if (result.hostCost) {
+    const h = result.hostCost;
+    const floor = h.rows.find((r) => r.name === 'WebGPU floor');
+    out.push('', `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; heap = JS heap allocated per call (Node with --expose-gc only):`, '');
+    out.push(
+      table(
+        ['what', 'median µs', 'p90 µs', 'x floor (median)', 'heap KB/call'],
+        h.rows.map((r) => [r.name, fixed(r.us.median, 1), fixed(r.us.p90, 1), floor ? fixed(r.us.median / floor.us.median, 1) : '-', r.heapBytes == null ? '-' : fixed(r.heapBytes / 1024, 1)]),
+      ),
+    );
+  }
+  if (result.limits) {
+    const [full, plain] = result.limits;
+    out.push('', 'The headline batch (256x3x224x224 uint8 -> ImageNet-normalised float32, elem, mixup + CutMix, shuffle) on two devices of one adapter, interleaved, ms per call:', '');
+    out.push(
+      table(
+        ['device', 'maxStorageBufferBindingSize', 'dispatches', 'median ms', 'p90 ms', 'x one pass'],
+        result.limits.map((r) => [r.name, `${(r.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`, r.dispatches, fixed(r.ms.median, 1), fixed(r.ms.p90, 1), fixed(r.ms.median / full.ms.median, 2)]),
+      ),
+    );
+    void plain;
+  }
   const notes = [];
   for (const r of skipped) notes.push(`- skipped: ${label(r)}: ${r.skipped}`);
   for (const c of COLUMNS) {

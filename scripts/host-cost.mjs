@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Host cost per call and heap per call in Node through Dawn (bench/host.ts), and the headline batch
 // at default vs adapter limits. Restarts itself with --expose-gc and a young generation large enough
-// that no collection runs inside a measured block. Usage: node scripts/host-cost.mjs [--limits] [--size 224]
+// that no collection runs inside a measured block.
+// Usage: node scripts/host-cost.mjs [--limits] [--size 64] [--runs 200] [--against DIR] [--rounds 3]
+// --against DIR also loads DIR/bench/host.ts (another checkout, e.g. the previous commit, with this
+// file copied in) and alternates the two, round by round, on one device: before/after side by side.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,26 +26,55 @@ Object.assign(globalThis, globals);
 const gpu = create(['disable-dawn-features=timestamp_quantization']);
 globalThis.__gpu = gpu; // Dawn's instance must outlive its devices
 const { createServer } = await import('vite');
-const server = await createServer({ root, configFile: false, logLevel: 'warn', server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', optimizeDeps: { noDiscovery: true, include: [] } });
 const { PerformanceObserver } = await import('node:perf_hooks');
 let gcs = 0;
 new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] });
 const log = (line) => console.log(`[node] ${line}`);
+const load = async (dir) => {
+  const server = await createServer({ root: dir, configFile: false, logLevel: 'warn', server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', optimizeDeps: { noDiscovery: true, include: [] } });
+  servers.push(server);
+  return server.ssrLoadModule('/bench/host.ts');
+};
+const servers = [];
 try {
-  const host = await server.ssrLoadModule('/bench/host.ts');
+  const against = args.includes('--against') ? args[args.indexOf('--against') + 1] : null;
+  const trees = [['this', await load(root)], ...(against ? [[against, await load(against)]] : [])];
   if (args.includes('--limits')) {
-    await host.runDefaultLimits(gpu, { runs: value('--runs', 5), height: value('--size', 224), width: value('--size', 224), log });
+    for (const [name, host] of trees) {
+      log(`--- ${name}`);
+      await host.runDefaultLimits(gpu, { runs: value('--runs', 5), height: value('--size', 224), width: value('--size', 224), log });
+    }
   } else {
     const adapter = await gpu.requestAdapter({ forceFallbackAdapter: true });
     const limits = {};
     for (const key in adapter.limits) if (typeof adapter.limits[key] === 'number') limits[key] = adapter.limits[key];
     const device = await adapter.requestDevice({ requiredLimits: limits });
     const size = value('--size', 64);
-    const result = await host.runHostCost({ device, height: size, width: size, runs: value('--runs', 200), gcCount: () => gcs, log });
-    log(result.workload);
+    const medians = new Map();
+    for (let round = 0; round < value('--rounds', against ? 3 : 1); round++) {
+      for (const [name, host] of trees) {
+        log(`--- ${name}, round ${round + 1}`);
+        const result = await host.runHostCost({ device, height: size, width: size, runs: value('--runs', 200), gcCount: () => gcs, log });
+        for (const r of result.rows) {
+          const key = `${name}|${r.name}`;
+          if (!medians.has(key)) medians.set(key, { us: [], p90: [], heap: [] });
+          const m = medians.get(key);
+          m.us.push(r.us.median);
+          m.p90.push(r.us.p90);
+          if (r.heapBytes != null) m.heap.push(r.heapBytes);
+        }
+        if (round === 0) log(result.workload);
+      }
+    }
+    const mid = (v) => (v.length ? [...v].sort((a, b) => a - b)[v.length >> 1] : null);
+    log('summary (median over rounds): tree | row | median µs | p90 µs | heap KB/call');
+    for (const [key, m] of medians) {
+      const heap = mid(m.heap);
+      log(`${key.replace('|', ' | ')} | ${mid(m.us).toFixed(1)} | ${mid(m.p90).toFixed(1)} | ${heap == null ? '-' : (heap / 1024).toFixed(1)}`);
+    }
     device.destroy();
   }
 } finally {
-  await server.close();
+  for (const server of servers) await server.close();
 }
 process.exit(0);

@@ -144,7 +144,8 @@ function runNode() {
   const args = [fileURLToPath(import.meta.url), '--node-child', '--preset', opts.preset, '--timeout', opts.timeout];
   for (const key of ['runs', 'warmup', 'only']) if (opts[key] !== undefined) args.push(`--${key}`, opts[key]);
   if (opts.probes) args.push('--probes');
-  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...dawnEnv() } });
+  // --expose-gc and a large young generation: the host-cost table measures JS heap per call.
+  const child = spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=64', ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...dawnEnv() } });
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.on('error', (error) => {
@@ -173,6 +174,9 @@ async function nodeChild() {
     }
     const { runBench } = await server.ssrLoadModule('/bench/core.ts');
     const o = benchOptions();
+    const { PerformanceObserver } = await import('node:perf_hooks');
+    let gcs = 0;
+    new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] });
     const result = await withTimeout(
       runBench({
         env: 'node',
@@ -181,6 +185,7 @@ async function nodeChild() {
         tfjs: null,
         tfjsSkip: 'TF.js is run in the browser only (its webgpu backend needs a page)',
         runtime: `Node ${process.version}, webgpu (Dawn) package`,
+        gcCount: () => gcs,
         log: (line) => console.log(`[node] ${line}`),
       }),
       'the Node benchmark',

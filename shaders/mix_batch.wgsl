@@ -21,8 +21,9 @@
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
 // The batch: `InElem` / `OutElem` are aliases the host writes for each variant (vec4<f32>, f32,
-// vec4<f16>, f16, or u32 holding 4 bytes; atomic<u32> for uint8 output whose words samples share). In place, only `dst` is bound (read and written);
-// `src2` is the second input window of a chunked batch (a chunk's partners).
+// vec4<f16>, f16, or u32 holding 4 bytes; atomic<u32> for uint8 output whose words samples share).
+// In place, only `dst` is bound (read and written). `src2` is a second input binding: a chunk's
+// partners (chunked batches) or the upper part of an input split in two (see `src_split`).
 @group(0) @binding(1) var<storage, read> src: array<InElem>;
 @group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;
 @group(0) @binding(7) var<storage, read> src2: array<InElem>;
@@ -155,9 +156,11 @@ fn main_singles(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
   store4(s0, job.quad, mix_quad(s0, job.quad, load4(s0, job.quad), load4(walk[job.seg.x + 1u], job.quad)));
 }
 
-// Any permutation: walk the segment, carrying each loaded sample to the next step. The last step
-// is outside the loop, so the loop body has no branch: a closed cycle ends on its first sample,
-// already loaded; an open segment loads its successor.
+// Any permutation: walk the segment, carrying each loaded sample to the next step. Two steps per
+// iteration, with both loads issued before either store: a thread keeps two loads in flight, so a
+// segment of L steps waits on memory about L / 2 times (a store may alias a later load in place,
+// so the compiler cannot hoist a load above a store by itself). The last step is outside the loop:
+// a closed cycle ends on its first sample, already loaded; an open segment loads its successor.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   let t = thread_index(group, local);
@@ -166,12 +169,23 @@ fn main_walk(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_
   var s = walk[job.seg.x];
   let first = load4(s, job.quad);
   var cur = first;
-  for (var k = 1u; k < job.seg.y; k++) {
-    let next_s = walk[job.seg.x + k];
-    let next = load4(next_s, job.quad);
-    store4(s, job.quad, mix_quad(s, job.quad, cur, next));
-    cur = next;
-    s = next_s;
+  var k = 1u;
+  for (; k + 1u < job.seg.y; k += 2u) {
+    let s1 = walk[job.seg.x + k];
+    let s2 = walk[job.seg.x + k + 1u];
+    let a1 = load4(s1, job.quad);
+    let a2 = load4(s2, job.quad);
+    store4(s, job.quad, mix_quad(s, job.quad, cur, a1));
+    store4(s1, job.quad, mix_quad(s1, job.quad, a1, a2));
+    cur = a2;
+    s = s2;
+  }
+  if (k < job.seg.y) {
+    let s1 = walk[job.seg.x + k];
+    let a1 = load4(s1, job.quad);
+    store4(s, job.quad, mix_quad(s, job.quad, cur, a1));
+    cur = a1;
+    s = s1;
   }
   var last = first;
   if (job.seg.z == 0u) { last = load4(walk[job.seg.x + job.seg.y], job.quad); }

@@ -30,6 +30,9 @@ struct Params {
   src2_shift: u32,
   dst_base: u32,       // first sample of the dst window
   dst_shift: u32,
+  // Split input: an input larger than one binding but not two is bound whole as src + src2, and
+  // element i of the buffer is element i of src below the split, else element i - split of src2.
+  src_split: u32,
   num_classes: u32,    // labels kernel: K
   label_on: f32,       // labels kernel: smoothed one-hot value of the true class
   label_off: f32,      // labels kernel: value of every other class

@@ -11,7 +11,7 @@
  * it, so that drawing allocates nothing (see {@link GammaSampler.logG}).
  */
 
-import { checkNumber } from './errors';
+import { checkNumber } from './validate';
 import type { RandomSource } from './rng';
 
 /**

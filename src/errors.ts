@@ -37,7 +37,3 @@ export function describe(value: unknown): string {
   }
   return typeof value;
 }
-
-// The value checks live in validate.ts; re-exported here for the planner's modules (rng, beta,
-// pairing, plan), whose imports move to './validate' when their branch lands.
-export { checkInteger, checkNumber } from './validate';

@@ -17,5 +17,5 @@ export { mixBatchCpu, mixTargetsCpu } from './reference';
 export type { NormalizeCoefficients, SmoothingValues } from './formulas';
 export { normalizeCoefficients, smoothingValues } from './formulas';
 export { f16BitsToF32, f32ToF16Bits } from './f16';
-export type { GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './gpu/mixer';
+export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './gpu/mixer';
 export { createMixer } from './gpu/mixer';

@@ -2,7 +2,8 @@
  * Who mixes with whom: the `partner` array of a plan.
  */
 
-import { MixupError, checkInteger, got } from './errors';
+import { MixupError, got } from './errors';
+import { checkInteger } from './validate';
 import type { RandomSource } from './rng';
 import type { MixMode, Pairing } from './types';
 

@@ -5,7 +5,8 @@
  */
 
 import { BetaSampler } from './beta';
-import { MixupError, checkInteger, got } from './errors';
+import { MixupError, got } from './errors';
+import { checkInteger } from './validate';
 import { resolveOptions } from './options';
 import type { ResolvedMixOptions } from './options';
 import { partnerFor } from './pairing';

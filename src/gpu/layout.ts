@@ -13,11 +13,11 @@ import { DTYPE_BYTES } from '../shape';
 import type { MixPlan } from '../types';
 import type { CheckContext, CheckedCall } from './checks';
 import { SamplePlanLayout } from './layouts.generated';
-import { addressUnit, dispatchSize } from './shaders';
+import { addressUnit, dispatchSize, elementBytes } from './shaders';
 import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant';
-import type { BatchEntry, BatchVariant } from './variant';
+import type { BatchEntry, BatchVariant, Binding } from './variant';
 import { buildChunkedWalk, buildWalk } from './walk';
-import type { Walk } from './walk';
+import type { Walk, WalkScratch } from './walk';
 
 /** Aim for this many threads before cutting long cycles (enough to fill a large GPU). */
 const TARGET_THREADS = 1 << 18;
@@ -44,13 +44,20 @@ export interface Dispatch {
   threads: number;
   groups: [x: number, y: number];
   src: Window;
-  /** The second input window; an empty window (count 0) over `src` when unused. */
+  /** The second input binding (a chunk's partners, or the upper part of a split input); an empty window (count 0) over `src` when unused. */
   src2: Window;
   dst: Window;
+  /** Array elements in the first binding of a split input; 0 when not split. */
+  srcSplit: number;
 }
 
 /** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
 export interface BatchJob {
+  /** How the buffers are bound: whole; split (input whole, output in windows); or in chunks (see bindingMode). */
+  mode: 'whole' | 'split' | 'chunks';
+  /** Bytes of the input and of the output. */
+  inBytes: number;
+  outBytes: number;
   variant: BatchVariant;
   entry: BatchEntry;
   /** Pipeline cache key (variant + entry). */
@@ -99,15 +106,15 @@ export interface CallLayout {
 }
 
 /** Lays out a checked call with its resolved plan; see the module comment. */
-export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, labelSmoothing: number): CallLayout {
+export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, labelSmoothing: number, scratch?: { images: WalkScratch; soft: WalkScratch }): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
   const kinds = planKinds(plan.kind);
-  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, (windowed) =>
+  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (windowed) =>
     imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, windowed),
   );
   const K = call.numClasses;
-  const soft = call.labels?.dtype === 'float32' ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, (w) => softVariant(K, kinds, w)) : null;
+  const soft = call.labels?.dtype === 'float32' ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, scratch?.soft, (w) => softVariant(K, kinds, w)) : null;
   const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;
 
   // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
@@ -142,7 +149,27 @@ export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, 
   return { batch, plan, images, soft, ids, normalize: call.normalize, paramsSize, samplesAt, samplesSize, normAt, normSize, uploadSize: normAt + normSize };
 }
 
-/** Lays out a batch-kernel job: one dispatch over the whole batch, or chunks when it exceeds a binding. */
+/**
+ * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (the input
+ * fits one binding or two, bound whole as src + src2, and the output, if larger than a binding, is
+ * written in windows of whole samples, one dispatch each, with cycles cut where they cross windows:
+ * at the default 128 MiB binding a 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its
+ * 154 MB float32 output is written in two windows); or in chunks of whole samples for inputs larger
+ * than two bindings (each input then read twice).
+ */
+function bindingMode(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): 'whole' | 'split' | 'chunks' {
+  const limit = ctx.maxBindingBytes;
+  const total = (bytes: number) => ceil4(batch * bytes);
+  if (total(bytesIn) <= limit && total(bytesOut) <= limit) return 'whole';
+  return !inPlace && total(bytesIn) - splitAt(ctx) <= limit ? 'split' : 'chunks';
+}
+
+/** Bytes of the first binding of a split input: the largest aligned size of one binding. */
+function splitAt(ctx: CheckContext): number {
+  return Math.floor(ctx.maxBindingBytes / ctx.alignment) * ctx.alignment;
+}
+
+/** Lays out a batch-kernel job: one dispatch over the whole batch, dispatches per output window, or chunks. */
 function batchJob(
   ctx: CheckContext,
   plan: MixPlan,
@@ -150,45 +177,71 @@ function batchJob(
   n: number,
   geometry: { channels: number; width: number; height: number },
   inPlace: boolean,
-  variantFor: (windowed: boolean) => BatchVariant,
+  scratch: WalkScratch | undefined,
+  variantFor: (binding: Binding) => BatchVariant,
 ): BatchJob {
   const batch = plan.partner.length;
   const quads = Math.ceil(n / 4);
   const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   const job = (variant: BatchVariant, walk: Walk, dispatches: Dispatch[]): BatchJob => {
     const entry = entryFor(walk);
+    const inBytes = ceil4(batch * bytesIn);
+    const outBytes = ceil4(batch * bytesOut);
     // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
-    return { variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
+    return { mode, inBytes, outBytes, variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
   };
-  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window): Dispatch => {
+  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window, srcSplit = 0): Dispatch => {
     const threads = segCount * quads;
-    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst };
+    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst, srcSplit };
   };
-  const probe = variantFor(false);
+  const probe = variantFor({ windowed: false, srcSplit: false, dstWindowed: false });
   const bytesIn = n * DTYPE_BYTES[probe.inDtype];
   const bytesOut = n * DTYPE_BYTES[probe.outDtype];
   const limit = ctx.maxBindingBytes;
-  if (!chunked(ctx, batch, bytesIn, bytesOut)) {
-    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS });
-    const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-    return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
-  }
-  // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
   const a = ctx.alignment;
-  const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
-  const variant = variantFor(true);
-  const walk = buildChunkedWalk(plan.partner, perChunk);
-  const unitIn = addressUnit(variant.inDtype, variant.vec4);
-  const unitOut = addressUnit(variant.outDtype, variant.vec4);
-  const window = (chunk: number, bytes: number, unit: number): Window => {
+  const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
+  const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
+  // Window `chunk` of `perChunk` whole samples, its offset aligned down and the rest as a shift.
+  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window => {
     const base = chunk * perChunk;
     const count = Math.min(perChunk, batch - base);
     const start = base * bytes;
     const offset = Math.floor(start / a) * a;
     return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
   };
+  if (mode === 'whole') {
+    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
+    return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
+  }
+  if (mode === 'split') {
+    const srcSplit = ceil4(batch * bytesIn) > limit;
+    const dstWindowed = ceil4(batch * bytesOut) > limit;
+    const variant = variantFor({ windowed: false, srcSplit, dstWindowed });
+    const perWindow = dstWindowed ? Math.floor((limit - a) / bytesOut) : batch;
+    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS, outputChunk: perWindow }, scratch);
+    // The input: whole, or [0, first) and the rest; the split counts array elements.
+    const first = splitAt(ctx);
+    const src = srcSplit ? { ...whole(bytesIn), size: first } : whole(bytesIn);
+    const src2 = srcSplit ? { ...whole(bytesIn), offset: first, size: ceil4(batch * bytesIn) - first } : null;
+    const split = srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0;
+    const unitOut = addressUnit(variant.outDtype, variant.vec4);
+    const dispatches = (walk.outputGroups ?? []).map((g) => dispatch(g.segBase, g.segCount, src, src2, dstWindowed ? window(g.chunk, perWindow, bytesOut, unitOut) : whole(bytesOut), split));
+    return job(variant, walk, dispatches);
+  }
+  // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
+  const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
+  const variant = variantFor({ windowed: true, srcSplit: false, dstWindowed: false });
+  const walk = buildChunkedWalk(plan.partner, perChunk);
+  const unitIn = addressUnit(variant.inDtype, variant.vec4);
+  const unitOut = addressUnit(variant.outDtype, variant.vec4);
   const dispatches = walk.groups.map((gr) =>
-    dispatch(gr.segBase, gr.segCount, window(gr.chunk, bytesIn, unitIn), gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, bytesIn, unitIn), window(gr.chunk, bytesOut, unitOut)),
+    dispatch(
+      gr.segBase,
+      gr.segCount,
+      window(gr.chunk, perChunk, bytesIn, unitIn),
+      gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, perChunk, bytesIn, unitIn),
+      window(gr.chunk, perChunk, bytesOut, unitOut),
+    ),
   );
   return job(variant, walk, dispatches);
 }
@@ -209,11 +262,6 @@ function targetWindows(ctx: CheckContext, batch: number, numClasses: number): Wi
   return windows;
 }
 
-/** Whether a job of `batch` samples of `bytesIn` / `bytesOut` bytes is mixed in chunks (windows). */
-function chunked(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number): boolean {
-  return ceil4(batch * bytesIn) > ctx.maxBindingBytes || ceil4(batch * bytesOut) > ctx.maxBindingBytes;
-}
-
 /**
  * Every (variant, entry) a call of this shape can need with plans from `options` (what prepare()
  * compiles, so that no later call compiles): each subset of the kinds the options can draw, and
@@ -223,8 +271,10 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
   const g = call.geometry;
   const blends = options.mixupAlpha > 0 ? [false, true] : [false];
   const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
-  const entries = (windowed: boolean, quads: number): BatchEntry[] => {
-    if (windowed) return ['main_singles'];
+  const entries = (binding: Binding, quads: number): BatchEntry[] => {
+    if (binding.windowed) return ['main_singles'];
+    // Output windows cut cycles where they cross: any segment shape can come out.
+    if (binding.dstWindowed) return ['main_pairs', 'main_singles', 'main_walk'];
     const p = options.pairing;
     if (typeof p !== 'string') return [entryFor(buildWalk(Uint32Array.from(p), { inPlace: call.inPlace, quads, targetThreads: TARGET_THREADS }))];
     if (p === 'flip' || (p === 'shuffle' && options.mode === 'pair') || g.batch <= 2) return ['main_pairs'];
@@ -234,15 +284,22 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
   const add = (variant: BatchVariant, list: BatchEntry[]) => {
     for (const entry of list) if (!out.some((o) => batchKey(o.variant, o.entry) === batchKey(variant, entry))) out.push({ variant, entry });
   };
-  const imagesWindowed = chunked(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype]);
   const K = call.numClasses;
-  const softWindowed = chunked(ctx, g.batch, K * 4, K * 4);
+  const imagesBinding = bindingOf(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype], call.inPlace);
+  const softBinding = bindingOf(ctx, g.batch, K * 4, K * 4, false);
   for (const blend of blends) {
     for (const paste of pastes) {
       const kinds = { blend, paste };
-      add(imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, imagesWindowed), entries(imagesWindowed, Math.ceil(g.n / 4)));
-      if (call.labels?.dtype === 'float32') add(softVariant(K, kinds, softWindowed), entries(softWindowed, Math.ceil(K / 4)));
+      add(imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, imagesBinding), entries(imagesBinding, Math.ceil(g.n / 4)));
+      if (call.labels?.dtype === 'float32') add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
     }
   }
   return out;
+}
+
+/** The binding flags of a job (as batchJob chooses them). */
+function bindingOf(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): Binding {
+  const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
+  const over = (bytes: number) => ceil4(batch * bytes) > ctx.maxBindingBytes;
+  return { windowed: mode === 'chunks', srcSplit: mode === 'split' && over(bytesIn), dstWindowed: mode === 'split' && over(bytesOut) };
 }

@@ -28,7 +28,7 @@ export const SamplePlanLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 76,
+  size: 80,
   fields: {
     num_threads: {
       offset: 0,
@@ -94,16 +94,20 @@ export const ParamsLayout = {
       offset: 60,
       type: "u32"
     },
-    num_classes: {
+    src_split: {
       offset: 64,
       type: "u32"
     },
-    label_on: {
+    num_classes: {
       offset: 68,
+      type: "u32"
+    },
+    label_on: {
+      offset: 72,
       type: "f32"
     },
     label_off: {
-      offset: 72,
+      offset: 76,
       type: "f32"
     }
   }

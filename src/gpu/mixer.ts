@@ -22,13 +22,14 @@ import { PipelineCache } from './pipelines';
 import type { PipelineSpec } from './pipelines';
 import { record } from './record';
 import type { CallPipelines } from './record';
-import { resolvePlan } from './resolve';
+import { drawPlan, resolvePlan } from './resolve';
 import { SlotPool } from './slots';
-import type { MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types';
+import { WalkScratch, cloneWalk } from './walk';
+import type { ChunkingInfo, MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types';
 
-export type { GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types';
+export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types';
 
-const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes'];
+const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onChunked', 'adapter'];
 
 /**
  * Creates a mixer on `device`: a seeded planner with `options` (timm's names and defaults) and the
@@ -43,7 +44,17 @@ export function createMixer(device: GPUDevice, options: MixOptions = {}, setting
   checkKeys('settings', s, SETTINGS_KEYS, 'setting');
   const limit = device.limits.maxStorageBufferBindingSize;
   const maxBindingBytes = s.maxBindingBytes === undefined ? limit : checkInteger('settings.maxBindingBytes', s.maxBindingBytes, 1024, limit);
-  return new GpuMixer(device, createPlanner(options), maxBindingBytes);
+  if (s.onChunked !== undefined && typeof s.onChunked !== 'function') throw new MixupError('settings.onChunked', 'a function', s.onChunked);
+  const adapter = s.adapter as GPUAdapter | undefined;
+  if (adapter !== undefined && (typeof adapter !== 'object' || adapter === null || typeof adapter.limits !== 'object')) throw new MixupError('settings.adapter', 'a GPUAdapter', adapter);
+  return new GpuMixer(device, createPlanner(options), { maxBindingBytes, onChunked: s.onChunked as MixerSettings['onChunked'], adapter });
+}
+
+/** The executor settings, checked. */
+interface Settings {
+  maxBindingBytes: number;
+  onChunked?: MixerSettings['onChunked'];
+  adapter?: GPUAdapter;
 }
 
 class GpuMixer implements Mixer, CheckContext {
@@ -52,9 +63,13 @@ class GpuMixer implements Mixer, CheckContext {
   readonly lost: Promise<GPUDeviceLostInfo>;
   readonly maxBindingBytes: number;
   readonly alignment: number;
+  chunking: ChunkingInfo | null = null;
+  private readonly settings: Settings;
   private readonly planner: Planner;
   private readonly pipelines: PipelineCache;
   private readonly slots: SlotPool;
+  /** Walks are built here, so a call allocates no walk arrays (copied only when a call must wait). */
+  private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch() };
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
   /** Whether a call's class ids passed the first-call check (see MixCallOptions.checkLabels). */
@@ -62,11 +77,12 @@ class GpuMixer implements Mixer, CheckContext {
   /** That check while it runs: calls that draw wait for it, so plans are drawn in call order. */
   private idsCheck: Promise<void> | null = null;
 
-  constructor(device: GPUDevice, planner: Planner, maxBindingBytes: number) {
+  constructor(device: GPUDevice, planner: Planner, settings: Settings) {
     this.device = device;
     this.planner = planner;
     this.options = planner.options;
-    this.maxBindingBytes = maxBindingBytes;
+    this.settings = settings;
+    this.maxBindingBytes = settings.maxBindingBytes;
     this.lost = device.lost.then((info) => {
       this.lostInfo = info;
       return info;
@@ -76,14 +92,14 @@ class GpuMixer implements Mixer, CheckContext {
     this.slots = new SlotPool(device);
   }
 
-  plan(batchSize: number, imageSize?: ImageSize): MixPlan {
+  plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan {
     this.checkAlive();
-    return this.planner.plan(batchSize, imageSize);
+    return drawPlan(this.planner, batchSize, imageSize ?? null, into);
   }
 
   fork(worker: number): Mixer {
     this.checkAlive();
-    return new GpuMixer(this.device, this.planner.fork(worker), this.maxBindingBytes);
+    return new GpuMixer(this.device, this.planner.fork(worker), this.settings);
   }
 
   async prepare(inputs: MixInputs, options: MixCallOptions = {}): Promise<void> {
@@ -103,9 +119,15 @@ class GpuMixer implements Mixer, CheckContext {
   async mix(inputs: MixInputs, options: MixCallOptions = {}): Promise<MixResult> {
     const call = this.check(inputs, options, 'mix');
     if (this.idsCheck || this.idsUnchecked(call)) await this.checkIdsFirst(call);
-    const layout = layoutCall(this, call, resolvePlan(this.planner, call), this.options.labelSmoothing);
+    const layout = this.layout(call, resolvePlan(this.planner, call));
     // Ready pipelines: no await before the submit, so the call is queued before mix() returns.
-    const pipelines = this.readyPipelines(layout) ?? (await this.compile(layout));
+    let pipelines = this.readyPipelines(layout);
+    if (!pipelines) {
+      // Another call may build its walk in the scratch while this one waits.
+      layout.images.walk = cloneWalk(layout.images.walk);
+      if (layout.soft) layout.soft.walk = cloneWalk(layout.soft.walk);
+      pipelines = await this.compile(layout);
+    }
     this.checkAlive();
     const device = this.device;
     const created: GPUBuffer[] = [];
@@ -147,7 +169,7 @@ class GpuMixer implements Mixer, CheckContext {
 
   encode(encoder: GPUCommandEncoder, inputs: MixInputs, options: MixCallOptions & { plan: MixPlan }): MixEncoding {
     const call = this.check(inputs, options, 'encode');
-    const layout = layoutCall(this, call, call.plan as MixPlan, this.options.labelSmoothing);
+    const layout = this.layout(call, call.plan as MixPlan);
     const pipelines = this.readyPipelines(layout) ?? this.compileSync(layout);
     const slot = this.slots.acquire(layout.uploadSize);
     record(this.pipelines, encoder, layout, pipelines, slot, call.inPlace ? call.source : (call.outImages as GPUBuffer), call.outTargets);
@@ -210,6 +232,43 @@ class GpuMixer implements Mixer, CheckContext {
     if (this.destroyed) return;
     this.destroyed = true;
     this.slots.destroy();
+  }
+
+  /** Lays out a call, and reports the first batch that did not fit one binding. */
+  private layout(call: CheckedCall, plan: MixPlan): CallLayout {
+    const layout = layoutCall(this, call, plan, this.options.labelSmoothing, this.scratch);
+    if (this.chunking === null) {
+      const job = layout.images.mode !== 'whole' ? layout.images : layout.soft?.mode !== 'whole' ? layout.soft : null;
+      if (job) this.reportChunking(job, job === layout.images ? 'inputs.images' : 'inputs.labels');
+    }
+    return layout;
+  }
+
+  private reportChunking(job: CallLayout['images'], argument: string): void {
+    const a = this.settings.adapter?.limits;
+    const adapterLimits = a ? { maxStorageBufferBindingSize: a.maxStorageBufferBindingSize, maxBufferSize: a.maxBufferSize } : null;
+    // Known to be the adapter's best: nothing the caller could change on this adapter.
+    if (adapterLimits && adapterLimits.maxStorageBufferBindingSize <= this.maxBindingBytes) return;
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    const how =
+      job.mode === 'split'
+        ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output in ${job.dispatches.length} windows (cycles cut where they cross windows)`
+        : `mixed in ${job.dispatches.length} chunked dispatches (each input read twice)`;
+    const fix = adapterLimits
+      ? `the adapter allows ${mib(adapterLimits.maxStorageBufferBindingSize)}: request it with requestDevice({ requiredLimits: { maxStorageBufferBindingSize: ${adapterLimits.maxStorageBufferBindingSize}, maxBufferSize: ${adapterLimits.maxBufferSize} } })`
+      : 'a device requested with larger requiredLimits (maxStorageBufferBindingSize, maxBufferSize), where the adapter allows them, binds it whole';
+    const info: ChunkingInfo = {
+      argument,
+      mode: job.mode === 'split' ? 'split' : 'chunks',
+      inputBytes: job.inBytes,
+      outputBytes: job.outBytes,
+      bindingLimit: this.maxBindingBytes,
+      adapterLimits,
+      dispatches: job.dispatches.length,
+      message: `${argument} (${mib(job.inBytes)} in, ${mib(job.outBytes)} out) exceeds one binding of ${mib(this.maxBindingBytes)} and is ${how}; ${fix}`,
+    };
+    this.chunking = info;
+    this.settings.onChunked?.(info);
   }
 
   private check(inputs: MixInputs, options: MixCallOptions, kind: CallKind): CheckedCall {

@@ -22,6 +22,30 @@ export interface CallPipelines {
   labels: GPUComputePipeline | null;
 }
 
+/** Most bind groups a slot keeps; past it the cache starts over (buffers that come and go). */
+const MAX_GROUPS = 64;
+
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 1;
+
+/** A number per buffer object, for bind group keys. */
+function bufferId(buffer: GPUBuffer): number {
+  let id = bufferIds.get(buffer);
+  if (id === undefined) bufferIds.set(buffer, (id = nextBufferId++));
+  return id;
+}
+
+/** The slot's bind group for `key`, made by `make` on a miss. */
+function cachedGroup(slot: Slot, key: string, make: () => GPUBindGroup): GPUBindGroup {
+  let group = slot.groups.get(key);
+  if (!group) {
+    if (slot.groups.size >= MAX_GROUPS) slot.groups.clear();
+    group = make();
+    slot.groups.set(key, group);
+  }
+  return group;
+}
+
 interface Pass {
   pipeline: GPUComputePipeline;
   group: GPUBindGroup;
@@ -43,23 +67,31 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
   const passes: Pass[] = [];
   const batchPasses = (job: BatchJob, pipeline: GPUComputePipeline, dst: GPUBuffer) => {
     slot.u32.set(job.walk.segments.subarray(0, job.walk.count * 4), job.segmentsAt / 4);
-    slot.u32.set(job.walk.walk, job.walkAt / 4);
+    slot.u32.set(job.walk.walk.subarray(0, job.walk.used), job.walkAt / 4);
     const groupLayout = job.variant.inPlace ? cache.layouts.inPlace : cache.layouts.copy;
+    const shared = `${job.segmentsAt}:${job.segmentsSize}:${job.walkAt}:${job.walkSize}:${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}:${layout.normSize}`;
+    const srcId = job.variant.inPlace ? 0 : bufferId(job.source);
+    const dstId = bufferId(dst);
     for (const d of job.dispatches) {
       writeBatchParams(slot, job, d);
-      const entries: GPUBindGroupEntry[] = [
-        { binding: B.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
-        { binding: B.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
-        samples,
-        { binding: B.segments.binding, resource: range(job.segmentsAt, job.segmentsSize) },
-        { binding: B.walk.binding, resource: range(job.walkAt, job.walkSize) },
-        { binding: B.norm.binding, resource: range(layout.normAt, layout.normSize) },
-      ];
-      if (!job.variant.inPlace) {
-        entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
-        entries.push({ binding: B.src2.binding, resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size } });
-      }
-      passes.push({ pipeline, group: device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries }), groups: d.groups });
+      // Everything the group binds: its layout, the buffers and every range.
+      const key = `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${shared}`;
+      const group = cachedGroup(slot, key, () => {
+        const entries: GPUBindGroupEntry[] = [
+          { binding: B.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
+          { binding: B.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
+          samples,
+          { binding: B.segments.binding, resource: range(job.segmentsAt, job.segmentsSize) },
+          { binding: B.walk.binding, resource: range(job.walkAt, job.walkSize) },
+          { binding: B.norm.binding, resource: range(layout.normAt, layout.normSize) },
+        ];
+        if (!job.variant.inPlace) {
+          entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
+          entries.push({ binding: B.src2.binding, resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size } });
+        }
+        return device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
+      });
+      passes.push({ pipeline, group, groups: d.groups });
     }
   };
   batchPasses(layout.images, pipelines.images, dstImages);
@@ -78,17 +110,20 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
       slot.f32[w + P.label_off] = ids.off;
       slot.u32[w + P.dst_base] = d.dst.base;
       slot.u32[w + P.dst_shift] = d.dst.shift;
-      const group = device.createBindGroup({
-        label: 'mixup labels',
-        layout: cache.layouts.labels,
-        entries: [
-          { binding: L.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
-          { binding: L.labels.binding, resource: { buffer: ids.labels, offset: 0, size: ids.labelsSize } },
-          { binding: L.targets.binding, resource: { buffer: dstTargets, offset: d.dst.offset, size: d.dst.size } },
-          samples,
-          { binding: L.bad_ids.binding, resource: { buffer: slot.flag, offset: 0, size: 4 } },
-        ],
-      });
+      const key = `l${bufferId(ids.labels)}:${ids.labelsSize}>${bufferId(dstTargets)}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${layout.samplesAt}:${layout.samplesSize}`;
+      const group = cachedGroup(slot, key, () =>
+        device.createBindGroup({
+          label: 'mixup labels',
+          layout: cache.layouts.labels,
+          entries: [
+            { binding: L.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
+            { binding: L.labels.binding, resource: { buffer: ids.labels, offset: 0, size: ids.labelsSize } },
+            { binding: L.targets.binding, resource: { buffer: dstTargets, offset: d.dst.offset, size: d.dst.size } },
+            samples,
+            { binding: L.bad_ids.binding, resource: { buffer: slot.flag, offset: 0, size: 4 } },
+          ],
+        }),
+      );
       passes.push({ pipeline: pipelines.labels, group, groups: d.groups });
     }
     // The bad-id counter is per call: zeroed before the labels kernel counts into it.
@@ -124,6 +159,7 @@ function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][n
   u[w + P.src2_shift] = d.src2.shift;
   u[w + P.dst_base] = d.dst.base;
   u[w + P.dst_shift] = d.dst.shift;
+  u[w + P.src_split] = d.srcSplit;
   u[w + P.num_classes] = 0;
   u[w + P.label_on] = 0;
   u[w + P.label_off] = 0;

@@ -55,26 +55,44 @@ function elementType(dtype: DType, vec4: boolean): string {
 
 /**
  * Instantiates a load snippet as function `name` reading binding `array` at element offset `shift`.
- * Snippets that read whole words (scalar uint8) do so through WORD(i): an atomicLoad where the
- * array is an atomic output read in place.
+ * `array` 'split' reads through `src_at` (the input bound as src + src2). Snippets that read whole
+ * words (scalar uint8) do so through WORD(i): an atomicLoad where the array is an atomic output
+ * read in place.
  */
 function loadFunction(v: BatchVariant, name: string, array: string, shift: string): string {
   const snippet = LOADS[v.inDtype][v.vec4 ? 1 : 0];
-  const word = array === 'dst' && atomicOutput(v) ? `atomicLoad(&${array}[i])` : `${array}[i]`;
+  const word = array === 'split' ? 'src_at(i)' : array === 'dst' && atomicOutput(v) ? `atomicLoad(&${array}[i])` : `${array}[i]`;
   const reader = snippet.includes('WORD') ? `fn ${name}_word(i: u32) -> u32 { return ${word}; }\n` : '';
-  return reader + snippet.replace(/\bWORD\b/g, `${name}_word`).replace(/\bLOAD\b/g, name).replace(/\bSRC\b/g, array).replace(/\bSHIFT\b/g, shift);
+  const code = reader + snippet.replace(/\bWORD\b/g, `${name}_word`).replace(/\bLOAD\b/g, name).replace(/\bSHIFT\b/g, shift);
+  return array === 'split' ? code.replace(/\bSRC\[([^\]]+)\]/g, 'src_at($1)') : code.replace(/\bSRC\b/g, array);
 }
+
+// A buffer bound as two bindings: element i is in the first below the split, else in the second.
+const SRC_AT = `fn src_at(i: u32) -> InElem {
+  if (i < params.src_split) { return src[i]; }
+  return src2[i - params.src_split];
+}`;
 
 export function batchShaderCode(v: BatchVariant): string {
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
+  return [usesF16 ? 'enable f16;' : '', common, batchIoCode(v), batchMain].join('\n');
+}
+
+/**
+ * A variant's element aliases, constants, `load4` and `store4`: everything of mix_batch.wgsl's
+ * kernel but its entry points and bindings (the benchmark's shape copy reuses it).
+ */
+export function batchIoCode(v: BatchVariant): string {
   // Without windows the whole batch is bound from byte 0: no base or shift arithmetic per access.
-  const dstShift = v.windowed ? 'params.dst_shift' : '0u';
-  const dstBase = v.windowed ? 'params.dst_base' : '0u';
+  const dstWindow = v.windowed || v.dstWindowed;
+  const dstShift = dstWindow ? 'params.dst_shift' : '0u';
+  const dstBase = dstWindow ? 'params.dst_base' : '0u';
   let io: string[];
   if (v.inPlace) {
     io = [loadFunction(v, 'load_dst', 'dst', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s, quad); }'];
   } else if (!v.windowed) {
-    io = [loadFunction(v, 'load_src', 'src', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }'];
+    io = [loadFunction(v, 'load_src', v.srcSplit ? 'split' : 'src', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }'];
+    if (v.srcSplit) io.unshift(SRC_AT);
   } else {
     io = [
       loadFunction(v, 'load_src', 'src', 'params.src_shift'),
@@ -97,14 +115,22 @@ export function batchShaderCode(v: BatchVariant): string {
     `const HAS_PASTE = ${v.paste};`,
     `const ROW_ALIGNED = ${v.rowAligned};`,
   ];
-  return [
-    usesF16 ? 'enable f16;' : '',
-    common,
-    ...constants,
-    ...io,
-    STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase),
-    batchMain,
-  ].join('\n');
+  return [...constants, ...io, storeFunction(v, dstShift, dstBase)].join('\n');
+}
+
+/** mix_common.wgsl, for kernels assembled elsewhere (the benchmark's shape copy). */
+export const COMMON_WGSL = common;
+
+/** The store snippet, at a window's shift and base where the output is bound in windows. */
+function storeFunction(v: BatchVariant, dstShift: string, dstBase: string): string {
+  return STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase);
+}
+
+/** Bytes of one element of the WGSL array a binding of `dtype` data is (the unit of a split). */
+export function elementBytes(dtype: DType, vec4: boolean): number {
+  if (dtype === 'uint8') return 4;
+  const bytes = dtype === 'float16' ? 2 : 4;
+  return vec4 ? 4 * bytes : bytes;
 }
 
 /** Bytes of one addressing unit of a binding (what the window shifts count): the array element, or a byte for scalar uint8. */

@@ -12,6 +12,11 @@ export interface Slot {
   u32: Uint32Array;
   i32: Int32Array;
   f32: Float32Array;
+  /**
+   * Bind groups over this slot, by what they bind (see record.ts). The layout's ranges depend on
+   * the batch's shape only, so a loop over one shape creates its groups once.
+   */
+  groups: Map<string, GPUBindGroup>;
 }
 
 /** Free encode() slots kept for reuse; more are destroyed when released. */
@@ -84,11 +89,13 @@ export class SlotPool {
       u32: new Uint32Array(host),
       i32: new Int32Array(host),
       f32: new Float32Array(host),
+      groups: new Map(),
     };
   }
 }
 
 function destroySlot(slot: Slot): void {
+  slot.groups.clear();
   slot.buffer.destroy();
   slot.flag.destroy();
 }

@@ -96,9 +96,42 @@ export interface MixEncoding {
 export interface MixerSettings {
   /**
    * Most bytes bound per buffer in one dispatch. Default: the device's maxStorageBufferBindingSize.
-   * Larger batches are mixed in chunks of whole samples; a lower value forces chunking (tests use it).
+   * Larger batches are written in output windows or mixed in chunks; a lower value forces that (tests use it).
    */
   maxBindingBytes?: number;
+  /**
+   * Called once per mixer, with what happened, the first time a batch does not fit one binding (and,
+   * when `adapter` is given, only if the adapter allows larger bindings than the device has): the
+   * usual cause is a device from `requestDevice()` without `requiredLimits`, which gets the spec's
+   * 128 MiB binding. The same object is kept as {@link Mixer.chunking}. Nothing is logged.
+   */
+  onChunked?: (info: ChunkingInfo) => void;
+  /** The adapter the device came from: lets {@link ChunkingInfo} say what the adapter would allow. */
+  adapter?: GPUAdapter;
+}
+
+/** What {@link MixerSettings.onChunked} reports: a batch that did not fit one binding. */
+export interface ChunkingInfo {
+  /** The batch: `'inputs.images'`, or `'inputs.labels'` for float32 soft targets. */
+  argument: string;
+  /**
+   * `'split'`: the input fits one or two bindings and is bound whole; the output is written in
+   * windows of whole samples, one dispatch each, the walk cut only where a cycle crosses windows
+   * (one extra read per cut); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks
+   * (each input read twice).
+   */
+  mode: 'split' | 'chunks';
+  /** Bytes of the input and of the output. */
+  inputBytes: number;
+  outputBytes: number;
+  /** Bytes per binding in force: the device's maxStorageBufferBindingSize, or `settings.maxBindingBytes`. */
+  bindingLimit: number;
+  /** The adapter's maxStorageBufferBindingSize and maxBufferSize, when `settings.adapter` was given. */
+  adapterLimits: { maxStorageBufferBindingSize: number; maxBufferSize: number } | null;
+  /** Dispatches of the batch kernel. */
+  dispatches: number;
+  /** A sentence saying the above and what to do about it. */
+  message: string;
 }
 
 /** Executes plans on one GPUDevice; see {@link createMixer}. */
@@ -109,10 +142,16 @@ export interface Mixer {
   readonly options: ResolvedMixOptions;
   /** Resolves when the device is lost; later calls reject. The mixer never destroys the device. */
   readonly lost: Promise<GPUDeviceLostInfo>;
+  /** Set by the first batch that did not fit one binding (see {@link MixerSettings.onChunked}); null before. */
+  readonly chunking: ChunkingInfo | null;
   /** A mixer on the same device whose plans come from worker `worker`'s own stream (see Planner.fork). */
   fork(worker: number): Mixer;
-  /** Draws the next plan from the mixer's seeded stream (advancing it). */
-  plan(batchSize: number, imageSize?: ImageSize): MixPlan;
+  /**
+   * Draws the next plan from the mixer's seeded stream (advancing it). With `into` (a plan of this
+   * batch size, e.g. from `emptyPlan`), the plan is written into it and `into` is returned, so a
+   * training loop can reuse one plan object per batch.
+   */
+  plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan;
   /** Compiles, ahead of time, the pipelines a call with these inputs and options would use. */
   prepare(inputs: MixInputs, options?: MixCallOptions): Promise<void>;
   /** Mixes a batch: validates, uploads the plan, encodes and submits. */

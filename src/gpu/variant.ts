@@ -22,6 +22,10 @@ export interface BatchVariant {
   blendOnly: boolean;
   /** Inputs bound as two windows (chunked batches); otherwise one whole binding from byte 0. */
   windowed: boolean;
+  /** The input is bound whole as two bindings (src + src2): larger than one binding, not than two. */
+  srcSplit: boolean;
+  /** The output is bound in windows of whole samples, one dispatch each (the input bound whole or split). */
+  dstWindowed: boolean;
   /** The plan has blends (kind 1, or kind 2 with blendOnly). */
   blend: boolean;
   /** The plan has pastes (kind 2 with boxes: never for rows or soft targets). */
@@ -46,17 +50,25 @@ export function planKinds(kind: Uint8Array): { blend: boolean; paste: boolean } 
   return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0 };
 }
 
+/** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows. */
+export interface Binding {
+  windowed: boolean;
+  srcSplit: boolean;
+  dstWindowed: boolean;
+}
+
 /** Clears the flags that select no code, so equal code always has one variant (and one key). */
 function canonical(v: BatchVariant): BatchVariant {
   const paste = v.paste && !v.blendOnly && v.layout !== 'rows';
-  return { ...v, paste, rowAligned: v.rowAligned && v.layout !== 'NHWC' };
+  const split = !v.windowed && !v.inPlace;
+  return { ...v, paste, rowAligned: v.rowAligned && v.layout !== 'NHWC', srcSplit: split && v.srcSplit, dstWindowed: split && v.dstWindowed };
 }
 
 /** The images' kernel for a call of these dtypes and shape, and a plan with these kinds. */
 export function imagesVariant(
   c: { inDtype: DType; outDtype: DType; inPlace: boolean; normalize: boolean; layout: Layout; n: number; width: number },
   kinds: { blend: boolean; paste: boolean },
-  windowed: boolean,
+  binding: Binding,
 ): BatchVariant {
   return canonical({
     inDtype: c.inDtype,
@@ -66,7 +78,7 @@ export function imagesVariant(
     layout: c.layout,
     normalize: c.normalize,
     blendOnly: false,
-    windowed,
+    ...binding,
     blend: kinds.blend,
     paste: kinds.paste,
     rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,
@@ -74,7 +86,7 @@ export function imagesVariant(
 }
 
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
-export function softVariant(numClasses: number, kinds: { blend: boolean; paste: boolean }, windowed: boolean): BatchVariant {
+export function softVariant(numClasses: number, kinds: { blend: boolean; paste: boolean }, binding: Binding): BatchVariant {
   const vec4 = numClasses % 4 === 0;
   return canonical({
     inDtype: 'float32',
@@ -84,7 +96,7 @@ export function softVariant(numClasses: number, kinds: { blend: boolean; paste: 
     layout: 'rows',
     normalize: false,
     blendOnly: true,
-    windowed,
+    ...binding,
     blend: kinds.blend || kinds.paste,
     paste: false,
     rowAligned: vec4,
@@ -98,6 +110,8 @@ export function batchKey(v: BatchVariant, entry: BatchEntry): string {
     v.normalize && 'norm',
     v.blendOnly && 'blendonly',
     v.windowed && 'windowed',
+    v.srcSplit && 'srcsplit',
+    v.dstWindowed && 'dstwindows',
     v.blend && 'blend',
     v.paste && 'paste',
     v.rowAligned && 'rows4',

@@ -14,13 +14,24 @@
  * x[i] and x[partner[i]] are loaded, which is the naive kernel's access pattern.
  */
 import { MixupError } from '../errors';
-import { isPermutation } from '../pairing';
 
 /**
  * Shortest piece a cycle is cut into: each cut re-reads one sample, so pieces of 8 bound the extra
  * reads at 1/8 of the input while still multiplying the threads of a long cycle.
  */
 const MIN_CUT = 8;
+
+/**
+ * Longest segment out of place, whatever the thread count: a thread's steps are dependent (each
+ * store waits for its load), so one long segment sets the dispatch's latency. 16 re-reads at most
+ * 1/16 of the input (bytes stay within 1/16 of the minimum) and, with the kernel's two-step
+ * prefetch, keeps a thread's chain to about 8 round trips to memory. On SwiftShader at the
+ * benchmark's sizes the thread-count rule already cuts shuffles into pieces of 8 (few threads per
+ * sample), so the cap does not bind there (caps 16, 64 and none measured within noise, Node,
+ * 2026-12-01); it matters for large images on wide GPUs (B = 256 at 224x224: uncut cycles of up to
+ * ~240 steps when a plan has enough cycles), where 16 is chosen from the model, not a measurement.
+ */
+export const MAX_CHAIN = 16;
 
 export interface Walk {
   /** 4 words per segment: offset into `walk`, outputs to write, 1 if it closes its cycle, 0. */
@@ -29,8 +40,12 @@ export interface Walk {
   walk: Uint32Array;
   /** Number of segments. */
   count: number;
+  /** Words of `walk` in use. */
+  used: number;
   /** Input samples loaded by the kernel (B when every cycle is one closed segment). */
   loads: number;
+  /** Segments by output window, in order (one group unless `outputChunk` was given). */
+  outputGroups?: OutputGroup[];
 }
 
 export interface WalkOptions {
@@ -40,62 +55,144 @@ export interface WalkOptions {
   quads: number;
   /** Aim for at least this many threads before cutting cycles (out of place only). */
   targetThreads: number;
+  /** Longest segment out of place (default MAX_CHAIN). */
+  maxChain?: number;
+  /**
+   * Outputs are written in windows of this many whole samples, one dispatch per window: segments
+   * are cut where the cycle crosses into another window (each cut re-reads one sample) and grouped
+   * by window (`groups`). Default: one window.
+   */
+  outputChunk?: number;
 }
 
-/** Builds the segment table for `partner`; see the module comment. */
-export function buildWalk(partner: Uint32Array, { inPlace, quads, targetThreads }: WalkOptions): Walk {
+/** The segments of one output window: `segCount` segments from `segBase`, writing window `chunk`. */
+export interface OutputGroup {
+  chunk: number;
+  segBase: number;
+  segCount: number;
+}
+
+/** Arrays a walk is built in, kept by the mixer so a call allocates none; grown on demand. */
+export class WalkScratch {
+  segments = new Uint32Array(0);
+  walk = new Uint32Array(0);
+  seen = new Uint8Array(0);
+  cycle = new Uint32Array(0);
+
+  /** Arrays for `n` samples (their contents are overwritten). */
+  reserve(n: number): this {
+    if (this.seen.length < n) {
+      this.segments = new Uint32Array(4 * n);
+      this.walk = new Uint32Array(2 * n);
+      this.seen = new Uint8Array(n);
+      this.cycle = new Uint32Array(n);
+    }
+    return this;
+  }
+}
+
+/** A copy of `walk` that owns its arrays (for a call that must outlive the scratch's next use). */
+export function cloneWalk(walk: Walk): Walk {
+  return { ...walk, segments: walk.segments.slice(0, 4 * walk.count), walk: walk.walk.slice(0, walk.used) };
+}
+
+/** True when `partner` maps [0, n) onto itself one-to-one (`seen` is n bytes of scratch). */
+function permutes(partner: Uint32Array, seen: Uint8Array): boolean {
   const n = partner.length;
-  const segments = new Uint32Array(4 * n);
-  const walk = new Uint32Array(2 * n);
+  seen.fill(0, 0, n);
+  for (let i = 0; i < n; i++) {
+    const p = partner[i];
+    if (p >= n || seen[p]) return false;
+    seen[p] = 1;
+  }
+  return true;
+}
+
+/** Builds the segment table for `partner` (in `scratch` when given); see the module comment. */
+export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = new WalkScratch()): Walk {
+  const { inPlace, quads, targetThreads } = options;
+  const n = partner.length;
+  const { segments, walk, seen, cycle } = scratch.reserve(n);
   let count = 0;
   let used = 0;
   let loads = 0;
-  const push = (samples: ArrayLike<number>, start: number, end: number, successor: number, closes: boolean) => {
-    segments.set([used, end - start, closes ? 1 : 0, 0], 4 * count++);
-    for (let k = start; k < end; k++) walk[used++] = samples[k];
-    walk[used++] = successor;
+  // Segment: samples cycle[start..end) (indices modulo `length`) write their outputs, then the
+  // successor is read; a closing segment ends on the cycle's first sample, already loaded.
+  const push = (start: number, end: number, length: number, closes: boolean) => {
+    const at = 4 * count++;
+    segments[at] = used;
+    segments[at + 1] = end - start;
+    segments[at + 2] = closes ? 1 : 0;
+    segments[at + 3] = 0;
+    for (let k = start; k < end; k++) walk[used++] = cycle[k % length];
+    walk[used++] = cycle[end % length];
     loads += end - start + (closes ? 0 : 1);
   };
 
-  if (!isPermutation(partner)) {
+  if (!permutes(partner, seen)) {
     if (inPlace) {
       throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', 'an array with repeated partners');
     }
-    for (let i = 0; i < n; i++) push([i], 0, 1, partner[i], false);
-    return { segments, walk, count, loads };
+    for (let i = 0; i < n; i++) {
+      cycle[0] = i;
+      cycle[1] = partner[i];
+      push(0, 1, 2, false);
+    }
+    return { segments, walk, count, used, loads, outputGroups: [{ chunk: 0, segBase: 0, segCount: n }] };
   }
 
-  // Cut cycles only when whole cycles give too few threads; never in place.
+  // Out of place, cycles are cut into pieces of at most `maxLength`: by thread count when whole
+  // cycles give too few threads, and always by chain length. Never in place.
   let cycles = 0;
-  const seen = new Uint8Array(n);
+  seen.fill(0, 0, n);
   for (let i = 0; i < n; i++) {
     if (seen[i]) continue;
     cycles++;
     for (let j = i; !seen[j]; j = partner[j]) seen[j] = 1;
   }
-  const maxLength = inPlace || cycles * quads >= targetThreads ? n : Math.max(MIN_CUT, Math.ceil((n * quads) / targetThreads));
-
-  seen.fill(0);
-  const cycle = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (seen[i]) continue;
-    let length = 0;
-    for (let j = i; !seen[j]; j = partner[j]) {
-      seen[j] = 1;
-      cycle[length++] = j;
-    }
-    if (length <= maxLength) {
-      push(cycle, 0, length, cycle[0], true);
-      continue;
-    }
-    const pieces = Math.ceil(length / maxLength);
+  const byThreads = cycles * quads >= targetThreads ? n : Math.max(MIN_CUT, Math.ceil((n * quads) / targetThreads));
+  const maxLength = inPlace ? n : Math.min(byThreads, Math.max(MIN_CUT, options.maxChain ?? MAX_CHAIN));
+  // An open run cycle[start..end) in pieces of at most maxLength.
+  const open = (start: number, end: number, length: number) => {
+    const pieces = Math.ceil((end - start) / maxLength);
     for (let p = 0; p < pieces; p++) {
-      const start = Math.floor((p * length) / pieces);
-      const end = Math.floor(((p + 1) * length) / pieces);
-      push(cycle, start, end, cycle[end % length], false);
+      push(start + Math.floor((p * (end - start)) / pieces), start + Math.floor(((p + 1) * (end - start)) / pieces), length, false);
     }
+  };
+
+  const perChunk = options.outputChunk ?? n;
+  const chunks = Math.ceil(n / perChunk);
+  const chunkOf = (s: number) => Math.floor(s / perChunk);
+  const groups: OutputGroup[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const segBase = count;
+    seen.fill(0, 0, n);
+    for (let i = 0; i < n; i++) {
+      if (seen[i]) continue;
+      let length = 0;
+      let inChunk = 0;
+      for (let j = i; !seen[j]; j = partner[j]) {
+        seen[j] = 1;
+        cycle[length++] = j;
+        if (chunkOf(j) === c) inChunk++;
+      }
+      if (inChunk === 0) continue;
+      if (inChunk === length) {
+        if (length <= maxLength) push(0, length, length, true);
+        else open(0, length, length);
+        continue;
+      }
+      // The cycle leaves the window: each run of its outputs inside the window is open.
+      for (let k = 0; k < length; k++) {
+        if (chunkOf(cycle[k]) !== c || chunkOf(cycle[(k + length - 1) % length]) === c) continue;
+        let end = k + 1;
+        while (chunkOf(cycle[end % length]) === c) end++;
+        open(k, end, length);
+      }
+    }
+    groups.push({ chunk: c, segBase, segCount: count - segBase });
   }
-  return { segments, walk, count, loads };
+  return { segments, walk, count, used, loads, outputGroups: groups };
 }
 
 /** The samples of one dispatch of a chunked batch: outputs in chunk `chunk`, partners in `partnerChunk`. */
@@ -138,5 +235,5 @@ export function buildChunkedWalk(partner: Uint32Array, samplesPerChunk: number):
       count++;
     }
   }
-  return { segments, walk, count, loads: 2 * n, groups };
+  return { segments, walk, count, used: 2 * n, loads: 2 * n, groups };
 }

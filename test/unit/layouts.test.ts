@@ -42,23 +42,26 @@ describe('assembled kernel variants', () => {
   for (const inDtype of dtypes) {
     for (const outDtype of dtypes) {
       for (const vec4 of [true, false]) {
-        for (const mode of inDtype === outDtype ? ['copy', 'windowed', 'in place'] : ['copy', 'windowed']) {
+        for (const mode of inDtype === outDtype ? ['copy', 'windowed', 'split', 'in place'] : ['copy', 'windowed', 'split']) {
           it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'} ${mode} parses and binds what the host binds`, () => {
             const inPlace = mode === 'in place';
             const windowed = mode === 'windowed';
-            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true, rowAligned: false });
+            const split = mode === 'split';
+            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, srcSplit: split, dstWindowed: split, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true, rowAligned: false });
             const reflect = new WgslReflect(code);
             // Every binding is declared (the table is one for all variants); only these are used.
             const names = reflect.storage.map((s) => s.name).sort();
             expect(names).toEqual(['dst', 'norm', 'samples', 'segments', 'src', 'src2', 'walk']);
             expect(code.includes('load_src2(')).toBe(windowed);
+            // A split input is read through the helper that picks its binding.
+            expect(code.includes('src_at(')).toBe(split);
             expect(/load_src\(/.test(code)).toBe(!inPlace);
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
             expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
             expect(reflect.entry.compute.map((e) => e.name).sort()).toEqual(['main_pairs', 'main_singles', 'main_walk']);
             // Window arithmetic only where the batch is bound in windows.
             expect(code.includes('params.src2_base')).toBe(windowed);
-            expect(code.includes('params.dst_shift')).toBe(windowed);
+            expect(code.includes('params.dst_shift')).toBe(windowed || split);
           });
         }
       }
@@ -66,7 +69,7 @@ describe('assembled kernel variants', () => {
   }
 
   it('writes the variant as constants, so untaken paths are compiled out', () => {
-    const code = batchShaderCode({ inDtype: 'uint8', outDtype: 'float32', vec4: true, inPlace: false, windowed: false, layout: 'NCHW', normalize: true, blendOnly: false, blend: true, paste: false, rowAligned: true });
+    const code = batchShaderCode({ inDtype: 'uint8', outDtype: 'float32', vec4: true, inPlace: false, windowed: false, srcSplit: false, dstWindowed: false, layout: 'NCHW', normalize: true, blendOnly: false, blend: true, paste: false, rowAligned: true });
     expect(code).toMatch(/const LAYOUT: u32 = 0u;/);
     expect(code).toMatch(/const NORMALIZE = true;/);
     expect(code).toMatch(/const HAS_PASTE = false;/);
