@@ -138,7 +138,11 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
       cycle[1] = partner[i];
       push(0, 1, 2, false);
     }
-    return { segments, walk, count, used, loads, outputGroups: [{ chunk: 0, segBase: 0, segCount: n }] };
+    // Segment i writes sample i: an output window's segments are its samples, in order.
+    const per = options.outputChunk ?? n;
+    const groups: OutputGroup[] = [];
+    for (let c = 0; c * per < n; c++) groups.push({ chunk: c, segBase: c * per, segCount: Math.min(per, n - c * per) });
+    return { segments, walk, count, used, loads, outputGroups: groups };
   }
 
   // Out of place, cycles are cut into pieces of at most `maxLength`: by thread count when whole

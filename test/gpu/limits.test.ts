@@ -25,7 +25,7 @@ describe('a batch larger than one binding', () => {
       const labels = bufferFrom(device, soft);
       const plan = createPlanner({ cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 5 }).plan(9, { height: 4, width: 5 });
       const normalize = inDtype === 'uint8' && outDtype === 'float32' ? { mean: [0.5], std: [0.25] } : undefined;
-      const inputs: MixInputs = { images: { buffer: images, shape: SHAPE, dtype: inDtype }, labels: { buffer: labels, dtype: 'float32' } };
+      const inputs: MixInputs = { images: { buffer: images, shape: SHAPE, dtype: inDtype }, labels: { buffer: labels, dtype: 'float32', shape: [9, K] } };
       const options: MixCallOptions = { plan, normalize, outDtype };
       const outputs: Record<string, Uint8Array> = {};
       for (const [name, settings] of Object.entries(SETTINGS)) {

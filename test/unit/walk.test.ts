@@ -97,7 +97,8 @@ describe('buildWalk', () => {
 
   it('with output windows, groups segments by window and cuts only where a cycle crosses windows', () => {
     const shuffle = Uint32Array.from([5, 9, 0, 7, 1, 3, 11, 2, 10, 4, 6, 8]);
-    for (const partner of [flip(12), roll(12), shuffle, flip(11)]) {
+    const repeats = Uint32Array.from({ length: 12 }, (_, i) => (i * 3) % 10); // not a permutation: singles
+    for (const partner of [flip(12), roll(12), shuffle, flip(11), repeats]) {
       const n = partner.length;
       const w = buildWalk(partner, { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 5 });
       const groups = w.outputGroups!;
