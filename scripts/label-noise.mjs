@@ -101,6 +101,16 @@ async function startServer(dir, port) {
   return { server, port: typeof address === 'object' && address ? address.port : port };
 }
 
+/** Writes results.json and accuracy.png (a screenshot of the page's plot canvas) to `outDir`. */
+async function save(page, outDir, result) {
+  mkdirSync(outDir, { recursive: true });
+  const resultsFile = join(outDir, 'results.json');
+  writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  const plotFile = join(outDir, 'accuracy.png');
+  await page.locator('#plot').screenshot({ path: plotFile });
+  return { resultsFile, plotFile };
+}
+
 async function runHeadless(dir) {
   const outDir = opts.out ?? join(root, 'examples', 'label-noise', 'results', ...(opts.smoke ? ['smoke'] : []));
   const executablePath = ensureChromium();
@@ -114,6 +124,13 @@ async function runHeadless(dir) {
     const done = new Promise((resolve, reject) => (settle = { resolve, reject }));
     await page.exposeFunction('labelNoiseLog', (line) => console.log(`[label-noise] ${line}`));
     await page.exposeFunction('labelNoiseDone', (json) => settle.resolve(json));
+    // After every round of epochs: the results so far (complete: false) and the plot, so a run stopped
+    // early (Ctrl-C, a deadline) still leaves its data; the final write replaces them.
+    await page.exposeFunction('labelNoiseProgress', async (json) => {
+      const partial = JSON.parse(json);
+      await save(page, outDir, partial);
+      console.log(`[label-noise] saved the results of epochs 1-${partial.completedEpochs} of ${partial.config.epochs} (${(partial.wallSeconds / 60).toFixed(1)} min so far)`);
+    });
     await page.exposeFunction('labelNoiseFail', (message) => settle.reject(new Error(`the experiment failed in the page: ${message}`)));
     page.on('pageerror', (error) => settle.reject(error));
     page.on('crash', () => settle.reject(new Error('the page crashed')));
@@ -124,13 +141,8 @@ async function runHeadless(dir) {
     console.log(`[label-noise] ${executablePath}, page ${url}`);
     // Generous: a fresh clone's first load waits for Vite to pre-bundle TF.js.
     await page.goto(url, { timeout: 180_000 });
-    const json = await done;
-    mkdirSync(outDir, { recursive: true });
-    const resultsFile = join(outDir, 'results.json');
-    writeFileSync(resultsFile, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
-    const plotFile = join(outDir, 'accuracy.png');
-    await page.locator('#plot').screenshot({ path: plotFile });
-    const result = JSON.parse(json);
+    const result = JSON.parse(await done);
+    const { resultsFile, plotFile } = await save(page, outDir, result);
     for (const r of result.runs) {
       console.log(`[label-noise] ${r.label.padEnd(11)} best ${(100 * r.bestAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), last ${(100 * r.lastAccuracy).toFixed(2)}%, best - last ${(100 * r.bestMinusLast).toFixed(2)} points, ${r.wallSeconds.toFixed(0)} s`);
     }

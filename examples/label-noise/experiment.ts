@@ -71,10 +71,11 @@ export interface RunResult {
   /** bestAccuracy − lastAccuracy. */
   bestMinusLast: number;
   steps: number;
+  /** Seconds of this run's epochs (training and evaluation); the runs are interleaved epoch by epoch. */
   wallSeconds: number;
   /** For `trainOnBatch` runs; null for `fitDataset` (pipelined, not split), see {@link StepTiming}. */
   stepTiming: StepTiming | null;
-  /** tf.memory().numTensors after the run minus before: 0 when nothing leaked. */
+  /** tf.memory().numTensors after all runs were disposed minus before: 0 when nothing leaked (NaN while running). */
   tensorsLeaked: number;
 }
 
@@ -151,7 +152,7 @@ function* epochBatches(tf: Tf, t: DataTensors, config: ExperimentConfig, epoch: 
   }
 }
 
-async function testAccuracy(tf: Tf, model: TF.Sequential, t: DataTensors): Promise<number> {
+async function evaluate(tf: Tf, model: TF.Sequential, t: DataTensors): Promise<number> {
   const correct = tf.tidy(() => {
     const probs = model.predict(t.testX, { batchSize: t.testY.shape[0] }) as TF.Tensor;
     return probs.argMax(-1).equal(t.testY).sum();
@@ -161,108 +162,110 @@ async function testAccuracy(tf: Tf, model: TF.Sequential, t: DataTensors): Promi
   return value / t.testY.shape[0];
 }
 
-/** One run through the `trainOnBatch` loop; returns the summed step timing. */
-async function trainLoop(tf: Tf, model: TF.Sequential, mixer: TfjsMixer | null, t: DataTensors, config: ExperimentConfig, onEpoch: (r: EpochRecord) => void): Promise<StepTiming> {
-  let batchMs = 0;
-  let mixMs = 0;
-  let trainMs = 0;
-  for (let epoch = 0; epoch < config.epochs; epoch++) {
-    const begin = performance.now();
-    let lossSum = 0;
-    let steps = 0;
-    const batches = epochBatches(tf, t, config, epoch);
-    for (;;) {
-      await gpuIdle(tf);
-      const tb = performance.now();
-      const next = batches.next();
-      if (next.done) break;
-      const { xs, ys } = next.value;
-      await gpuIdle(tf);
-      const t0 = performance.now();
-      const { images, targets } = mixer ? await mixer.mix(xs, ys) : { images: xs, targets: tf.tidy(() => tf.oneHot(ys, CLASSES).toFloat()) };
-      await gpuIdle(tf);
-      const t1 = performance.now();
-      const loss = (await model.trainOnBatch(images, targets)) as number;
-      const t2 = performance.now();
-      tf.dispose([xs, ys, images, targets]);
-      batchMs += t0 - tb;
-      mixMs += t1 - t0;
-      trainMs += t2 - t1;
-      lossSum += loss;
-      steps++;
-    }
-    const trained = performance.now();
-    const accuracy = await testAccuracy(tf, model, t);
-    onEpoch({ epoch: epoch + 1, testAccuracy: accuracy, trainLoss: lossSum / steps, trainSeconds: (trained - begin) / 1000, evalSeconds: (performance.now() - trained) / 1000 });
-  }
-  return { batchMs, mixMs, trainMs, mixFraction: mixMs / (batchMs + mixMs + trainMs) };
+/** A run in progress: its model, mixer and records; {@link trainEpoch} advances it by one epoch. */
+interface RunState {
+  spec: RunSpec;
+  model: TF.Sequential;
+  mixer: TfjsMixer | null;
+  /** The fitDataset run's mixed dataset: one pass per epoch, in the order of epoch {@link RunState.epoch}. */
+  mixed: TF.data.Dataset<TfjsBatch> | null;
+  /** The epoch being trained (0-based). */
+  epoch: number;
+  epochs: EpochRecord[];
+  timing: { batchMs: number; mixMs: number; trainMs: number };
+  /** Seconds spent in this run's epochs (training and evaluation). */
+  seconds: number;
+  tensorsBefore: number;
 }
 
-/** One run through `model.fitDataset(mixDataset(mixer, batches))`. */
-async function trainFitDataset(tf: Tf, model: TF.Sequential, mixer: TfjsMixer, t: DataTensors, config: ExperimentConfig, onEpoch: (r: EpochRecord) => void): Promise<void> {
-  let epoch = 0;
-  // Each pass over the dataset (one per epoch) calls the generator again: the next epoch's order.
-  const batches = tf.data.generator(() => epochBatches(tf, t, config, epoch++));
-  let begin = 0;
-  await model.fitDataset(mixDataset(mixer, batches), {
-    epochs: config.epochs,
-    verbose: 0,
-    callbacks: {
-      onEpochBegin: async () => {
-        begin = performance.now();
-      },
-      onEpochEnd: async (index, logs) => {
-        // fitDataset has read the epoch's loss back by now: the steps have finished on the GPU.
-        const trained = performance.now();
-        const accuracy = await testAccuracy(tf, model, t);
-        onEpoch({ epoch: index + 1, testAccuracy: accuracy, trainLoss: Number(logs?.loss), trainSeconds: (trained - begin) / 1000, evalSeconds: (performance.now() - trained) / 1000 });
-      },
-    },
-  });
-}
-
-/** Trains one run from fresh weights; everything it makes is disposed before it returns. */
-export async function trainRun(tf: Tf, run: RunSpec, t: DataTensors, config: ExperimentConfig, onEpoch: (r: EpochRecord) => void): Promise<RunResult> {
+function startRun(tf: Tf, spec: RunSpec, t: DataTensors, config: ExperimentConfig): RunState {
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel(tf, config, config.runSeed);
-  const mixer = run.mix ? createTfjsMixer(tf, { ...run.mix, seed: config.runSeed }) : null;
-  const epochs: EpochRecord[] = [];
-  const record = (r: EpochRecord) => {
-    epochs.push(r);
-    onEpoch(r);
-  };
-  const start = performance.now();
-  let stepTiming: StepTiming | null = null;
-  try {
-    if (run.api === 'fitDataset') {
-      if (!mixer) throw new Error(`run ${run.id}: the fitDataset path mixes through mixDataset, so it needs a mixer`);
-      await trainFitDataset(tf, model, mixer, t, config, record);
-    } else {
-      stepTiming = await trainLoop(tf, model, mixer, t, config, record);
-    }
-  } finally {
-    mixer?.destroy();
-    // model.dispose() frees the weights, not the optimizer's moment estimates.
-    model.optimizer.dispose();
-    model.dispose();
+  const mixer = spec.mix ? createTfjsMixer(tf, { ...spec.mix, seed: config.runSeed }) : null;
+  const run: RunState = { spec, model, mixer, mixed: null, epoch: 0, epochs: [], timing: { batchMs: 0, mixMs: 0, trainMs: 0 }, seconds: 0, tensorsBefore };
+  if (spec.api === 'fitDataset') {
+    if (!mixer) throw new Error(`run ${spec.id}: the fitDataset path mixes through mixDataset, so it needs a mixer`);
+    // Each pass calls the generator again. The order comes from run.epoch, not from counting calls:
+    // fitDataset also opens an iterator at the end of its last epoch, which it never reads.
+    run.mixed = mixDataset(mixer, tf.data.generator(() => epochBatches(tf, t, config, run.epoch)));
   }
-  const wallSeconds = (performance.now() - start) / 1000;
-  const best = epochs.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
+  return run;
+}
+
+/** One epoch of the `trainOnBatch` loop, each step timed in three parts; returns the mean loss. */
+async function epochTrainOnBatch(tf: Tf, run: RunState, t: DataTensors, config: ExperimentConfig, epoch: number): Promise<number> {
+  let lossSum = 0;
+  let steps = 0;
+  const batches = epochBatches(tf, t, config, epoch);
+  for (;;) {
+    await gpuIdle(tf);
+    const tb = performance.now();
+    const next = batches.next();
+    if (next.done) break;
+    const { xs, ys } = next.value;
+    await gpuIdle(tf);
+    const t0 = performance.now();
+    const { images, targets } = run.mixer ? await run.mixer.mix(xs, ys) : { images: xs, targets: tf.tidy(() => tf.oneHot(ys, CLASSES).toFloat()) };
+    await gpuIdle(tf);
+    const t1 = performance.now();
+    const loss = (await run.model.trainOnBatch(images, targets)) as number;
+    const t2 = performance.now();
+    tf.dispose([xs, ys, images, targets]);
+    run.timing.batchMs += t0 - tb;
+    run.timing.mixMs += t1 - t0;
+    run.timing.trainMs += t2 - t1;
+    lossSum += loss;
+    steps++;
+  }
+  return lossSum / steps;
+}
+
+/** One epoch of `model.fitDataset(mixDataset(...))`, continuing from the epochs before; returns its loss. */
+async function epochFitDataset(run: RunState, epoch: number): Promise<number> {
+  // fitDataset reads the epoch's loss back before it returns: the steps have finished on the GPU.
+  const history = await run.model.fitDataset(run.mixed!, { epochs: epoch + 1, initialEpoch: epoch, verbose: 0 });
+  return Number(history.history.loss[0]);
+}
+
+/** Trains `run` for epoch `epoch` (0-based) and evaluates it on the clean test set. */
+async function trainEpoch(tf: Tf, run: RunState, t: DataTensors, config: ExperimentConfig, epoch: number): Promise<EpochRecord> {
+  const begin = performance.now();
+  run.epoch = epoch;
+  const trainLoss = run.spec.api === 'fitDataset' ? await epochFitDataset(run, epoch) : await epochTrainOnBatch(tf, run, t, config, epoch);
+  const trained = performance.now();
+  const testAccuracy = await evaluate(tf, run.model, t);
+  const record = { epoch: epoch + 1, testAccuracy, trainLoss, trainSeconds: (trained - begin) / 1000, evalSeconds: (performance.now() - trained) / 1000 };
+  run.epochs.push(record);
+  run.seconds += (performance.now() - begin) / 1000;
+  return record;
+}
+
+function disposeRun(run: RunState): void {
+  run.mixer?.destroy();
+  // model.dispose() frees the weights, not the optimizer's moment estimates.
+  run.model.optimizer.dispose();
+  run.model.dispose();
+}
+
+function summarise(tf: Tf, run: RunState, t: DataTensors, config: ExperimentConfig, finished: boolean): RunResult {
+  const { epochs } = run;
+  const best = epochs.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a), epochs[0]);
   const last = epochs[epochs.length - 1];
+  const { batchMs, mixMs, trainMs } = run.timing;
   return {
-    id: run.id,
-    label: run.label,
-    api: run.api,
-    mixer: mixer ? { ...mixer.options } : null,
-    epochs,
-    bestAccuracy: best.testAccuracy,
-    bestEpoch: best.epoch,
-    lastAccuracy: last.testAccuracy,
-    bestMinusLast: best.testAccuracy - last.testAccuracy,
+    id: run.spec.id,
+    label: run.spec.label,
+    api: run.spec.api,
+    mixer: run.mixer ? { ...run.mixer.options } : null,
+    epochs: [...epochs],
+    bestAccuracy: best?.testAccuracy ?? NaN,
+    bestEpoch: best?.epoch ?? 0,
+    lastAccuracy: last?.testAccuracy ?? NaN,
+    bestMinusLast: best && last ? best.testAccuracy - last.testAccuracy : NaN,
     steps: epochs.length * Math.floor(t.trainY.shape[0] / config.batchSize),
-    wallSeconds,
-    stepTiming,
-    tensorsLeaked: tf.memory().numTensors - tensorsBefore,
+    wallSeconds: run.seconds,
+    stepTiming: run.spec.api === 'trainOnBatch' ? { batchMs, mixMs, trainMs, mixFraction: mixMs / (batchMs + mixMs + trainMs) } : null,
+    tensorsLeaked: finished ? tf.memory().numTensors - run.tensorsBefore : NaN,
   };
 }
 
@@ -285,6 +288,9 @@ export interface ExperimentResult {
   adapter: AdapterDescription;
   tfjs: { version: string; backend: string };
   userAgent: string;
+  /** Epochs every run has completed; `complete` once all `config.epochs` are. */
+  completedEpochs: number;
+  complete: boolean;
   runs: RunResult[];
   wallSeconds: number;
   startedAt: string;
@@ -303,34 +309,62 @@ function describeAdapter(tf: Tf): AdapterDescription {
   };
 }
 
-/** Runs every run of `config` one after another on the active WebGPU backend. */
-export async function runExperiment(tf: Tf, data: PreparedData, config: ExperimentConfig, options: { smoke: boolean; onEpoch?: EpochListener }): Promise<ExperimentResult> {
+/**
+ * Runs every run of `config` on the active WebGPU backend, interleaved epoch by epoch (epoch 1 of each
+ * run, then epoch 2 of each, ...): the runs are independent (own model, seeds, mixer), so the order
+ * changes no result, and a run stopped early still has all four curves to the same epoch.
+ * `onRound` gets the results so far after every round (`completedEpochs` says how far).
+ */
+export async function runExperiment(
+  tf: Tf,
+  data: PreparedData,
+  config: ExperimentConfig,
+  options: { smoke: boolean; onEpoch?: EpochListener; onRound?: (partial: ExperimentResult) => void | Promise<void> },
+): Promise<ExperimentResult> {
   if (tf.getBackend() !== 'webgpu') throw new Error(`the experiment runs on TF.js's webgpu backend, the active one is ${tf.getBackend()}`);
   const startedAt = new Date().toISOString();
   const start = performance.now();
+  const tensorsBefore = tf.memory().numTensors;
   const t = toTensors(tf, data);
-  const runs: RunResult[] = [];
+  const runs = config.runs.map((spec) => startRun(tf, spec, t, config));
+  const result = (finished: boolean, completedEpochs: number): ExperimentResult => ({
+    ...describe(tf, data, config, options.smoke, startedAt),
+    completedEpochs,
+    complete: finished,
+    runs: runs.map((r) => summarise(tf, r, t, config, finished)),
+    wallSeconds: (performance.now() - start) / 1000,
+  });
   try {
-    for (const [i, run] of config.runs.entries()) {
-      runs.push(await trainRun(tf, run, t, config, (r) => options.onEpoch?.(run, r, i)));
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      for (const [i, run] of runs.entries()) options.onEpoch?.(run.spec, await trainEpoch(tf, run, t, config, epoch), i);
+      if (epoch < config.epochs - 1) await options.onRound?.(result(false, epoch + 1));
     }
   } finally {
+    runs.forEach(disposeRun);
     tf.dispose([t.trainX, t.trainY, t.testX, t.testY]);
   }
+  const final = result(true, config.epochs);
+  // Every run's tensors are gone: what is left over is a leak (of any run; reported on each).
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  for (const r of final.runs) r.tensorsLeaked = leaked;
+  return final;
+}
+
+/** The parts of the results file that do not change while the runs go on. */
+function describe(tf: Tf, data: PreparedData, config: ExperimentConfig, smoke: boolean, startedAt: string): Omit<ExperimentResult, 'completedEpochs' | 'complete' | 'runs' | 'wallSeconds'> {
   return {
     experiment: 'label-noise',
-    smoke: options.smoke,
+    smoke,
     config,
     data: { dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist)', trainSize: data.trainLabels.length, testSize: data.testLabels.length, labelsChanged: data.labelsChanged, subsetFirst: Array.from(data.subset.subarray(0, 8)) },
     adapter: describeAdapter(tf),
     tfjs: { version: tf.version.tfjs, backend: tf.getBackend() },
     userAgent: typeof navigator === 'undefined' ? '' : navigator.userAgent,
-    runs,
-    wallSeconds: (performance.now() - start) / 1000,
     startedAt,
     notes: [
       'The last partial batch of each epoch is dropped (5,000 = 39 x 128 + 8): every step trains on a full, mixed batch of 128; each epoch reshuffles, so the 8 left out change.',
       'stepTiming (trainOnBatch runs): the GPU queue is drained at each boundary, so mixMs holds the mixing work itself (plan, kernels, copy into TF.js) and mixFraction = mixMs / step time. The drains also make those runs a little slower than an undrained loop. For ERM, mixMs is the one-hot targets.',
+      'The runs are interleaved epoch by epoch (epoch 1 of each, then epoch 2 of each, ...); each run has its own model, mixer and seeds, so the order changes no result. wallSeconds of a run sums its own epochs.',
       'The fitDataset run (mixup alpha=1) is not split into parts: TF.js pipelines its steps. Its mixing work is that of mixup alpha=8 (same kernels, another lam).',
       'Only the loss scalars and the test accuracy are read back to the CPU; batches are gathered, mixed and trained on the GPU.',
     ],

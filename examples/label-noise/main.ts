@@ -1,6 +1,6 @@
 /**
  * The example page: loads Fashion-MNIST (served by `npm run example:label-noise`), runs the experiment
- * of config.ts with a progress bar and the accuracy curves drawing live, and hands the results to
+ * of config.ts (the runs interleaved epoch by epoch) with a progress bar and the accuracy curves drawing live, and hands the results to
  * the runner when it drives the page headless (`window.labelNoiseDone`).
  * `?smoke=1` runs the CI smoke configuration instead of the fixed one.
  */
@@ -18,6 +18,8 @@ declare global {
     /** Set by the headless runner (Playwright's exposeFunction). */
     labelNoiseLog?: (line: string) => Promise<void>;
     labelNoiseDone?: (json: string) => Promise<void>;
+    /** Results so far, after every round of epochs (the runner saves them, so a stopped run leaves data). */
+    labelNoiseProgress?: (json: string) => Promise<void>;
     labelNoiseFail?: (message: string) => Promise<void>;
     labelNoiseResult?: ExperimentResult;
   }
@@ -75,6 +77,10 @@ async function main(): Promise<void> {
       progress.value = ++done;
       status.textContent = `${run.label}: epoch ${r.epoch} of ${config.epochs} (${done} of ${total} epochs in all)`;
       log(`${run.id} epoch ${String(r.epoch).padStart(2)}: test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train loss ${r.trainLoss.toFixed(4)}, ${r.trainSeconds.toFixed(1)} s train + ${r.evalSeconds.toFixed(1)} s eval`);
+    },
+    onRound: async (partial) => {
+      showTable(partial);
+      await window.labelNoiseProgress?.(JSON.stringify(partial));
     },
   });
   showTable(result);
