@@ -6,7 +6,7 @@
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import '@tensorflow/tfjs-backend-webgpu';
- * import { createTfjsMixer } from 'webgpu-mixup/tfjs';
+ * import { createTfjsMixer, mixDataset } from 'webgpu-mixup/tfjs';
  *
  * await tf.setBackend('webgpu');
  * const mixer = createTfjsMixer(tf, { mixupAlpha: 0.2, cutmixAlpha: 1, numClasses: 10, seed: 1 });
@@ -14,8 +14,11 @@
  * // x: float32 [B, H, W, C] (NHWC, TF.js's layout); y: int32 class ids [B] or float32 targets [B, 10].
  * const { images, targets, plan } = await mixer.mix(x, y);
  * // images: float32 [B, H, W, C]; targets: float32 [B, 10], smoothed (ε = 0.1) and mixed.
- * await model.trainOnBatch(images, targets);
- * images.dispose(); targets?.dispose();
+ * await model.trainOnBatch(images, targets); // with labels given, targets is a Tensor, never null
+ * images.dispose(); targets.dispose();
+ *
+ * // Or a tf.data.Dataset of { xs, ys } batches, mixed as model.fitDataset pulls them:
+ * await model.fitDataset(mixDataset(mixer, batches), { epochs: 10 });
  * ```
  *
  * **Which device.** The mixer runs on the device of the active backend, `tf.backend().device`, looked up
