@@ -82,6 +82,27 @@ describe('mixDataset', () => {
     mixer.destroy();
   });
 
+  tfTest('batches stay intact when each is used by queued GPU work and disposed at once, as fitDataset does', async () => {
+    const mixer = createTfjsMixer(tf, OPTIONS);
+    const reference = createPlanner(OPTIONS);
+    const it = await mixDataset(mixer, batches(10)).iterator();
+    const copies: tf.Tensor[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { xs, ys } = (await it.next()).value as TfjsBatch;
+      // GPU kernels read the batch; nothing waits for them before the batch is disposed and the next is mixed.
+      copies.push(tf.mul(xs, 1), tf.mul(ys, 1));
+      tf.dispose([xs, ys]);
+    }
+    for (let i = 0; i < 10; i++) {
+      const plan = reference.plan(B, { height: H, width: W });
+      const { pixels, ids } = batchData(i % 4);
+      expectClose('float32', (await copies[2 * i].data()) as Float32Array, mixBatchCpu({ data: pixels, dtype: 'float32', shape: SHAPE }, plan), `batch ${i} xs`);
+      expectClose('float32', (await copies[2 * i + 1].data()) as Float32Array, mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }), `batch ${i} ys`);
+    }
+    tf.dispose(copies);
+    mixer.destroy();
+  });
+
   tfTest('tf.memory() stays flat over many batches iterated by hand', async () => {
     const mixer = createTfjsMixer(tf, OPTIONS);
     const mixed = mixDataset(mixer, batches(40));
@@ -125,6 +146,25 @@ describe('mixDataset', () => {
     mixer.destroy();
     model.optimizer.dispose();
     model.dispose();
+  });
+
+  tfTest('fitDataset on mixed batches is deterministic: the same seeds give the same weights, bit for bit', async () => {
+    const train = async () => {
+      const model = tf.sequential({
+        layers: [tf.layers.flatten({ inputShape: [H, W, C] }), tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: tf.initializers.heNormal({ seed: 3 }) })],
+      });
+      model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+      const mixer = createTfjsMixer(tf, OPTIONS);
+      await model.fitDataset(mixDataset(mixer, batches(8)), { epochs: 3, verbose: 0 });
+      const weights = Float32Array.from((await model.getWeights()[0].data()) as Float32Array);
+      mixer.destroy();
+      model.optimizer.dispose();
+      model.dispose();
+      return weights;
+    };
+    const first = await train();
+    const second = await train();
+    expect(new Uint32Array(second.buffer)).toEqual(new Uint32Array(first.buffer));
   });
 
   tfTest('checks its arguments before anything is mixed', async () => {
