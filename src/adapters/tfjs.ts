@@ -6,7 +6,7 @@
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import '@tensorflow/tfjs-backend-webgpu';
- * import { createTfjsMixer } from 'webgpu-mixup/tfjs';
+ * import { createTfjsMixer, mixDataset } from 'webgpu-mixup/tfjs';
  *
  * await tf.setBackend('webgpu');
  * const mixer = createTfjsMixer(tf, { mixupAlpha: 0.2, cutmixAlpha: 1, numClasses: 10, seed: 1 });
@@ -14,8 +14,11 @@
  * // x: float32 [B, H, W, C] (NHWC, TF.js's layout); y: int32 class ids [B] or float32 targets [B, 10].
  * const { images, targets, plan } = await mixer.mix(x, y);
  * // images: float32 [B, H, W, C]; targets: float32 [B, 10], smoothed (ε = 0.1) and mixed.
- * await model.trainOnBatch(images, targets);
- * images.dispose(); targets?.dispose();
+ * await model.trainOnBatch(images, targets); // with labels given, targets is a Tensor, never null
+ * images.dispose(); targets.dispose();
+ *
+ * // Or a tf.data.Dataset of { xs, ys } batches, mixed as model.fitDataset pulls them:
+ * await model.fitDataset(mixDataset(mixer, batches), { epochs: 10 });
  * ```
  *
  * **Which device.** The mixer runs on the device of the active backend, `tf.backend().device`, looked up
@@ -70,6 +73,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Dataset } from '@tensorflow/tfjs-data';
 import { MixupError, got } from '../errors';
 import { createMixer } from '../gpu/mixer';
 import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer';
@@ -114,12 +118,16 @@ export interface TfjsMixCallOptions {
   plan?: MixPlan;
 }
 
-/** What {@link TfjsMixer.mix} returns. */
-export interface TfjsMixResult {
+/**
+ * What {@link TfjsMixer.mix} returns. `Targets` is `Tensor` when labels were given and `null` when
+ * not: the overloads of `mix` pick it from the call, so `model.trainOnBatch(images, targets)`
+ * type-checks under `strict` without a `!`.
+ */
+export interface TfjsMixResult<Targets extends Tensor | null = Tensor | null> {
   /** The mixed images: float32, the shape of the input. Yours to dispose. */
   images: Tensor;
   /** Mixed targets, float32 [B, K], when labels were given; else null. Yours to dispose. */
-  targets: Tensor | null;
+  targets: Targets;
   /** The plan that was executed. */
   plan: MixPlan;
 }
@@ -142,6 +150,10 @@ export interface TfjsMixer {
    *   The promise rejects with a {@link MixupError} on a bad argument, a backend that is not WebGPU,
    *   or a mixer after {@link TfjsMixer.destroy}.
    */
+  mix(images: Tensor, labels: Tensor, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult<Tensor>>;
+  /** Mixes images only: `targets` is null. */
+  mix(images: Tensor, labels?: null, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult<null>>;
+  /** Labels known only at run time: `targets` is null exactly when `labels` is. */
   mix(images: Tensor, labels?: Tensor | null, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult>;
   /**
    * Releases the mixer's GPU resources once calls already made have finished. Returned tensors stay
@@ -164,6 +176,67 @@ export function createTfjsMixer(tf: TfjsNamespace, options: TfjsMixerOptions = {
   const { settings, ...mixOptions } = checkObject('options', options) as TfjsMixerOptions;
   if (settings !== undefined) checkObject('options.settings', settings);
   return new TfjsMixerImpl(tf, createPlanner(mixOptions), mixOptions, settings ?? {});
+}
+
+/**
+ * One batch of a `tf.data.Dataset` as `model.fitDataset` reads it: inputs `xs` (images [B, H, W, C],
+ * [B, D] rows, or what `layout` says; float32 or int32) and labels `ys` (int32 class ids [B] or
+ * float32 targets [B, K], as {@link TfjsMixer.mix} takes them). A type alias, not an interface, so
+ * that it is a `tf.TensorContainer`.
+ */
+export type TfjsBatch = { xs: Tensor; ys: Tensor };
+
+/** Options of {@link mixDataset}. */
+export interface MixDatasetOptions {
+  /** How to read each batch's `xs` (see {@link TfjsMixCallOptions.layout}). Default: by rank. */
+  layout?: Layout;
+}
+
+/**
+ * Mixes every batch of a `tf.data.Dataset` on the GPU, for `model.fitDataset`:
+ *
+ * ```ts
+ * const batches = tf.data.zip({ xs: images, ys: labels }).shuffle(5000).batch(128, false);
+ * await model.fitDataset(mixDataset(mixer, batches), { epochs: 60 });
+ * ```
+ *
+ * Each `{ xs, ys }` batch becomes `{ xs: images, ys: targets }` of {@link TfjsMixer.mix}: mixed images
+ * and float32 [B, K] mixed targets, so compile the model with `categoricalCrossentropy`. Batches are
+ * mixed one after another as `fitDataset` pulls them, each with the next plan of the mixer's stream,
+ * on the active backend's device, with no read-back to the CPU.
+ *
+ * **Who disposes what.** `tf.data` disposes each input batch once it is mapped (its tensors are not in
+ * the output), and `fitDataset` disposes each mixed batch after its training step, so nothing
+ * accumulates (`tf.memory()` stays flat). Iterating the dataset yourself, dispose each batch you take.
+ * The mixer stays yours: destroy it after training. The returned dataset is lazy: nothing is mixed
+ * until it is iterated, and each pass (epoch) draws new plans.
+ *
+ * @param mixer the mixer to use (its `numClasses` must match the width of `ys` targets).
+ * @param dataset a dataset of `{ xs, ys }` batches (e.g. from `.batch(n)`); both are required.
+ * @param options `layout` of `xs`.
+ * @returns a dataset of mixed `{ xs, ys }` batches. A bad batch rejects its `next()` with a
+ *   {@link MixupError} (which `fitDataset` passes on).
+ */
+export function mixDataset(mixer: TfjsMixer, dataset: Dataset<TfjsBatch>, options: MixDatasetOptions = {}): Dataset<TfjsBatch> {
+  if (typeof mixer !== 'object' || mixer === null || typeof (mixer as Partial<TfjsMixer>).mix !== 'function') {
+    throw new MixupError('mixer', 'a mixer from createTfjsMixer', mixer);
+  }
+  if (typeof dataset !== 'object' || dataset === null || typeof (dataset as Partial<Dataset<TfjsBatch>>).mapAsync !== 'function') {
+    throw new MixupError('dataset', 'a tf.data.Dataset of { xs, ys } batches', dataset);
+  }
+  const checked = checkObject('options', options);
+  for (const key of Object.keys(checked)) {
+    if (key !== 'layout') throw new MixupError(`options.${key}`, "a known option ('layout')", checked[key]);
+  }
+  const callOptions: TfjsMixCallOptions = checked.layout === undefined ? {} : { layout: checkOneOf('options.layout', checked.layout, ['NHWC', 'NCHW', 'rows'] as const) };
+  return dataset.mapAsync(async (batch: TfjsBatch) => {
+    const b = batch as Partial<TfjsBatch> | null;
+    if (typeof b !== 'object' || b === null || b.xs === undefined || b.ys === undefined || Array.isArray(b)) {
+      throw new MixupError('dataset element', '{ xs, ys } tensors (e.g. tf.data.zip({ xs, ys }).batch(n))', batch);
+    }
+    const { images, targets } = await mixer.mix(b.xs, b.ys, callOptions);
+    return { xs: images, ys: targets };
+  });
 }
 
 /** What the adapter reads of a `WebGPUBackend` (tfjs-backend-webgpu 4.x). */
@@ -287,6 +360,9 @@ class TfjsMixerImpl implements TfjsMixer {
     return this.planner.plan(batchSize, imageSize);
   }
 
+  mix(images: Tensor, labels: Tensor, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult<Tensor>>;
+  mix(images: Tensor, labels?: null, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult<null>>;
+  mix(images: Tensor, labels?: Tensor | null, callOptions?: TfjsMixCallOptions): Promise<TfjsMixResult>;
   mix(images: Tensor, labels?: Tensor | null, callOptions: TfjsMixCallOptions = {}): Promise<TfjsMixResult> {
     try {
       this.checkAlive();
