@@ -143,8 +143,8 @@ export interface TfjsMixer {
    *
    * @param images float32 or int32 (converted to float32) [B, H, W, C], [B, C, H, W] with
    *   `layout: 'NCHW'`, or [B, D] rows.
-   * @param labels int32 class ids [B] (smoothed one-hot targets, ids outside [0, K) get only the
-   *   smoothing value), or float32 targets [B, K] (int32 ones are converted), K = `numClasses`; mixed as
+   * @param labels int32 class ids [B] (smoothed one-hot targets; the core mixer's first call with
+   *   ids rejects ids outside [0, K), see `checkLabels`), or float32 targets [B, K] (int32 ones are converted), K = `numClasses`; mixed as
    *   given. Omit (or null) for images only.
    * @returns new tensors the caller owns, and the plan. Calls run one after another in call order.
    *   The promise rejects with a {@link MixupError} on a bad argument, a backend that is not WebGPU,
