@@ -6,8 +6,8 @@
  * log G throughout avoids that.
  */
 
-import { checkNumber } from './errors';
-import type { RandomSource } from './rng';
+import { checkNumber } from './errors.js';
+import type { RandomSource } from './rng.js';
 
 /**
  * A standard normal variate by the Box–Muller transform, cosine branch only:

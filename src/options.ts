@@ -3,8 +3,8 @@
  * naming the option, so a bad configuration fails at construction, not mid-epoch.
  */
 
-import { MixupError, checkInteger, checkNumber } from './errors';
-import type { MixMode, MixOptions, Pairing } from './types';
+import { MixupError, checkInteger, checkNumber } from './errors.js';
+import type { MixMode, MixOptions, Pairing } from './types.js';
 
 /** {@link MixOptions} with every default filled in and every value checked. */
 export interface ResolvedMixOptions {

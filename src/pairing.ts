@@ -2,9 +2,9 @@
  * Who mixes with whom: the `partner` array of a plan.
  */
 
-import { MixupError, checkInteger } from './errors';
-import type { RandomSource } from './rng';
-import type { MixMode, Pairing } from './types';
+import { MixupError, checkInteger } from './errors.js';
+import type { RandomSource } from './rng.js';
+import type { MixMode, Pairing } from './types.js';
 
 /** True when `partner` maps [0, n) onto itself one-to-one. */
 export function isPermutation(partner: ArrayLike<number>): boolean {

@@ -4,15 +4,15 @@
  * `Mixup`, and written into a {@link MixPlan} that the GPU only executes.
  */
 
-import { sampleBeta } from './beta';
-import { MixupError, checkInteger, got } from './errors';
-import { resolveOptions } from './options';
-import type { ResolvedMixOptions } from './options';
-import { partnerFor } from './pairing';
-import { Philox } from './rng';
-import type { RandomSource } from './rng';
-import type { ImageSize, MixOptions, MixPlan } from './types';
-import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types';
+import { sampleBeta } from './beta.js';
+import { MixupError, checkInteger, got } from './errors.js';
+import { resolveOptions } from './options.js';
+import type { ResolvedMixOptions } from './options.js';
+import { partnerFor } from './pairing.js';
+import { Philox } from './rng.js';
+import type { RandomSource } from './rng.js';
+import type { ImageSize, MixOptions, MixPlan } from './types.js';
+import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';
 
 /** A reproducible source of plans. */
 export interface Planner {

@@ -16,12 +16,12 @@
  * Nothing is computed until every argument has been checked, and inputs are never modified.
  */
 
-import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types';
-import { KIND_CUTMIX, KIND_MIXUP } from './types';
-import { MixupError, checkInteger, checkNumber } from './errors';
-import { f16BitsToF32, f32ToF16Bits } from './f16';
-import { validatePlan, validatePlanForTargets } from './plan';
-import { DTYPES, checkObject, checkOneOf, checkShape } from './shape';
+import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types.js';
+import { KIND_CUTMIX, KIND_MIXUP } from './types.js';
+import { MixupError, checkInteger, checkNumber } from './errors.js';
+import { f16BitsToF32, f32ToF16Bits } from './f16.js';
+import { validatePlan, validatePlanForTargets } from './plan.js';
+import { DTYPES, checkObject, checkOneOf, checkShape } from './shape.js';
 
 const fround = Math.fround;
 

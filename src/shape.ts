@@ -3,8 +3,8 @@
  * geometry of `n` elements per sample in `channels` channels of `height x width` pixels.
  * Rows ([B, D]) are one channel of a 1 x D image, and have no boxes.
  */
-import { MixupError, checkInteger } from './errors';
-import type { DType, Layout } from './types';
+import { MixupError, checkInteger } from './errors.js';
+import type { DType, Layout } from './types.js';
 
 export const DTYPES: readonly DType[] = ['float32', 'float16', 'uint8'];
 export const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC', 'rows'];

@@ -56,11 +56,11 @@
  * @module
  */
 import type { Tensor, TensorFactory } from 'onnxruntime-web';
-import { MixupError, describe, got } from '../errors';
-import { createMixer } from '../gpu/mixer';
-import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer';
-import { DTYPE_BYTES } from '../shape';
-import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan } from '../types';
+import { MixupError, describe, got } from '../errors.js';
+import { createMixer } from '../gpu/mixer.js';
+import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer.js';
+import { DTYPE_BYTES } from '../shape.js';
+import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan } from '../types.js';
 
 /**
  * The part of the `onnxruntime-web` namespace the adapter uses: pass the namespace itself

@@ -70,16 +70,16 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { MixupError, got } from '../errors';
-import { createMixer } from '../gpu/mixer';
-import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer';
-import type { ResolvedMixOptions } from '../options';
-import { createPlanner } from '../plan';
-import type { Planner } from '../plan';
-import { checkObject, checkOneOf } from '../shape';
-import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types';
+import { MixupError, got } from '../errors.js';
+import { createMixer } from '../gpu/mixer.js';
+import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer.js';
+import type { ResolvedMixOptions } from '../options.js';
+import { createPlanner } from '../plan.js';
+import type { Planner } from '../plan.js';
+import { checkObject, checkOneOf } from '../shape.js';
+import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types.js';
 
-export type { MixerSettings } from '../gpu/mixer';
+export type { MixerSettings } from '../gpu/mixer.js';
 
 /**
  * The part of the TF.js namespace the adapter uses: pass the namespace itself

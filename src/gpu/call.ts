@@ -2,20 +2,20 @@
  * Host-side planning of one call: every argument is checked, the plan is drawn or validated, and the
  * dispatches, their buffer windows and the upload layout are computed, all before any GPU work.
  */
-import { MixupError, describe, got } from '../errors';
-import type { Planner } from '../plan';
-import { validatePlan } from '../plan';
-import { isPermutation } from '../pairing';
-import { normalizeCoefficients } from '../reference';
-import type { NormalizeCoefficients } from '../reference';
-import { DTYPES, DTYPE_BYTES, checkObject, checkOneOf, checkShape } from '../shape';
-import type { MixPlan, Normalize } from '../types';
-import { SamplePlanLayout } from './layouts.generated';
-import { addressUnit, dispatchSize } from './shaders';
-import type { BatchEntry, BatchVariant } from './shaders';
-import type { GpuLabels, MixCallOptions, MixInputs } from './types';
-import { buildChunkedWalk, buildWalk } from './walk';
-import type { Walk } from './walk';
+import { MixupError, describe, got } from '../errors.js';
+import type { Planner } from '../plan.js';
+import { validatePlan } from '../plan.js';
+import { isPermutation } from '../pairing.js';
+import { normalizeCoefficients } from '../reference.js';
+import type { NormalizeCoefficients } from '../reference.js';
+import { DTYPES, DTYPE_BYTES, checkObject, checkOneOf, checkShape } from '../shape.js';
+import type { MixPlan, Normalize } from '../types.js';
+import { SamplePlanLayout } from './layouts.generated.js';
+import { addressUnit, dispatchSize } from './shaders.js';
+import type { BatchEntry, BatchVariant } from './shaders.js';
+import type { GpuLabels, MixCallOptions, MixInputs } from './types.js';
+import { buildChunkedWalk, buildWalk } from './walk.js';
+import type { Walk } from './walk.js';
 
 /** What planning a call needs to know about the mixer. */
 export interface CallContext {

@@ -4,21 +4,21 @@
  * targets. Randomness stays in the planner; the kernels only execute a plan, so an explicit plan is
  * honoured exactly. Pipelines are compiled once per variant, asynchronously, and cached.
  */
-import { MixupError, checkInteger, got } from '../errors';
-import { createPlanner, emptyPlan } from '../plan';
-import type { Planner } from '../plan';
-import type { ResolvedMixOptions } from '../options';
-import { smoothingValues } from '../reference';
-import { checkObject } from '../shape';
-import type { ImageSize, MixOptions, MixPlan } from '../types';
-import { planCall } from './call';
-import type { BatchWork, Call, CallContext } from './call';
-import { ParamsLayout, SamplePlanLayout } from './layouts.generated';
-import { batchShaderCode, batchVariantKey, dispatchSize, labelsShaderCode } from './shaders';
-import { writeStruct } from './struct';
-import type { MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types';
+import { MixupError, checkInteger, got } from '../errors.js';
+import { createPlanner, emptyPlan } from '../plan.js';
+import type { Planner } from '../plan.js';
+import type { ResolvedMixOptions } from '../options.js';
+import { smoothingValues } from '../reference.js';
+import { checkObject } from '../shape.js';
+import type { ImageSize, MixOptions, MixPlan } from '../types.js';
+import { planCall } from './call.js';
+import type { BatchWork, Call, CallContext } from './call.js';
+import { ParamsLayout, SamplePlanLayout } from './layouts.generated.js';
+import { batchShaderCode, batchVariantKey, dispatchSize, labelsShaderCode } from './shaders.js';
+import { writeStruct } from './struct.js';
+import type { MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types.js';
 
-export type { GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types';
+export type { GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types.js';
 
 /** An upload buffer (uniforms, plan, walks, normalisation), its bad-id counter, and its host copy. */
 interface Slot {

@@ -20,7 +20,7 @@ import storeF32x4 from '../../shaders/io/store_f32x4.wgsl?raw';
 import storeF16 from '../../shaders/io/store_f16.wgsl?raw';
 import storeF16x4 from '../../shaders/io/store_f16x4.wgsl?raw';
 import storeU8x4 from '../../shaders/io/store_u8x4.wgsl?raw';
-import type { DType, Layout } from '../types';
+import type { DType, Layout } from '../types.js';
 
 export const WORKGROUP_SIZE = 256;
 

@@ -1,8 +1,8 @@
 /**
  * The public types of the GPU executor: inputs, outputs, per-call options, results, and the Mixer.
  */
-import type { ResolvedMixOptions } from '../options';
-import type { BatchShape, DType, ImageSize, LabelDType, MixPlan, Normalize } from '../types';
+import type { ResolvedMixOptions } from '../options.js';
+import type { BatchShape, DType, ImageSize, LabelDType, MixPlan, Normalize } from '../types.js';
 
 /** An image or feature batch held in a GPUBuffer (from byte 0). */
 export interface GpuBatch {

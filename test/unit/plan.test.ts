@@ -6,12 +6,12 @@ import {
   emptyPlan,
   validatePlan,
   validatePlanForTargets,
-} from '../../src/plan';
-import { sampleBeta } from '../../src/beta';
-import { Philox } from '../../src/rng';
-import { isInvolution, isPermutation } from '../../src/pairing';
-import { MixupError } from '../../src/errors';
-import type { ImageSize, MixOptions, MixPlan } from '../../src/types';
+} from '../../src/plan.js';
+import { sampleBeta } from '../../src/beta.js';
+import { Philox } from '../../src/rng.js';
+import { isInvolution, isPermutation } from '../../src/pairing.js';
+import { MixupError } from '../../src/errors.js';
+import type { ImageSize, MixOptions, MixPlan } from '../../src/types.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
 const boxOf = (plan: MixPlan, i: number) => list(plan.box.subarray(4 * i, 4 * i + 4));
