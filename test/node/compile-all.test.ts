@@ -11,8 +11,9 @@ import { createMixer } from '../../src/gpu/mixer.js';
 import type { BatchShape, DType, MixPlan } from '../../src/types.js';
 
 Object.assign(globalThis, globals);
-// Kept at module scope: Dawn crashes if its GPU object is collected while devices live.
+// Dawn's rule (README, Node): the GPU object must stay referenced while its devices are used.
 const nullGpu = create(['backend=null']);
+(globalThis as { nullGpu?: unknown }).nullGpu = nullGpu;
 
 function plan(partner: number[], kinds: number[]): MixPlan {
   const B = partner.length;
