@@ -1,9 +1,32 @@
 /**
- * webgpu-mixup: mixup and CutMix on the GPU through WebGPU.
+ * Mixup and CutMix on the GPU through WebGPU.
  *
  * - {@link createPlanner} draws seeded plans on the host (all randomness lives there);
  * - {@link createMixer} executes plans on a GPUDevice with fused WGSL kernels;
  * - {@link mixBatchCpu} / {@link mixTargetsCpu} execute the same plans on the CPU (reference and fallback).
+ *
+ * TF.js tensors: `webgpu-mixup/tfjs`; ONNX Runtime Web GPU tensors: `webgpu-mixup/ort`.
+ *
+ * @example
+ * ```ts
+ * import { createMixer, createPlanner, mixBatchCpu } from 'webgpu-mixup';
+ *
+ * // On the GPU: inputs in STORAGE buffers; the outputs are new buffers you own.
+ * const mixer = createMixer(device, { mixupAlpha: 0.2, cutmixAlpha: 1, numClasses: 10, seed: 42 });
+ * const shape = { layout: 'NCHW', batch: 8, channels: 3, height: 32, width: 32 } as const;
+ * const { images, targets, plan } = await mixer.mix({
+ *   images: { buffer: imageBuffer, dtype: 'uint8', shape },
+ *   labels: { buffer: labelBuffer, dtype: 'int32' },
+ * });
+ * images.destroy();
+ * targets?.destroy();
+ *
+ * // On the CPU, the same plan gives the same values.
+ * const mixed = mixBatchCpu({ data: pixels, dtype: 'uint8', shape }, plan);
+ * const next = createPlanner({ mixupAlpha: 0.2, seed: 7 }).plan(8, { height: 32, width: 32 });
+ * ```
+ *
+ * @module webgpu-mixup
  */
 export type { BatchShape, DType, ImageBatchShape, ImageSize, LabelDType, Layout, MixMode, MixOptions, MixPlan, Normalize, Pairing, RowsBatchShape } from './types.js';
 export { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';

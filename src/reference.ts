@@ -25,10 +25,18 @@ import { DTYPES, checkObject, checkOneOf, checkShape } from './shape.js';
 
 const fround = Math.fround;
 
-/** Image or feature data: float32 values, uint8 values, or float16 as binary16 bits. */
+/**
+ * Image or feature data: float32 values, uint8 values, or float16 as binary16 bits.
+ *
+ * @category CPU reference
+ */
 export type BatchData = Float32Array | Uint8Array | Uint16Array;
 
-/** A batch for the CPU reference. */
+/**
+ * A batch for the CPU reference.
+ *
+ * @category CPU reference
+ */
 export interface CpuBatch {
   /** The elements, `B * N` of them; for dtype `float16`, the binary16 bit patterns. */
   data: BatchData;
@@ -38,7 +46,11 @@ export interface CpuBatch {
   shape: BatchShape;
 }
 
-/** Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`. */
+/**
+ * Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`.
+ *
+ * @category CPU reference
+ */
 export interface NormalizeCoefficients {
   /** `1 / (255 * std[c])`, rounded to float32 once. */
   scale: Float32Array;
@@ -46,7 +58,11 @@ export interface NormalizeCoefficients {
   bias: Float32Array;
 }
 
-/** Smoothed one-hot target values. */
+/**
+ * Smoothed one-hot target values.
+ *
+ * @category CPU reference
+ */
 export interface SmoothingValues {
   /** Value of the true class: `1 - ε + ε / K` as float32. */
   on: number;
@@ -54,7 +70,11 @@ export interface SmoothingValues {
   off: number;
 }
 
-/** Options of {@link mixBatchCpu}. */
+/**
+ * Options of {@link mixBatchCpu}.
+ *
+ * @category CPU reference
+ */
 export interface CpuMixOptions {
   /** Element type of the result. Default `'float32'` when `normalize` is given, else the input dtype. */
   outDtype?: DType;
@@ -62,7 +82,11 @@ export interface CpuMixOptions {
   normalize?: Normalize | null;
 }
 
-/** Labels for the CPU reference: `B` class ids, or `B * K` float32 soft / multi-hot targets. */
+/**
+ * Labels for the CPU reference: `B` class ids, or `B * K` float32 soft / multi-hot targets.
+ *
+ * @category CPU reference
+ */
 export interface CpuLabels {
   /** `B` class ids, or `B * K` soft / multi-hot targets. */
   data: Int32Array | Uint32Array | Float32Array;
@@ -70,7 +94,11 @@ export interface CpuLabels {
   dtype: LabelDType;
 }
 
-/** Options of {@link mixTargetsCpu}. */
+/**
+ * Options of {@link mixTargetsCpu}.
+ *
+ * @category CPU reference
+ */
 export interface CpuTargetOptions {
   /** Number of classes K. */
   numClasses: number;
@@ -145,6 +173,8 @@ function coefficients(argument: string, normalize: unknown, channels: number): N
  * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every
  * channel; every `std` must be finite and nonzero, every `mean` finite. The GPU path uploads exactly
  * these values.
+ *
+ * @category CPU reference
  */
 export function normalizeCoefficients(normalize: Normalize, channels: number): NormalizeCoefficients {
   checkInteger('channels', channels, 1);
@@ -154,6 +184,8 @@ export function normalizeCoefficients(normalize: Normalize, channels: number): N
 /**
  * Label smoothing values for K classes: `off = fround(ε / K)` on the other classes and
  * `on = fround(1 - ε + ε / K)` on the true class, each computed in float64 and rounded once.
+ *
+ * @category CPU reference
  */
 export function smoothingValues(numClasses: number, labelSmoothing: number): SmoothingValues {
   checkInteger('numClasses', numClasses, 1);
@@ -183,6 +215,8 @@ function toUint8(v: number): number {
  * Throws a {@link MixupError} naming the argument at fault when the data does not match its dtype
  * or shape, the plan does not fit the batch (or has a CutMix entry for `rows`), or the options are
  * invalid: `normalize` needs uint8 input and a non-uint8 output.
+ *
+ * @category CPU reference
  */
 export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOptions): BatchData {
   // ---- validate everything first ----
@@ -295,6 +329,8 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
  *   `on` for the class, `off` elsewhere (see {@link smoothingValues}), then are mixed.
  * - Float32 soft / multi-hot targets (`B * K` values, row-major) are mixed as they are:
  *   `labelSmoothing` is **not** applied to them (it is still checked).
+ *
+ * @category CPU reference
  */
 export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTargetOptions): Float32Array {
   // ---- validate everything first ----

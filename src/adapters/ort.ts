@@ -53,7 +53,7 @@
  * mixing happens on your side of a training loop whose other steps run elsewhere (or on the outputs
  * of a preprocessing / feature model).
  *
- * @module
+ * @module webgpu-mixup/ort
  */
 import type { Tensor, TensorFactory } from 'onnxruntime-web';
 import { MixupError, describe, got } from '../errors.js';

@@ -66,7 +66,7 @@
  * TF.js is a peer: this module imports its types only and takes your `tf` namespace as an argument,
  * so nothing of TF.js is bundled and the one instance your page loaded is the one used.
  *
- * @module
+ * @module webgpu-mixup/tfjs
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';

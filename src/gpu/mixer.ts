@@ -39,6 +39,22 @@ interface Pipelines {
  * Creates a mixer on `device`: a seeded planner with `options` (timm's names and defaults) and the
  * GPU executor. Pipelines are compiled on first use (or ahead of time with {@link Mixer.prepare}).
  * Throws a {@link MixupError} for bad options.
+ *
+ * @example
+ * ```ts
+ * const mixer = createMixer(device, { mixupAlpha: 0.2, cutmixAlpha: 1, mode: 'elem', numClasses: 1000, seed: 42 });
+ * const { images, targets, plan } = await mixer.mix(
+ *   {
+ *     images: { buffer: imageBuffer, dtype: 'uint8', shape: { layout: 'NCHW', batch: 256, channels: 3, height: 224, width: 224 } },
+ *     labels: { buffer: labelBuffer, dtype: 'int32' }, // STORAGE buffers: 256 class ids
+ *   },
+ *   { normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+ * );
+ * // images: float32 [256, 3, 224, 224]; targets: float32 [256, 1000]: new buffers, yours to destroy
+ * // (or pass them back as `outputs`). mixer.destroy() frees the mixer's own buffers.
+ * ```
+ *
+ * @category GPU mixing
  */
 export function createMixer(device: GPUDevice, options: MixOptions = {}, settings: MixerSettings = {}): Mixer {
   if (typeof device !== 'object' || device === null || typeof (device as GPUDevice).createBuffer !== 'function') {

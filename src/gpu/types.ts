@@ -4,7 +4,11 @@
 import type { ResolvedMixOptions } from '../options.js';
 import type { BatchShape, DType, ImageSize, LabelDType, MixPlan, Normalize } from '../types.js';
 
-/** An image or feature batch held in a GPUBuffer (from byte 0). */
+/**
+ * An image or feature batch held in a GPUBuffer (from byte 0).
+ *
+ * @category GPU mixing
+ */
 export interface GpuBatch {
   /** The data, from byte 0; needs STORAGE usage. */
   buffer: GPUBuffer;
@@ -14,7 +18,11 @@ export interface GpuBatch {
   dtype: DType;
 }
 
-/** Labels held in a GPUBuffer: `B` class ids (int32 / uint32) or `B x K` float32 soft targets. */
+/**
+ * Labels held in a GPUBuffer: `B` class ids (int32 / uint32) or `B x K` float32 soft targets.
+ *
+ * @category GPU mixing
+ */
 export interface GpuLabels {
   /** The labels, from byte 0; needs STORAGE usage. */
   buffer: GPUBuffer;
@@ -22,7 +30,11 @@ export interface GpuLabels {
   dtype: LabelDType;
 }
 
-/** What to mix: an image or feature batch, and optionally its labels. */
+/**
+ * What to mix: an image or feature batch, and optionally its labels.
+ *
+ * @category GPU mixing
+ */
 export interface MixInputs {
   /** The batch to mix. */
   images: GpuBatch;
@@ -30,7 +42,11 @@ export interface MixInputs {
   labels?: GpuLabels;
 }
 
-/** Buffers the caller provides for the results (STORAGE usage). */
+/**
+ * Buffers the caller provides for the results (STORAGE usage).
+ *
+ * @category GPU mixing
+ */
 export interface MixOutputs {
   /** Receives the mixed batch (at least B x N x bytes of the output dtype, rounded up to 4). */
   images?: GPUBuffer;
@@ -38,7 +54,11 @@ export interface MixOutputs {
   targets?: GPUBuffer;
 }
 
-/** Options of one call of {@link Mixer.mix}, {@link Mixer.encode} or {@link Mixer.prepare}. */
+/**
+ * Options of one call of {@link Mixer.mix}, {@link Mixer.encode} or {@link Mixer.prepare}.
+ *
+ * @category GPU mixing
+ */
 export interface MixCallOptions {
   /** The plan to execute; by default the mixer draws the next one from its seeded stream. */
   plan?: MixPlan;
@@ -57,7 +77,11 @@ export interface MixCallOptions {
   checkLabels?: boolean;
 }
 
-/** What {@link Mixer.mix} produced. */
+/**
+ * What {@link Mixer.mix} produced.
+ *
+ * @category GPU mixing
+ */
 export interface MixResult {
   /** The mixed images: the input buffer when in place, `outputs.images`, or a new buffer the caller owns. */
   images: GPUBuffer;
@@ -71,7 +95,11 @@ export interface MixResult {
   invalidLabels: number | null;
 }
 
-/** What `encode` recorded; call `release()` once the command buffer has been submitted. */
+/**
+ * What `encode` recorded; call `release()` once the command buffer has been submitted.
+ *
+ * @category GPU mixing
+ */
 export interface MixEncoding {
   /** The plan that was recorded. */
   plan: MixPlan;
@@ -79,7 +107,11 @@ export interface MixEncoding {
   release(): void;
 }
 
-/** Executor settings that are not part of the mixing semantics. */
+/**
+ * Executor settings that are not part of the mixing semantics.
+ *
+ * @category GPU mixing
+ */
 export interface MixerSettings {
   /**
    * Most bytes bound per buffer in one dispatch. Default: the device's maxStorageBufferBindingSize.
@@ -88,7 +120,11 @@ export interface MixerSettings {
   maxBindingBytes?: number;
 }
 
-/** Executes plans on one GPUDevice; see {@link createMixer}. */
+/**
+ * Executes plans on one GPUDevice; see {@link createMixer}.
+ *
+ * @category GPU mixing
+ */
 export interface Mixer {
   /** The device the mixer works on (never destroyed by the mixer). */
   readonly device: GPUDevice;
