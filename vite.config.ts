@@ -63,6 +63,17 @@ export default defineConfig({
         },
       },
       {
+        // A user's view: the packed tarball installed into fresh projects, type-checked under
+        // nodenext and bundler, checked by attw, and the README's Node quick start run on Dawn.
+        test: {
+          name: 'consumer',
+          include: ['test/consumer/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // The same GPU tests in Node through Dawn (the `webgpu` package).
         test: {
           name: 'node',

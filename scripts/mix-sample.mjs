@@ -23,10 +23,12 @@ for (let i = 0; i < B; i++)
       for (let x = 0; x < W; x++) images[((i * C + c) * H + y) * W + x] = ((x + y * (i % 3)) >> (i % 4)) % 2 ? 40 + 25 * i + 30 * c : 255 - 20 * i;
 const labels = Int32Array.from({ length: B }, (_, i) => i % K);
 
-// Dawn's GPU object must outlive every adapter and device made from it: if it is garbage
-// collected, the process crashes. Keep it at module scope.
+// Dawn's rule (README, Node): the object create() returns runs the work of every adapter and
+// device made from it, and they do not keep it alive; if it is garbage-collected the process
+// crashes. Pinned for the life of the process.
 Object.assign(globalThis, globals);
 const gpuInstance = create([]);
+globalThis.gpu = gpuInstance;
 
 async function gpuDevice() {
   const gpu = gpuInstance;

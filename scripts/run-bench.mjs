@@ -161,6 +161,8 @@ async function nodeChild() {
   Object.assign(globalThis, globals);
   // Dawn rounds timestamps to 65.5 µs by default; Chromium's developer-features flag does the same unrounding.
   const gpu = create(['disable-dawn-features=timestamp_quantization']);
+  // Dawn's rule (README, Node): this object must stay referenced while its devices are used.
+  globalThis.gpu = gpu;
   const { createServer } = await import('vite');
   const server = await createServer(
     viteConfig({ server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', optimizeDeps: { noDiscovery: true, include: [] } }),

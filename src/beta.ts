@@ -11,8 +11,8 @@
  * it, so that drawing allocates nothing (see {@link GammaSampler.logG}).
  */
 
-import { checkNumber } from './validate';
-import type { RandomSource } from './rng';
+import { checkNumber } from './validate.js';
+import type { RandomSource } from './rng.js';
 
 /**
  * A standard normal variate by the Box–Muller transform, cosine branch only:

@@ -1,6 +1,8 @@
 /**
  * One error type for every rejected argument, so callers can catch it and tests can match it.
  * Messages always say which argument, what was expected, and what came.
+ *
+ * @category Errors
  */
 export class MixupError extends Error {
   /** The argument or option at fault, e.g. `options.mixupAlpha` or `plan.box`. */

@@ -16,6 +16,8 @@ const scratchU32 = new Uint32Array(scratchF32.buffer);
  * above the largest finite half (65504) become ±Infinity; results below the normal range become
  * subnormals (or a signed zero); the sign of zero is kept. NaN stays NaN: the result is a quiet
  * NaN with the input's sign and the top mantissa bits of its payload.
+ *
+ * @category CPU reference
  */
 export function f32ToF16Bits(x: number): number {
   scratchF32[0] = x;
@@ -58,6 +60,8 @@ export function f32ToF16Bits(x: number): number {
 /**
  * Converts binary16 bits (the low 16 bits of `h`) to the number they encode; always exact.
  * NaN patterns give NaN (built through float32 bits, so the payload usually survives).
+ *
+ * @category CPU reference
  */
 export function f16BitsToF32(h: number): number {
   const sign = (h >>> 15) & 1;

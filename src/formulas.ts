@@ -3,13 +3,17 @@
  * values from the same options: the coefficients of the fused normalisation and the label
  * smoothing values. The GPU path uploads exactly these numbers; the reference uses them as is.
  */
-import { checkInteger, checkNormalize, checkNumber } from './validate';
-import type { CheckedNormalize } from './validate';
-import type { Normalize } from './types';
+import { checkInteger, checkNormalize, checkNumber } from './validate.js';
+import type { CheckedNormalize } from './validate.js';
+import type { Normalize } from './types.js';
 
 const fround = Math.fround;
 
-/** Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`. */
+/**
+ * Float32 coefficients of the fused normalisation, per channel: `x * scale[c] + bias[c]`.
+ *
+ * @category CPU reference
+ */
 export interface NormalizeCoefficients {
   /** `1 / (255 * std[c])`, rounded to float32 once. */
   scale: Float32Array;
@@ -17,7 +21,11 @@ export interface NormalizeCoefficients {
   bias: Float32Array;
 }
 
-/** Smoothed one-hot target values. */
+/**
+ * Smoothed one-hot target values.
+ *
+ * @category CPU reference
+ */
 export interface SmoothingValues {
   /** Value of the true class: `1 - ε + ε / K` as float32. */
   on: number;
@@ -44,6 +52,8 @@ export function coefficientsOf(checked: CheckedNormalize): NormalizeCoefficients
  * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every
  * channel; every `mean` in [0, 1], every `std` in (0, 1] (units of x / 255). The GPU path uploads exactly
  * these values.
+ *
+ * @category CPU reference
  */
 export function normalizeCoefficients(normalize: Normalize, channels: number): NormalizeCoefficients {
   checkInteger('channels', channels, 1);
@@ -58,6 +68,8 @@ export function smoothing(numClasses: number, labelSmoothing: number): Smoothing
 /**
  * Label smoothing values for K classes: `off = fround(ε / K)` on the other classes and
  * `on = fround(1 - ε + ε / K)` on the true class, each computed in float64 and rounded once.
+ *
+ * @category CPU reference
  */
 export function smoothingValues(numClasses: number, labelSmoothing: number): SmoothingValues {
   checkInteger('numClasses', numClasses, 1);

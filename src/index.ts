@@ -1,21 +1,44 @@
 /**
- * webgpu-mixup: mixup and CutMix on the GPU through WebGPU.
+ * Mixup and CutMix on the GPU through WebGPU.
  *
  * - {@link createPlanner} draws seeded plans on the host (all randomness lives there);
  * - {@link createMixer} executes plans on a GPUDevice with fused WGSL kernels;
  * - {@link mixBatchCpu} / {@link mixTargetsCpu} execute the same plans on the CPU (reference and fallback).
+ *
+ * TF.js tensors: `webgpu-mixup/tfjs`; ONNX Runtime Web GPU tensors: `webgpu-mixup/ort`.
+ *
+ * @example
+ * ```ts
+ * import { createMixer, createPlanner, mixBatchCpu } from 'webgpu-mixup';
+ *
+ * // On the GPU: inputs in STORAGE buffers; the outputs are new buffers you own.
+ * const mixer = createMixer(device, { mixupAlpha: 0.2, cutmixAlpha: 1, numClasses: 10, seed: 42 });
+ * const shape = { layout: 'NCHW', batch: 8, channels: 3, height: 32, width: 32 } as const;
+ * const { images, targets, plan } = await mixer.mix({
+ *   images: { buffer: imageBuffer, dtype: 'uint8', shape },
+ *   labels: { buffer: labelBuffer, dtype: 'int32' },
+ * });
+ * images.destroy();
+ * targets?.destroy();
+ *
+ * // On the CPU, the same plan gives the same values.
+ * const mixed = mixBatchCpu({ data: pixels, dtype: 'uint8', shape }, plan);
+ * const next = createPlanner({ mixupAlpha: 0.2, seed: 7 }).plan(8, { height: 32, width: 32 });
+ * ```
+ *
+ * @module webgpu-mixup
  */
-export type { BatchShape, DType, ImageBatchShape, ImageSize, LabelDType, Layout, MixMode, MixOptions, MixPlan, Normalize, Pairing, RowsBatchShape } from './types';
-export { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types';
-export { MixupError } from './errors';
-export type { ResolvedMixOptions } from './options';
-export { resolveOptions } from './options';
-export type { Planner } from './plan';
-export { clonePlan, createPlanner, emptyPlan, validatePlan } from './plan';
-export type { BatchData, CpuBatch, CpuLabels, CpuMixOptions, CpuTargetOptions } from './reference';
-export { mixBatchCpu, mixTargetsCpu } from './reference';
-export type { NormalizeCoefficients, SmoothingValues } from './formulas';
-export { normalizeCoefficients, smoothingValues } from './formulas';
-export { f16BitsToF32, f32ToF16Bits } from './f16';
-export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './gpu/mixer';
-export { createMixer } from './gpu/mixer';
+export type { BatchShape, DType, ImageBatchShape, ImageSize, LabelDType, Layout, MixMode, MixOptions, MixPlan, Normalize, Pairing, RowsBatchShape } from './types.js';
+export { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';
+export { MixupError } from './errors.js';
+export type { ResolvedMixOptions } from './options.js';
+export { resolveOptions } from './options.js';
+export type { Planner } from './plan.js';
+export { clonePlan, createPlanner, emptyPlan, validatePlan } from './plan.js';
+export type { BatchData, CpuBatch, CpuLabels, CpuMixOptions, CpuTargetOptions } from './reference.js';
+export { mixBatchCpu, mixTargetsCpu } from './reference.js';
+export type { NormalizeCoefficients, SmoothingValues } from './formulas.js';
+export { normalizeCoefficients, smoothingValues } from './formulas.js';
+export { f16BitsToF32, f32ToF16Bits } from './f16.js';
+export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './gpu/mixer.js';
+export { createMixer } from './gpu/mixer.js';

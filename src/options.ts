@@ -3,11 +3,15 @@
  * naming the option, so a bad configuration fails at construction, not mid-epoch.
  */
 
-import { MixupError } from './errors';
-import { checkInteger, checkKeys, checkNumber } from './validate';
-import type { MixMode, MixOptions, Pairing } from './types';
+import { MixupError } from './errors.js';
+import { checkInteger, checkKeys, checkNumber } from './validate.js';
+import type { MixMode, MixOptions, Pairing } from './types.js';
 
-/** {@link MixOptions} with every default filled in and every value checked. */
+/**
+ * {@link MixOptions} with every default filled in and every value checked.
+ *
+ * @category Planning
+ */
 export interface ResolvedMixOptions {
   /** Beta(α, α) parameter for mixup; 0 means mixup is off. */
   readonly mixupAlpha: number;
@@ -102,6 +106,8 @@ function checkPairing(value: unknown, mode: MixMode): Pairing {
  * Checks `options` and fills in timm's defaults. Keys set to `undefined` take
  * their default; unknown keys are rejected so that a typo does not silently
  * fall back to a default.
+ *
+ * @category Planning
  */
 export function resolveOptions(options?: MixOptions): ResolvedMixOptions {
   if (options === undefined) options = {};

@@ -2,10 +2,10 @@
  * Who mixes with whom: the `partner` array of a plan.
  */
 
-import { MixupError, got } from './errors';
-import { checkInteger } from './validate';
-import type { RandomSource } from './rng';
-import type { MixMode, Pairing } from './types';
+import { MixupError, got } from './errors.js';
+import { checkInteger } from './validate.js';
+import type { RandomSource } from './rng.js';
+import type { MixMode, Pairing } from './types.js';
 
 /** True when `partner` maps [0, n) onto itself one-to-one. */
 export function isPermutation(partner: ArrayLike<number>): boolean {

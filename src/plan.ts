@@ -4,17 +4,21 @@
  * `Mixup`, and written into a {@link MixPlan} that the GPU only executes.
  */
 
-import { BetaSampler } from './beta';
-import { MixupError, got } from './errors';
-import { checkInteger } from './validate';
-import { resolveOptions } from './options';
-import type { ResolvedMixOptions } from './options';
-import { partnerFor } from './pairing';
-import { Philox } from './rng';
-import type { ImageSize, MixOptions, MixPlan } from './types';
-import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types';
+import { BetaSampler } from './beta.js';
+import { MixupError, got } from './errors.js';
+import { checkInteger } from './validate.js';
+import { resolveOptions } from './options.js';
+import type { ResolvedMixOptions } from './options.js';
+import { partnerFor } from './pairing.js';
+import { Philox } from './rng.js';
+import type { ImageSize, MixOptions, MixPlan } from './types.js';
+import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';
 
-/** A reproducible source of plans. */
+/**
+ * A reproducible source of plans.
+ *
+ * @category Planning
+ */
 export interface Planner {
   /** The options in force, with defaults filled in. */
   readonly options: ResolvedMixOptions;
@@ -265,7 +269,11 @@ class SeededPlanner implements Planner {
   }
 }
 
-/** A planner with `options` checked and defaulted as in {@link resolveOptions}, drawing from Philox(seed, stream, 0). */
+/**
+ * A planner with `options` checked and defaulted as in {@link resolveOptions}, drawing from Philox(seed, stream, 0).
+ *
+ * @category Planning
+ */
 export function createPlanner(options?: MixOptions): Planner {
   return new SeededPlanner(resolveOptions(options), 0);
 }
@@ -280,7 +288,11 @@ function newPlan(batchSize: number): MixPlan {
   };
 }
 
-/** A plan that mixes nothing: kind 0, λ 1, each sample its own partner, boxes zero. */
+/**
+ * A plan that mixes nothing: kind 0, λ 1, each sample its own partner, boxes zero.
+ *
+ * @category Planning
+ */
 export function emptyPlan(batchSize: number): MixPlan {
   checkInteger('batchSize', batchSize, 1, U32_MAX);
   const partner = new Uint32Array(batchSize);
@@ -293,7 +305,11 @@ export function emptyPlan(batchSize: number): MixPlan {
   };
 }
 
-/** A deep copy, so a plan can be kept while the original is reused or edited. */
+/**
+ * A deep copy, so a plan can be kept while the original is reused or edited.
+ *
+ * @category Planning
+ */
 export function clonePlan(plan: MixPlan): MixPlan {
   return {
     kind: plan.kind.slice(),
@@ -336,6 +352,8 @@ function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, size: ImageS
  * plan for `batchSize` samples: typed arrays of the right types and lengths,
  * kinds in {0, 1, 2}, λ in [0, 1], partners in [0, B), and for CutMix samples a
  * box inside the image. Without `imageSize` (rows data) CutMix is rejected.
+ *
+ * @category Planning
  */
 export function validatePlan(plan: MixPlan, batchSize: number, imageSize?: ImageSize | null): void {
   const size = imageSize === undefined || imageSize === null ? null : checkImageSize(imageSize);

@@ -16,26 +16,34 @@
  * Nothing is computed until every argument has been checked, and inputs are never modified.
  */
 
-import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types';
-import { KIND_CUTMIX, KIND_MIXUP } from './types';
-import { MixupError, describe, got } from './errors';
-import { f16BitsToF32, f32ToF16Bits } from './f16';
-import { coefficientsOf, smoothing } from './formulas';
-import type { NormalizeCoefficients } from './formulas';
-import { DEFAULT_LABEL_SMOOTHING } from './options';
-import { validatePlan, validatePlanForTargets } from './plan';
-import { DTYPES, checkShape } from './shape';
-import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate';
+import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types.js';
+import { KIND_CUTMIX, KIND_MIXUP } from './types.js';
+import { MixupError, describe, got } from './errors.js';
+import { f16BitsToF32, f32ToF16Bits } from './f16.js';
+import { coefficientsOf, smoothing } from './formulas.js';
+import type { NormalizeCoefficients } from './formulas.js';
+import { DEFAULT_LABEL_SMOOTHING } from './options.js';
+import { validatePlan, validatePlanForTargets } from './plan.js';
+import { DTYPES, checkShape } from './shape.js';
+import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate.js';
 
-export type { NormalizeCoefficients, SmoothingValues } from './formulas';
-export { normalizeCoefficients, smoothingValues } from './formulas';
+export type { NormalizeCoefficients, SmoothingValues } from './formulas.js';
+export { normalizeCoefficients, smoothingValues } from './formulas.js';
 
 const fround = Math.fround;
 
-/** Image or feature data: float32 values, uint8 values, or float16 as binary16 bits. */
+/**
+ * Image or feature data: float32 values, uint8 values, or float16 as binary16 bits.
+ *
+ * @category CPU reference
+ */
 export type BatchData = Float32Array | Uint8Array | Uint16Array;
 
-/** A batch for the CPU reference. */
+/**
+ * A batch for the CPU reference.
+ *
+ * @category CPU reference
+ */
 export interface CpuBatch {
   /** The elements, `B * N` of them; for dtype `float16`, the binary16 bit patterns. */
   data: BatchData;
@@ -45,7 +53,11 @@ export interface CpuBatch {
   shape: BatchShape;
 }
 
-/** Options of {@link mixBatchCpu}. */
+/**
+ * Options of {@link mixBatchCpu}.
+ *
+ * @category CPU reference
+ */
 export interface CpuMixOptions {
   /** Element type of the result. Default `'float32'` when `normalize` is given, else the input dtype. */
   outDtype?: DType;
@@ -53,7 +65,11 @@ export interface CpuMixOptions {
   normalize?: Normalize | null;
 }
 
-/** Labels for the CPU reference: `B` class ids, or `B * K` float32 soft / multi-hot targets. */
+/**
+ * Labels for the CPU reference: `B` class ids, or `B * K` float32 soft / multi-hot targets.
+ *
+ * @category CPU reference
+ */
 export interface CpuLabels {
   /** `B` class ids, or `B * K` soft / multi-hot targets. */
   data: Int32Array | Uint32Array | Float32Array;
@@ -64,6 +80,8 @@ export interface CpuLabels {
 /**
  * Options of {@link mixTargetsCpu}. A mixer's resolved `options` (or a planner's) fit as they are,
  * so `mixTargetsCpu(labels, plan, mixer.options)` uses exactly the mixer's K and ε.
+ *
+ * @category CPU reference
  */
 export interface CpuTargetOptions {
   /** Number of classes K. */
@@ -117,6 +135,8 @@ function toUint8(v: number): number {
  * Throws a {@link MixupError} naming the argument at fault when the data does not match its dtype
  * or shape, the plan does not fit the batch (or has a CutMix entry for `rows`), or the options are
  * invalid: `normalize` needs uint8 input and a non-uint8 output.
+ *
+ * @category CPU reference
  */
 export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOptions): BatchData {
   // ---- validate everything first ----
@@ -229,6 +249,8 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
  *   `on` for the class, `off` elsewhere (see {@link smoothingValues}), then are mixed.
  * - Float32 soft / multi-hot targets (`B * K` values, row-major) are mixed as they are:
  *   `labelSmoothing` is **not** applied to them (it is still checked).
+ *
+ * @category CPU reference
  */
 export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTargetOptions): Float32Array {
   // ---- validate everything first ----

@@ -9,7 +9,7 @@
  * words can be produced in WGSL, which has no 64-bit integers.
  */
 
-import { checkInteger } from './validate';
+import { checkInteger } from './validate.js';
 
 /** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*), as int32 bits. */
 const M0 = 0xd2511f53 | 0;

@@ -3,9 +3,9 @@
  * geometry of `n` elements per sample in `channels` channels of `height x width` pixels.
  * Rows ([B, D]) are one channel of a 1 x D image, and have no boxes.
  */
-import { MixupError, describe, got } from './errors';
-import { checkInteger, checkObject, checkOneOf } from './validate';
-import type { DType, LabelDType, Layout } from './types';
+import { MixupError, describe, got } from './errors.js';
+import { checkInteger, checkObject, checkOneOf } from './validate.js';
+import type { DType, LabelDType, Layout } from './types.js';
 
 export const DTYPES: readonly DType[] = ['float32', 'float16', 'uint8'];
 export const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC', 'rows'];

@@ -5,11 +5,23 @@
  */
 
 /** What happens to one sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
-/** `kind` of a sample that passes through unchanged. */
+/**
+ * `kind` of a sample that passes through unchanged.
+ *
+ * @category Planning
+ */
 export const KIND_NONE = 0;
-/** `kind` of a mixup blend: `lam * x[i] + (1 - lam) * x[partner[i]]`. */
+/**
+ * `kind` of a mixup blend: `lam * x[i] + (1 - lam) * x[partner[i]]`.
+ *
+ * @category Planning
+ */
 export const KIND_MIXUP = 1;
-/** `kind` of a CutMix paste: the sample's box is taken from its partner. */
+/**
+ * `kind` of a CutMix paste: the sample's box is taken from its partner.
+ *
+ * @category Planning
+ */
 export const KIND_CUTMIX = 2;
 
 /**
@@ -21,6 +33,8 @@ export const KIND_CUTMIX = 2;
  * - kind 2: `x[i]` with the half-open box `[y0, y1) x [x0, x1)` taken from `x[partner[i]]`.
  *
  * Targets are always `lam * t[i] + (1 - lam) * t[partner[i]]`.
+ *
+ * @category Planning
  */
 export interface MixPlan {
   /** Per sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
@@ -33,13 +47,25 @@ export interface MixPlan {
   box: Int32Array;
 }
 
-/** How samples are paired. */
+/**
+ * How samples are paired.
+ *
+ * @category Planning
+ */
 export type Pairing = 'flip' | 'roll' | 'shuffle' | Uint32Array | readonly number[];
 
-/** How often draws are made: once per batch, once per pair, once per sample (timm's modes). */
+/**
+ * How often draws are made: once per batch, once per pair, once per sample (timm's modes).
+ *
+ * @category Planning
+ */
 export type MixMode = 'batch' | 'pair' | 'elem';
 
-/** Planner options; names follow timm's `Mixup` in camelCase, with timm's defaults. */
+/**
+ * Planner options; names follow timm's `Mixup` in camelCase, with timm's defaults.
+ *
+ * @category Planning
+ */
 export interface MixOptions {
   /** Beta(α, α) parameter for mixup; 0 disables mixup. Default 1. */
   mixupAlpha?: number;
@@ -67,7 +93,11 @@ export interface MixOptions {
   stream?: number;
 }
 
-/** Image height and width, needed to draw CutMix boxes. */
+/**
+ * Image height and width, needed to draw CutMix boxes.
+ *
+ * @category Planning
+ */
 export interface ImageSize {
   /** Image height H in pixels. */
   height: number;
@@ -75,18 +105,32 @@ export interface ImageSize {
   width: number;
 }
 
-/** Memory layout of an image or feature batch. `rows` is a generic [B, D] batch (no boxes). */
+/**
+ * Memory layout of an image or feature batch. `rows` is a generic [B, D] batch (no boxes).
+ *
+ * @category Batches
+ */
 export type Layout = 'NCHW' | 'NHWC' | 'rows';
 
-/** Element types of image or feature data. */
+/**
+ * Element types of image or feature data.
+ *
+ * @category Batches
+ */
 export type DType = 'float32' | 'float16' | 'uint8';
 
 /**
  * Shape of a batch. For images give channels, height and width; for `rows` give features.
+ *
+ * @category Batches
  */
 export type BatchShape = ImageBatchShape | RowsBatchShape;
 
-/** An image batch [B, C, H, W] (NCHW) or [B, H, W, C] (NHWC). */
+/**
+ * An image batch [B, C, H, W] (NCHW) or [B, H, W, C] (NHWC).
+ *
+ * @category Batches
+ */
 export interface ImageBatchShape {
   /** Memory order of the elements. */
   layout: 'NCHW' | 'NHWC';
@@ -100,7 +144,11 @@ export interface ImageBatchShape {
   width: number;
 }
 
-/** A generic batch of feature rows [B, D]: spectrogram frames, tabular rows, embeddings, activations. No boxes. */
+/**
+ * A generic batch of feature rows [B, D]: spectrogram frames, tabular rows, embeddings, activations. No boxes.
+ *
+ * @category Batches
+ */
 export interface RowsBatchShape {
   /** Always `'rows'`. */
   layout: 'rows';
@@ -114,6 +162,8 @@ export interface RowsBatchShape {
  * Per-channel normalisation applied to uint8 input: (x / 255 - mean) / std, with mean and std in
  * units of x / 255 (torchvision's after ToTensor, e.g. ImageNet's mean [0.485, 0.456, 0.406] and
  * std [0.229, 0.224, 0.225]). 0-255 units (123.7, 58.4, ...) are rejected with a message saying so.
+ *
+ * @category Batches
  */
 export interface Normalize {
   /** Per-channel mean in [0, 1] (one entry per channel, or one for all). */
@@ -122,5 +172,9 @@ export interface Normalize {
   std: readonly number[];
 }
 
-/** Label element types: class ids (int32, uint32) or soft / multi-hot targets (float32). */
+/**
+ * Label element types: class ids (int32, uint32) or soft / multi-hot targets (float32).
+ *
+ * @category Batches
+ */
 export type LabelDType = 'int32' | 'uint32' | 'float32';

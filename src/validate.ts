@@ -5,7 +5,7 @@
  * Each check throws a {@link MixupError} that names the argument, what was expected and what came,
  * and returns the value with its checked type.
  */
-import { MixupError, describe, got } from './errors';
+import { MixupError, describe, got } from './errors.js';
 
 export function checkObject(argument: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {

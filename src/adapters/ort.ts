@@ -53,16 +53,16 @@
  * mixing happens on your side of a training loop whose other steps run elsewhere (or on the outputs
  * of a preprocessing / feature model).
  *
- * @module
+ * @module webgpu-mixup/ort
  */
 import type { Tensor, TensorFactory } from 'onnxruntime-web';
-import { MixupError, describe, got } from '../errors';
-import { createMixer } from '../gpu/mixer';
-import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer';
-import { CALL_OPTION_KEYS } from '../gpu/checks';
-import { DTYPE_BYTES, LAYOUTS } from '../shape';
-import { checkBuffer, checkKeys, checkOneOf, usageFlags } from '../validate';
-import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan } from '../types';
+import { MixupError, describe, got } from '../errors.js';
+import { createMixer } from '../gpu/mixer.js';
+import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer.js';
+import { CALL_OPTION_KEYS } from '../gpu/checks.js';
+import { DTYPE_BYTES, LAYOUTS } from '../shape.js';
+import { checkBuffer, checkKeys, checkOneOf, usageFlags } from '../validate.js';
+import type { BatchShape, DType, ImageSize, LabelDType, Layout, MixOptions, MixPlan } from '../types.js';
 
 /**
  * The part of the `onnxruntime-web` namespace the adapter uses: pass the namespace itself

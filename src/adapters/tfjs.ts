@@ -69,21 +69,21 @@
  * TF.js is a peer: this module imports its types only and takes your `tf` namespace as an argument,
  * so nothing of TF.js is bundled and the one instance your page loaded is the one used.
  *
- * @module
+ * @module webgpu-mixup/tfjs
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Dataset } from '@tensorflow/tfjs-data';
-import { MixupError, got } from '../errors';
-import { createMixer } from '../gpu/mixer';
-import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer';
-import type { ResolvedMixOptions } from '../options';
-import { createPlanner } from '../plan';
-import type { Planner } from '../plan';
-import { checkObject, checkOneOf } from '../validate';
-import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types';
+import { MixupError, got } from '../errors.js';
+import { createMixer } from '../gpu/mixer.js';
+import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer.js';
+import type { ResolvedMixOptions } from '../options.js';
+import { createPlanner } from '../plan.js';
+import type { Planner } from '../plan.js';
+import { checkObject, checkOneOf } from '../validate.js';
+import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types.js';
 
-export type { MixerSettings } from '../gpu/mixer';
+export type { MixerSettings } from '../gpu/mixer.js';
 
 /**
  * The part of the TF.js namespace the adapter uses: pass the namespace itself
@@ -184,7 +184,12 @@ export function createTfjsMixer(tf: TfjsNamespace, options: TfjsMixerOptions = {
  * float32 targets [B, K], as {@link TfjsMixer.mix} takes them). A type alias, not an interface, so
  * that it is a `tf.TensorContainer`.
  */
-export type TfjsBatch = { xs: Tensor; ys: Tensor };
+export type TfjsBatch = {
+  /** The images. */
+  xs: Tensor;
+  /** The labels: class ids or targets. */
+  ys: Tensor;
+};
 
 /** Options of {@link mixDataset}. */
 export interface MixDatasetOptions {

@@ -16,18 +16,18 @@
  * Each check throws a MixupError naming the argument (helpers in ../validate.ts); it may read the
  * values checked before it (in `CheckedCall`), and adds what later stages need to `CheckedCall`.
  */
-import { MixupError, describe, got } from '../errors';
-import { coefficientsOf } from '../formulas';
-import type { NormalizeCoefficients } from '../formulas';
-import type { ResolvedMixOptions } from '../options';
-import { isPermutation } from '../pairing';
-import { validatePlan } from '../plan';
-import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape';
-import type { Geometry } from '../shape';
-import type { DType, ImageSize, LabelDType, MixPlan } from '../types';
-import { checkBuffer, checkKeys, checkNormalize, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate';
-import { dispatchSize } from './shaders';
-import type { MixCallOptions, MixInputs } from './types';
+import { MixupError, describe, got } from '../errors.js';
+import { coefficientsOf } from '../formulas.js';
+import type { NormalizeCoefficients } from '../formulas.js';
+import type { ResolvedMixOptions } from '../options.js';
+import { isPermutation } from '../pairing.js';
+import { validatePlan } from '../plan.js';
+import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape.js';
+import type { Geometry } from '../shape.js';
+import type { DType, ImageSize, LabelDType, MixPlan } from '../types.js';
+import { checkBuffer, checkKeys, checkNormalize, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate.js';
+import { dispatchSize } from './shaders.js';
+import type { MixCallOptions, MixInputs } from './types.js';
 
 /** What the checks need to know about the mixer and its device. */
 export interface CheckContext {

@@ -6,18 +6,18 @@
  * Binding ranges into the upload depend on the batch's shape only (segment tables and walks get
  * room for their largest size), so successive calls of one shape bind the same ranges.
  */
-import type { NormalizeCoefficients } from '../formulas';
-import { smoothing } from '../formulas';
-import type { ResolvedMixOptions } from '../options';
-import { DTYPE_BYTES } from '../shape';
-import type { MixPlan } from '../types';
-import type { CheckContext, CheckedCall } from './checks';
-import { SamplePlanLayout } from './layouts.generated';
-import { addressUnit, dispatchSize, elementBytes } from './shaders';
-import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant';
-import type { BatchEntry, BatchVariant, Binding } from './variant';
-import { buildChunkedWalk, buildWalk } from './walk';
-import type { Walk, WalkScratch } from './walk';
+import type { NormalizeCoefficients } from '../formulas.js';
+import { smoothing } from '../formulas.js';
+import type { ResolvedMixOptions } from '../options.js';
+import { DTYPE_BYTES } from '../shape.js';
+import type { MixPlan } from '../types.js';
+import type { CheckContext, CheckedCall } from './checks.js';
+import { SamplePlanLayout } from './layouts.generated.js';
+import { addressUnit, dispatchSize, elementBytes } from './shaders.js';
+import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant.js';
+import type { BatchEntry, BatchVariant, Binding } from './variant.js';
+import { buildChunkedWalk, buildWalk } from './walk.js';
+import type { Walk, WalkScratch } from './walk.js';
 
 /** Aim for this many threads before cutting long cycles (enough to fill a large GPU). */
 const TARGET_THREADS = 1 << 18;

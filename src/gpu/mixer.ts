@@ -8,26 +8,26 @@
  * pool (slots.ts). Randomness stays in the planner; the kernels only execute a plan, so an explicit
  * plan is honoured exactly.
  */
-import { MixupError, got } from '../errors';
-import { createPlanner } from '../plan';
-import type { Planner } from '../plan';
-import type { ResolvedMixOptions } from '../options';
-import type { ImageSize, MixOptions, MixPlan } from '../types';
-import { checkInteger, checkKeys, checkObject } from '../validate';
-import { checkCall, idsOutOfRange } from './checks';
-import type { CallKind, CheckContext, CheckedCall } from './checks';
-import { layoutCall, possibleKernels } from './layout';
-import type { CallLayout } from './layout';
-import { PipelineCache } from './pipelines';
-import type { PipelineSpec } from './pipelines';
-import { record } from './record';
-import type { CallPipelines } from './record';
-import { drawPlan, resolvePlan } from './resolve';
-import { SlotPool } from './slots';
-import { WalkScratch, cloneWalk } from './walk';
-import type { ChunkingInfo, MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types';
+import { MixupError, got } from '../errors.js';
+import { createPlanner } from '../plan.js';
+import type { Planner } from '../plan.js';
+import type { ResolvedMixOptions } from '../options.js';
+import type { ImageSize, MixOptions, MixPlan } from '../types.js';
+import { checkInteger, checkKeys, checkObject } from '../validate.js';
+import { checkCall, idsOutOfRange } from './checks.js';
+import type { CallKind, CheckContext, CheckedCall } from './checks.js';
+import { layoutCall, possibleKernels } from './layout.js';
+import type { CallLayout } from './layout.js';
+import { PipelineCache } from './pipelines.js';
+import type { PipelineSpec } from './pipelines.js';
+import { record } from './record.js';
+import type { CallPipelines } from './record.js';
+import { drawPlan, resolvePlan } from './resolve.js';
+import { SlotPool } from './slots.js';
+import { WalkScratch, cloneWalk } from './walk.js';
+import type { ChunkingInfo, MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types.js';
 
-export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types';
+export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types.js';
 
 const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onChunked', 'adapter'];
 
@@ -35,6 +35,22 @@ const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onC
  * Creates a mixer on `device`: a seeded planner with `options` (timm's names and defaults) and the
  * GPU executor. Pipelines are compiled on first use (or ahead of time with {@link Mixer.prepare}).
  * Throws a {@link MixupError} for bad options.
+ *
+ * @example
+ * ```ts
+ * const mixer = createMixer(device, { mixupAlpha: 0.2, cutmixAlpha: 1, mode: 'elem', numClasses: 1000, seed: 42 });
+ * const { images, targets, plan } = await mixer.mix(
+ *   {
+ *     images: { buffer: imageBuffer, dtype: 'uint8', shape: { layout: 'NCHW', batch: 256, channels: 3, height: 224, width: 224 } },
+ *     labels: { buffer: labelBuffer, dtype: 'int32' }, // STORAGE buffers: 256 class ids
+ *   },
+ *   { normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+ * );
+ * // images: float32 [256, 3, 224, 224]; targets: float32 [256, 1000]: new buffers, yours to destroy
+ * // (or pass them back as `outputs`). mixer.destroy() frees the mixer's own buffers.
+ * ```
+ *
+ * @category GPU mixing
  */
 export function createMixer(device: GPUDevice, options: MixOptions = {}, settings: MixerSettings = {}): Mixer {
   if (typeof device !== 'object' || device === null || typeof (device as GPUDevice).createBuffer !== 'function') {

@@ -3,10 +3,10 @@
  * so a variant is compiled once per device. The bind group layouts come from the binding tables
  * generated from the WGSL (layouts.generated.ts).
  */
-import { BatchBindings, LabelsBindings } from './layouts.generated';
-import { batchShaderCode, labelsShaderCode } from './shaders';
-import { LABELS_KEY, batchKey } from './variant';
-import type { BatchEntry, BatchVariant } from './variant';
+import { BatchBindings, LabelsBindings } from './layouts.generated.js';
+import { batchShaderCode, labelsShaderCode } from './shaders.js';
+import { LABELS_KEY, batchKey } from './variant.js';
+import type { BatchEntry, BatchVariant } from './variant.js';
 
 type BindingTable = Record<string, { binding: number; type: GPUBufferBindingType }>;
 

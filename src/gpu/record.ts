@@ -3,12 +3,12 @@
  * layout's offsets and sent in one queue.writeBuffer, then one compute pass records every
  * dispatch. Nothing here decides an offset, a window or a variant; it reads them from the layout.
  */
-import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from './layouts.generated';
-import type { BatchJob, CallLayout } from './layout';
-import type { PipelineCache } from './pipelines';
-import type { Slot } from './slots';
-import { fieldWords } from './struct';
-import type { MixPlan } from '../types';
+import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from './layouts.generated.js';
+import type { BatchJob, CallLayout } from './layout.js';
+import type { PipelineCache } from './pipelines.js';
+import type { Slot } from './slots.js';
+import { fieldWords } from './struct.js';
+import type { MixPlan } from '../types.js';
 
 const P = fieldWords(ParamsLayout);
 const S = fieldWords(SamplePlanLayout);

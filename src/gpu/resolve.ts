@@ -3,9 +3,9 @@
  * the call's plan is the explicit one (already validated) or the planner's next plan. A plan the
  * mixer drew itself is well formed by construction and is not validated again.
  */
-import type { Planner } from '../plan';
-import type { ImageSize, MixPlan } from '../types';
-import type { CheckedCall } from './checks';
+import type { Planner } from '../plan.js';
+import type { ImageSize, MixPlan } from '../types.js';
+import type { CheckedCall } from './checks.js';
 
 /** The plan of a checked call; draws (advancing the stream) only when the call gave none. */
 export function resolvePlan(planner: Planner, call: CheckedCall, into?: MixPlan): MixPlan {

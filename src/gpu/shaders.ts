@@ -22,8 +22,8 @@ import storeF16 from '../../shaders/io/store_f16.wgsl?raw';
 import storeF16x4 from '../../shaders/io/store_f16x4.wgsl?raw';
 import storeU8 from '../../shaders/io/store_u8.wgsl?raw';
 import storeU8x4 from '../../shaders/io/store_u8x4.wgsl?raw';
-import type { DType } from '../types';
-import type { BatchVariant } from './variant';
+import type { DType } from '../types.js';
+import type { BatchVariant } from './variant.js';
 
 export const WORKGROUP_SIZE = 256;
 

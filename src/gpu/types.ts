@@ -1,10 +1,14 @@
 /**
  * The public types of the GPU executor: inputs, outputs, per-call options, results, and the Mixer.
  */
-import type { ResolvedMixOptions } from '../options';
-import type { BatchShape, DType, ImageSize, LabelDType, MixPlan, Normalize } from '../types';
+import type { ResolvedMixOptions } from '../options.js';
+import type { BatchShape, DType, ImageSize, LabelDType, MixPlan, Normalize } from '../types.js';
 
-/** An image or feature batch held in a GPUBuffer (from byte 0). */
+/**
+ * An image or feature batch held in a GPUBuffer (from byte 0).
+ *
+ * @category GPU mixing
+ */
 export interface GpuBatch {
   /** The data, from byte 0; needs STORAGE usage. */
   buffer: GPUBuffer;
@@ -14,7 +18,11 @@ export interface GpuBatch {
   dtype: DType;
 }
 
-/** Labels held in a GPUBuffer: `B` class ids (int32 / uint32) or `B x K` float32 soft targets. */
+/**
+ * Labels held in a GPUBuffer: `B` class ids (int32 / uint32) or `B x K` float32 soft targets.
+ *
+ * @category GPU mixing
+ */
 export interface GpuLabels {
   /** The labels, from byte 0; needs STORAGE usage. */
   buffer: GPUBuffer;
@@ -28,7 +36,11 @@ export interface GpuLabels {
   shape?: readonly number[];
 }
 
-/** What to mix: an image or feature batch, and optionally its labels. */
+/**
+ * What to mix: an image or feature batch, and optionally its labels.
+ *
+ * @category GPU mixing
+ */
 export interface MixInputs {
   /** The batch to mix. */
   images: GpuBatch;
@@ -36,7 +48,11 @@ export interface MixInputs {
   labels?: GpuLabels;
 }
 
-/** Buffers the caller provides for the results (STORAGE usage). */
+/**
+ * Buffers the caller provides for the results (STORAGE usage).
+ *
+ * @category GPU mixing
+ */
 export interface MixOutputs {
   /** Receives the mixed batch (at least B x N x bytes of the output dtype, rounded up to 4). */
   images?: GPUBuffer;
@@ -44,7 +60,11 @@ export interface MixOutputs {
   targets?: GPUBuffer;
 }
 
-/** Options of one call of {@link Mixer.mix}, {@link Mixer.encode} or {@link Mixer.prepare}. */
+/**
+ * Options of one call of {@link Mixer.mix}, {@link Mixer.encode} or {@link Mixer.prepare}.
+ *
+ * @category GPU mixing
+ */
 export interface MixCallOptions {
   /** The plan to execute; by default the mixer draws the next one from its seeded stream. */
   plan?: MixPlan;
@@ -70,7 +90,11 @@ export interface MixCallOptions {
   checkLabels?: boolean;
 }
 
-/** What {@link Mixer.mix} produced. */
+/**
+ * What {@link Mixer.mix} produced.
+ *
+ * @category GPU mixing
+ */
 export interface MixResult {
   /** The mixed images: the input buffer when in place, `outputs.images`, or a new buffer the caller owns. */
   images: GPUBuffer;
@@ -84,7 +108,11 @@ export interface MixResult {
   invalidLabels: number | null;
 }
 
-/** What `encode` recorded; call `release()` once the command buffer has been submitted. */
+/**
+ * What `encode` recorded; call `release()` once the command buffer has been submitted.
+ *
+ * @category GPU mixing
+ */
 export interface MixEncoding {
   /** The plan that was recorded. */
   plan: MixPlan;
@@ -92,7 +120,11 @@ export interface MixEncoding {
   release(): void;
 }
 
-/** Executor settings that are not part of the mixing semantics. */
+/**
+ * Executor settings that are not part of the mixing semantics.
+ *
+ * @category GPU mixing
+ */
 export interface MixerSettings {
   /**
    * Most bytes bound per buffer in one dispatch. Default: the device's maxStorageBufferBindingSize.
@@ -121,20 +153,30 @@ export interface ChunkingInfo {
    * (each input read twice).
    */
   mode: 'split' | 'chunks';
-  /** Bytes of the input and of the output. */
+  /** Bytes of the input images. */
   inputBytes: number;
+  /** Bytes of the mixed images. */
   outputBytes: number;
   /** Bytes per binding in force: the device's maxStorageBufferBindingSize, or `settings.maxBindingBytes`. */
   bindingLimit: number;
   /** The adapter's maxStorageBufferBindingSize and maxBufferSize, when `settings.adapter` was given. */
-  adapterLimits: { maxStorageBufferBindingSize: number; maxBufferSize: number } | null;
+  adapterLimits: {
+    /** The adapter's largest storage binding, in bytes. */
+    maxStorageBufferBindingSize: number;
+    /** The adapter's largest buffer, in bytes. */
+    maxBufferSize: number;
+  } | null;
   /** Dispatches of the batch kernel. */
   dispatches: number;
   /** A sentence saying the above and what to do about it. */
   message: string;
 }
 
-/** Executes plans on one GPUDevice; see {@link createMixer}. */
+/**
+ * Executes plans on one GPUDevice; see {@link createMixer}.
+ *
+ * @category GPU mixing
+ */
 export interface Mixer {
   /** The device the mixer works on (never destroyed by the mixer). */
   readonly device: GPUDevice;

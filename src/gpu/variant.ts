@@ -4,8 +4,8 @@
  * every field of the canonical variant plus the entry point, so two keys never name the same code
  * and one key never names two.
  */
-import type { DType, Layout } from '../types';
-import type { Walk } from './walk';
+import type { DType, Layout } from '../types.js';
+import type { Walk } from './walk.js';
 
 /** One compiled form of mix_batch.wgsl. */
 export interface BatchVariant {

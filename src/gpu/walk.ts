@@ -13,7 +13,7 @@
  * A partner array that is not a permutation (repeats) gets one open segment per sample: both
  * x[i] and x[partner[i]] are loaded, which is the naive kernel's access pattern.
  */
-import { MixupError } from '../errors';
+import { MixupError } from '../errors.js';
 
 /**
  * Shortest piece a cycle is cut into: each cut re-reads one sample, so pieces of 8 bound the extra

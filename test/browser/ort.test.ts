@@ -6,14 +6,14 @@ import { describe, expect } from 'vitest';
 import * as ort from 'onnxruntime-web/webgpu';
 // ORT fetches its WebAssembly at run time; Vite serves it from node_modules (the glue code is in the bundle).
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { createOrtMixer, mixOrtTensors } from '../../src/adapters/ort';
-import { MixupError } from '../../src/errors';
-import { createMixer } from '../../src/gpu/mixer';
-import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
-import { KIND_CUTMIX, KIND_MIXUP } from '../../src/types';
-import { bufferFrom, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu';
-import { expectClose, randomData } from '../helpers/data';
-import { mulModel } from './onnx-model';
+import { createOrtMixer, mixOrtTensors } from '../../src/adapters/ort.js';
+import { MixupError } from '../../src/errors.js';
+import { createMixer } from '../../src/gpu/mixer.js';
+import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
+import { KIND_CUTMIX, KIND_MIXUP } from '../../src/types.js';
+import { bufferFrom, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';
+import { expectClose, randomData } from '../helpers/data.js';
+import { mulModel } from './onnx-model.js';
 
 ort.env.wasm.wasmPaths = { wasm: ortWasmUrl };
 // No cross-origin isolation in the test page, so no SharedArrayBuffer: one thread.

@@ -8,15 +8,15 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
-import { createTfjsMixer, mixDataset } from '../../src/adapters/tfjs';
-import type { TfjsBatch } from '../../src/adapters/tfjs';
-import { MixupError } from '../../src/errors';
-import { createPlanner } from '../../src/plan';
-import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
-import { Philox } from '../../src/rng';
-import type { BatchShape, MixOptions } from '../../src/types';
-import { expectClose } from '../helpers/data';
-import { withErrorScopes } from '../helpers/gpu';
+import { createTfjsMixer, mixDataset } from '../../src/adapters/tfjs.js';
+import type { TfjsBatch } from '../../src/adapters/tfjs.js';
+import { MixupError } from '../../src/errors.js';
+import { createPlanner } from '../../src/plan.js';
+import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
+import { Philox } from '../../src/rng.js';
+import type { BatchShape, MixOptions } from '../../src/types.js';
+import { expectClose } from '../helpers/data.js';
+import { withErrorScopes } from '../helpers/gpu.js';
 
 const B = 8;
 const H = 6;

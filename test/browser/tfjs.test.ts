@@ -7,13 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTfjsMixer } from '../../src/adapters/tfjs';
-import { MixupError } from '../../src/errors';
-import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
-import { Philox } from '../../src/rng';
-import type { BatchShape, MixPlan } from '../../src/types';
-import { expectClose, randomData } from '../helpers/data';
-import { bufferFrom, gpuTest, withErrorScopes } from '../helpers/gpu';
+import { createTfjsMixer } from '../../src/adapters/tfjs.js';
+import { MixupError } from '../../src/errors.js';
+import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
+import { Philox } from '../../src/rng.js';
+import type { BatchShape, MixPlan } from '../../src/types.js';
+import { expectClose, randomData } from '../helpers/data.js';
+import { bufferFrom, gpuTest, withErrorScopes } from '../helpers/gpu.js';
 
 const CPU_FORWARD = 'WEBGPU_CPU_FORWARD';
 let cpuForwardDefault: boolean;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { expect, it } from 'vitest';
-import { NUM_CLASSES, drawLosses, trainWithMixup } from '../../examples/tfjs-train/train';
+import { NUM_CLASSES, drawLosses, trainWithMixup } from '../../examples/tfjs-train/train.js';
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 

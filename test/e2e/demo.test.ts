@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright';
 import { createServer } from 'vite';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoSnapshot } from '../../demo/main';
+import type { DemoSnapshot } from '../../demo/main.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../../scripts/chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

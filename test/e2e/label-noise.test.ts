@@ -12,9 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, expect, it } from 'vitest';
-import { FIXED, SMOKE } from '../../examples/label-noise/config';
-import type { ExperimentResult } from '../../examples/label-noise/experiment';
-import { RUN_COLOURS } from '../../examples/label-noise/plot';
+import { FIXED, SMOKE } from '../../examples/label-noise/config.js';
+import type { ExperimentResult } from '../../examples/label-noise/experiment.js';
+import { RUN_COLOURS } from '../../examples/label-noise/plot.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'label-noise-smoke-'));

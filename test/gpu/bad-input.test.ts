@@ -2,11 +2,11 @@
 // before any GPU work: the input is unchanged afterwards, no buffer is left behind, and no WebGPU
 // validation error reaches the test's error scope (that would fail the test).
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/mixer';
-import type { BatchShape, MixPlan } from '../../src/types';
-import { randomData } from '../helpers/data';
-import { bufferFrom, createTestDevice, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/mixer.js';
+import type { BatchShape, MixPlan } from '../../src/types.js';
+import { randomData } from '../helpers/data.js';
+import { bufferFrom, createTestDevice, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';
 
 const SHAPE: BatchShape = { layout: 'NCHW', batch: 4, channels: 3, height: 4, width: 5 }; // 60 elements a sample
 const BYTES = 4 * 60 * 4;

@@ -2,10 +2,10 @@
 // object a call takes (issue 9.2), and a rejected call never advances the plan stream: everything
 // is checked before the plan is drawn (issue 9.3).
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/mixer';
-import type { BatchShape, MixOptions } from '../../src/types';
-import { gpuTest } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/mixer.js';
+import type { BatchShape, MixOptions } from '../../src/types.js';
+import { gpuTest } from '../helpers/gpu.js';
 
 const SHAPE: BatchShape = { layout: 'NCHW', batch: 4, channels: 3, height: 4, width: 4 }; // 48 elements a sample
 

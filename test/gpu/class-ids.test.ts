@@ -2,13 +2,13 @@
 // reference rejects, are caught on a mixer's first call with class ids, before its plan is drawn;
 // float32 values in an int32 buffer (every id but 0 reads as a huge integer) are named as the cause.
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { MixInputs, Mixer } from '../../src/gpu/mixer';
-import { PipelineCache } from '../../src/gpu/pipelines';
-import { mixTargetsCpu } from '../../src/reference';
-import type { BatchShape, MixOptions } from '../../src/types';
-import { randomData } from '../helpers/data';
-import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { MixInputs, Mixer } from '../../src/gpu/mixer.js';
+import { PipelineCache } from '../../src/gpu/pipelines.js';
+import { mixTargetsCpu } from '../../src/reference.js';
+import type { BatchShape, MixOptions } from '../../src/types.js';
+import { randomData } from '../helpers/data.js';
+import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 const SHAPE: BatchShape = { layout: 'NCHW', batch: 4, channels: 1, height: 2, width: 4 };
 const OPTIONS: MixOptions = { numClasses: 10, mode: 'elem', pairing: 'shuffle', seed: 3 };

@@ -1,13 +1,13 @@
 // Edge plans executed exactly as given: boxes on the borders, zero-area boxes, λ = 0 and 1,
 // self partners, repeated partners, odd batches; the encode() path; dispatches folded into 2-D.
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import { createPlanner } from '../../src/plan';
-import { mixBatchCpu } from '../../src/reference';
-import type { BatchShape, MixPlan } from '../../src/types';
-import { checkCase } from '../helpers/cases';
-import { expectClose, randomData, typedFrom } from '../helpers/data';
-import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import { createPlanner } from '../../src/plan.js';
+import { mixBatchCpu } from '../../src/reference.js';
+import type { BatchShape, MixPlan } from '../../src/types.js';
+import { checkCase } from '../helpers/cases.js';
+import { expectClose, randomData, typedFrom } from '../helpers/data.js';
+import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 function plan(kind: number[], lam: number[], partner: number[], boxes: number[][] = []): MixPlan {
   const box = new Int32Array(4 * kind.length);

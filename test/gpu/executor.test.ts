@@ -3,11 +3,11 @@
 // need, one pipeline cache serves every mixer and fork on a device, and plans can be drawn into a
 // caller's plan object.
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { MixInputs } from '../../src/gpu/mixer';
-import { createPlanner, emptyPlan } from '../../src/plan';
-import type { BatchShape, MixOptions } from '../../src/types';
-import { gpuTest } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { MixInputs } from '../../src/gpu/mixer.js';
+import { createPlanner, emptyPlan } from '../../src/plan.js';
+import type { BatchShape, MixOptions } from '../../src/types.js';
+import { gpuTest } from '../helpers/gpu.js';
 
 /** Counts the device's pipeline compiles, bind groups and queue submits from now on. */
 function count(device: GPUDevice) {

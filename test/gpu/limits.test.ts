@@ -1,13 +1,13 @@
 // Batches larger than one binding (issue 14, item 5): split in two bindings (one pass, every input
 // read once) or in chunks, with the same bytes as one pass; and the once-per-mixer report of it.
 import { describe, expect, vi } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { ChunkingInfo, MixCallOptions, MixInputs } from '../../src/gpu/mixer';
-import { createPlanner } from '../../src/plan';
-import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
-import type { BatchShape, DType } from '../../src/types';
-import { randomData } from '../helpers/data';
-import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { ChunkingInfo, MixCallOptions, MixInputs } from '../../src/gpu/mixer.js';
+import { createPlanner } from '../../src/plan.js';
+import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
+import type { BatchShape, DType } from '../../src/types.js';
+import { randomData } from '../helpers/data.js';
+import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 // 9 samples of 3x4x5: 540 bytes of uint8, 2160 of float32. Soft targets [9, 60]: 2160 bytes.
 const SHAPE: BatchShape = { layout: 'NCHW', batch: 9, channels: 3, height: 4, width: 5 };

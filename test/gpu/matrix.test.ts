@@ -2,12 +2,12 @@
 // layout x input dtype x output dtype x normalisation x label form x mode x pairing x batch parity,
 // plus in-place mixing. Plans come from the seeded planner, so every kind (0, 1, 2) appears.
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import { createPlanner } from '../../src/plan';
-import type { BatchShape, DType, LabelDType, MixMode, Normalize } from '../../src/types';
-import { checkCase, describeCase } from '../helpers/cases';
-import type { Case } from '../helpers/cases';
-import { gpuTest } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import { createPlanner } from '../../src/plan.js';
+import type { BatchShape, DType, LabelDType, MixMode, Normalize } from '../../src/types.js';
+import { checkCase, describeCase } from '../helpers/cases.js';
+import type { Case } from '../helpers/cases.js';
+import { gpuTest } from '../helpers/gpu.js';
 
 const LAYOUTS = ['NCHW', 'NHWC', 'rows'] as const;
 const DTYPES: DType[] = ['float32', 'uint8', 'float16'];

@@ -1,8 +1,8 @@
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
-import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu';
-import { expectClose, randomData, typedFrom } from '../helpers/data';
+import { createMixer } from '../../src/gpu/mixer.js';
+import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
+import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
+import { expectClose, randomData, typedFrom } from '../helpers/data.js';
 
 describe('createMixer', () => {
   gpuTest('mixes a float32 NCHW batch and int32 labels like the CPU reference', async ({ device }) => {

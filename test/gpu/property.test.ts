@@ -3,11 +3,11 @@
 // each executed on the GPU and compared with the CPU reference.
 import fc from 'fast-check';
 import { describe } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { BatchShape, DType, LabelDType, MixPlan } from '../../src/types';
-import { checkCase } from '../helpers/cases';
-import type { Case } from '../helpers/cases';
-import { gpuTest } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { BatchShape, DType, LabelDType, MixPlan } from '../../src/types.js';
+import { checkCase } from '../helpers/cases.js';
+import type { Case } from '../helpers/cases.js';
+import { gpuTest } from '../helpers/gpu.js';
 
 const NUM_CLASSES = 5;
 

@@ -1,13 +1,13 @@
 // Reliability: chunked large batches, out-of-range class ids, device loss, leaks over many calls,
 // concurrency, and determinism.
 import { describe, expect, it } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import { createPlanner } from '../../src/plan';
-import { mixBatchCpu, mixTargetsCpu, smoothingValues } from '../../src/reference';
-import type { BatchShape, MixPlan } from '../../src/types';
-import { checkCase } from '../helpers/cases';
-import { randomData, typedFrom } from '../helpers/data';
-import { bufferFrom, createTestDevice, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import { createPlanner } from '../../src/plan.js';
+import { mixBatchCpu, mixTargetsCpu, smoothingValues } from '../../src/reference.js';
+import type { BatchShape, MixPlan } from '../../src/types.js';
+import { checkCase } from '../helpers/cases.js';
+import { randomData, typedFrom } from '../helpers/data.js';
+import { bufferFrom, createTestDevice, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';
 
 /** FNV-1a over bytes: a short fingerprint of an output for logs. */
 function fingerprint(bytes: ArrayBuffer): string {

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { bufferFrom, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu';
+import { bufferFrom, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';
 
 describe('WebGPU harness', () => {
   gpuTest('finds a real adapter and reports it', async ({ adapter, device }) => {

@@ -4,11 +4,11 @@
 // sample is not a multiple of 4 bytes, samples start inside words and one output word holds
 // bytes of two threads (store_u8.wgsl); uint8 input of those sizes is read across word edges.
 import { describe, expect } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import { createPlanner } from '../../src/plan';
-import type { BatchShape, DType, MixPlan } from '../../src/types';
-import { checkCase, describeCase } from '../helpers/cases';
-import { gpuTest } from '../helpers/gpu';
+import { createMixer } from '../../src/gpu/mixer.js';
+import { createPlanner } from '../../src/plan.js';
+import type { BatchShape, DType, MixPlan } from '../../src/types.js';
+import { checkCase, describeCase } from '../helpers/cases.js';
+import { gpuTest } from '../helpers/gpu.js';
 
 const SMALL: BatchShape[] = [
   { layout: 'NCHW', batch: 9, channels: 3, height: 7, width: 9 },

@@ -1,10 +1,10 @@
 // One GPU-vs-CPU case: upload, mix on the GPU, read back, and compare with the CPU reference.
 import { expect } from 'vitest';
-import type { Mixer } from '../../src/gpu/mixer';
-import { mixBatchCpu, mixTargetsCpu } from '../../src/reference';
-import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from '../../src/types';
-import { bufferFrom, readBuffer } from './gpu';
-import { expectClose, randomData, typedFrom } from './data';
+import type { Mixer } from '../../src/gpu/mixer.js';
+import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
+import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from '../../src/types.js';
+import { bufferFrom, readBuffer } from './gpu.js';
+import { expectClose, randomData, typedFrom } from './data.js';
 
 export interface Case {
   shape: BatchShape;

@@ -1,9 +1,9 @@
 // Deterministic test data and comparisons shared by the GPU tests.
 import { expect } from 'vitest';
-import { Philox } from '../../src/rng';
-import { f32ToF16Bits } from '../../src/f16';
-import type { BatchData } from '../../src/reference';
-import type { DType } from '../../src/types';
+import { Philox } from '../../src/rng.js';
+import { f32ToF16Bits } from '../../src/f16.js';
+import type { BatchData } from '../../src/reference.js';
+import type { DType } from '../../src/types.js';
 
 /** `count` elements of `dtype` from a seeded stream: bytes 0..255, or floats in [-4, 4). */
 export function randomData(dtype: DType, count: number, seed: number): BatchData {

@@ -7,12 +7,13 @@
 // float16 path are checked against the CPU reference only on devices that have the feature.
 import { create, globals } from 'webgpu';
 import { describe, expect, it } from 'vitest';
-import { createMixer } from '../../src/gpu/mixer';
-import type { BatchShape, DType, MixPlan } from '../../src/types';
+import { createMixer } from '../../src/gpu/mixer.js';
+import type { BatchShape, DType, MixPlan } from '../../src/types.js';
 
 Object.assign(globalThis, globals);
-// Kept at module scope: Dawn crashes if its GPU object is collected while devices live.
+// Dawn's rule (README, Node): the GPU object must stay referenced while its devices are used.
 const nullGpu = create(['backend=null']);
+(globalThis as { nullGpu?: unknown }).nullGpu = nullGpu;
 
 function plan(partner: number[], kinds: number[]): MixPlan {
   const B = partner.length;

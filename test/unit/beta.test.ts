@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import cdf from '@stdlib/stats-base-dists-beta-cdf';
-import { BetaSampler, GammaSampler, sampleNormal } from '../../src/beta';
-import { Philox } from '../../src/rng';
-import type { RandomSource } from '../../src/rng';
-import { MixupError } from '../../src/errors';
+import { BetaSampler, GammaSampler, sampleNormal } from '../../src/beta.js';
+import { Philox } from '../../src/rng.js';
+import type { RandomSource } from '../../src/rng.js';
+import { MixupError } from '../../src/errors.js';
 
 /** A generator that replays given values, one per call whatever the method, and logs the calls. */
 class Scripted implements RandomSource {

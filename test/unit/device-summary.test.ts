@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResult } from '../../bench/core';
-import { summarize } from '../../bench/device/summary';
-import type { TorchResult, TorchRow } from '../../bench/device/summary';
+import type { BenchResult } from '../../bench/core.js';
+import { summarize } from '../../bench/device/summary.js';
+import type { TorchResult, TorchRow } from '../../bench/device/summary.js';
 
 const stats = (median: number) => ({ median, min: median, max: median, n: 20 });
 

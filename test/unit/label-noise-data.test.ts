@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { corruptLabels, drawSubset, epochOrder } from '../../examples/label-noise/data';
-import { FASHION_MNIST_FILES, gunzip, loadFashionMnist, parseIdx } from '../../examples/label-noise/idx';
-import { readFashionMnist } from '../../examples/label-noise/idx-node';
+import { corruptLabels, drawSubset, epochOrder } from '../../examples/label-noise/data.js';
+import { FASHION_MNIST_FILES, gunzip, loadFashionMnist, parseIdx } from '../../examples/label-noise/idx.js';
+import { readFashionMnist } from '../../examples/label-noise/idx-node.js';
 
 /** An IDX file of unsigned bytes, written by hand: 0, 0, type 8, rank, big-endian dims, data. */
 function idxBytes(shape: number[], data: Uint8Array): Uint8Array {

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { describe, expect, it } from 'vitest';
 import { bindingsFromWgsl, renderFromDisk, SOURCE, TARGET } from '../../scripts/gen-layouts.mjs';
-import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated';
-import { WORKGROUP_SIZE, batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders';
-import type { DType } from '../../src/types';
+import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated.js';
+import { WORKGROUP_SIZE, batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders.js';
+import type { DType } from '../../src/types.js';
 
 describe('struct layouts from WGSL reflection', () => {
   it('src/gpu/layouts.generated.ts matches the shaders', () => {

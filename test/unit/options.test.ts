@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { resolveOptions } from '../../src/options';
-import { MixupError } from '../../src/errors';
-import type { MixOptions } from '../../src/types';
+import { resolveOptions } from '../../src/options.js';
+import { MixupError } from '../../src/errors.js';
+import type { MixOptions } from '../../src/types.js';
 
 describe('resolveOptions defaults (timm Mixup)', () => {
   it('fills in timm defaults, plus flip pairing, seed 0 and stream 0', () => {

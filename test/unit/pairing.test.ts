@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { isInvolution, isPermutation, partnerFor } from '../../src/pairing';
-import { Philox } from '../../src/rng';
-import type { RandomSource } from '../../src/rng';
-import { MixupError } from '../../src/errors';
+import { isInvolution, isPermutation, partnerFor } from '../../src/pairing.js';
+import { Philox } from '../../src/rng.js';
+import type { RandomSource } from '../../src/rng.js';
+import { MixupError } from '../../src/errors.js';
 
 /** A generator whose nextInt answers come from a script (and that fails on any other call). */
 class ScriptedInts implements RandomSource {

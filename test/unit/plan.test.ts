@@ -7,11 +7,11 @@ import {
   emptyPlan,
   validatePlan,
   validatePlanForTargets,
-} from '../../src/plan';
-import { Philox } from '../../src/rng';
-import { isInvolution, isPermutation } from '../../src/pairing';
-import { MixupError } from '../../src/errors';
-import type { ImageSize, MixOptions, MixPlan } from '../../src/types';
+} from '../../src/plan.js';
+import { Philox } from '../../src/rng.js';
+import { isInvolution, isPermutation } from '../../src/pairing.js';
+import { MixupError } from '../../src/errors.js';
+import type { ImageSize, MixOptions, MixPlan } from '../../src/types.js';
 
 // Expected values here come from timm's formulas (MIXUP-REFERENCE.md) written out in the tests, from
 // hand-derived cases, from the Beta CDF of @stdlib, and from the raw Philox words; never from src's own

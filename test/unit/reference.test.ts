@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MixupError } from '../../src/errors';
-import { f16BitsToF32, f32ToF16Bits } from '../../src/f16';
-import { createPlanner } from '../../src/plan';
-import { mixBatchCpu, mixTargetsCpu, normalizeCoefficients, smoothingValues } from '../../src/reference';
-import type { CpuBatch, CpuLabels } from '../../src/reference';
-import type { BatchShape, MixPlan, Normalize } from '../../src/types';
+import { MixupError } from '../../src/errors.js';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/f16.js';
+import { createPlanner } from '../../src/plan.js';
+import { mixBatchCpu, mixTargetsCpu, normalizeCoefficients, smoothingValues } from '../../src/reference.js';
+import type { CpuBatch, CpuLabels } from '../../src/reference.js';
+import type { BatchShape, MixPlan, Normalize } from '../../src/types.js';
 
 const f = Math.fround;
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { Philox, philox4x32 } from '../../src/rng';
-import { MixupError } from '../../src/errors';
+import { Philox, philox4x32 } from '../../src/rng.js';
+import { MixupError } from '../../src/errors.js';
 
 const hex = (words: readonly number[]) => words.map((w) => w.toString(16).padStart(8, '0')).join(' ');
 

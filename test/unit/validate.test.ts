@@ -1,7 +1,7 @@
 // Message helpers shared by every check (src/validate.ts, src/shape.ts), on the CPU alone.
 import { describe, expect, it } from 'vitest';
-import { checkLabelShape } from '../../src/shape';
-import { usageFlags } from '../../src/validate';
+import { checkLabelShape } from '../../src/shape.js';
+import { usageFlags } from '../../src/validate.js';
 
 describe('usageFlags', () => {
   it('names the flags as GPUBufferUsage spells them, with the number WebGPU reports', () => {

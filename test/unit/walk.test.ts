@@ -1,7 +1,7 @@
 // The cycle walk on the CPU: executing the segment table must write every output once, with the
 // right partner, and read each input once when cycles are whole.
 import { describe, expect, it } from 'vitest';
-import { MAX_CHAIN, buildWalk } from '../../src/gpu/walk';
+import { MAX_CHAIN, buildWalk } from '../../src/gpu/walk.js';
 
 /** Simulates the kernel's walk: returns per-output partner used, and how often each input was loaded. */
 function simulate(partner: Uint32Array, inPlace: boolean, quads = 1, targetThreads = 1, maxChain = Infinity) {
