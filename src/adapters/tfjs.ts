@@ -73,7 +73,6 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { Dataset } from '@tensorflow/tfjs-data';
 import { MixupError, got } from '../errors.js';
 import { createMixer } from '../gpu/mixer.js';
 import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer.js';
@@ -191,6 +190,16 @@ export type TfjsBatch = {
   ys: Tensor;
 };
 
+/**
+ * The part of a `tf.data.Dataset` of {@link TfjsBatch}es that {@link mixDataset} calls, written out
+ * here so that this module's types need no `@tensorflow/tfjs-data` (a user with `@tensorflow/tfjs`
+ * has it; one with only tfjs-core does not).
+ */
+export interface BatchDataset {
+  /** `tf.data.Dataset.mapAsync`. */
+  mapAsync(transform: (batch: TfjsBatch) => Promise<TfjsBatch>): unknown;
+}
+
 /** Options of {@link mixDataset}. */
 export interface MixDatasetOptions {
   /** How to read each batch's `xs` (see {@link TfjsMixCallOptions.layout}). Default: by rank. */
@@ -222,11 +231,11 @@ export interface MixDatasetOptions {
  * @returns a dataset of mixed `{ xs, ys }` batches. A bad batch rejects its `next()` with a
  *   {@link MixupError} (which `fitDataset` passes on).
  */
-export function mixDataset(mixer: TfjsMixer, dataset: Dataset<TfjsBatch>, options: MixDatasetOptions = {}): Dataset<TfjsBatch> {
+export function mixDataset<D extends BatchDataset>(mixer: TfjsMixer, dataset: D, options: MixDatasetOptions = {}): D {
   if (typeof mixer !== 'object' || mixer === null || typeof (mixer as Partial<TfjsMixer>).mix !== 'function') {
     throw new MixupError('mixer', 'a mixer from createTfjsMixer', mixer);
   }
-  if (typeof dataset !== 'object' || dataset === null || typeof (dataset as Partial<Dataset<TfjsBatch>>).mapAsync !== 'function') {
+  if (typeof dataset !== 'object' || dataset === null || typeof (dataset as Partial<BatchDataset>).mapAsync !== 'function') {
     throw new MixupError('dataset', 'a tf.data.Dataset of { xs, ys } batches', dataset);
   }
   const checked = checkObject('options', options);
@@ -234,6 +243,7 @@ export function mixDataset(mixer: TfjsMixer, dataset: Dataset<TfjsBatch>, option
     if (key !== 'layout') throw new MixupError(`options.${key}`, "a known option ('layout')", checked[key]);
   }
   const callOptions: TfjsMixCallOptions = checked.layout === undefined ? {} : { layout: checkOneOf('options.layout', checked.layout, ['NHWC', 'NCHW', 'rows'] as const) };
+  // Batches map to batches: the result is a dataset of the same type (mapAsync's own return type).
   return dataset.mapAsync(async (batch: TfjsBatch) => {
     const b = batch as Partial<TfjsBatch> | null;
     if (typeof b !== 'object' || b === null || b.xs === undefined || b.ys === undefined || Array.isArray(b)) {
@@ -241,7 +251,7 @@ export function mixDataset(mixer: TfjsMixer, dataset: Dataset<TfjsBatch>, option
     }
     const { images, targets } = await mixer.mix(b.xs, b.ys, callOptions);
     return { xs: images, ys: targets };
-  });
+  }) as D;
 }
 
 /** What the adapter reads of a `WebGPUBackend` (tfjs-backend-webgpu 4.x). */

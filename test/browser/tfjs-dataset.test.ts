@@ -178,7 +178,7 @@ describe('mixDataset', () => {
     const bare = tf.data.generator(function* () {
       yield tf.zeros([B, H, W, C]);
     });
-    const error = await (await mixDataset(mixer, bare as never).iterator()).next().catch((e: unknown) => e);
+    const error = await (await mixDataset(mixer, bare as unknown as typeof data).iterator()).next().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MixupError);
     expect(String(error)).toMatch(/dataset element.*\{ xs, ys \}/);
     // Nothing was mixed: the stream is where a fresh one starts.
