@@ -197,7 +197,9 @@ export function drawLambda(canvas: HTMLCanvasElement, input: LambdaInput, width:
 
   // Sampled λ: filled bars; CutMix's area-corrected λ: a step outline.
   g.fillStyle = 'rgba(79, 195, 247, 0.45)';
-  beta.forEach((v, k) => g.fillRect(px(k / BINS) + 0.5, py(v), w / BINS - 1, top + h - py(v)));
+  beta.forEach((v, k) => {
+    g.fillRect(px(k / BINS) + 0.5, py(v), w / BINS - 1, top + h - py(v));
+  });
   if (cut) {
     g.strokeStyle = COLOURS.cutmix;
     g.lineWidth = 1.5;
@@ -217,7 +219,10 @@ export function drawLambda(canvas: HTMLCanvasElement, input: LambdaInput, width:
   g.strokeStyle = COLOURS.curve;
   g.lineWidth = 2;
   g.beginPath();
-  curve.forEach(([x, v], k) => (k ? g.lineTo(px(x), py(v)) : g.moveTo(px(x), py(v))));
+  curve.forEach(([x, v], k) => {
+    if (k) g.lineTo(px(x), py(v));
+    else g.moveTo(px(x), py(v));
+  });
   g.stroke();
   g.restore();
 

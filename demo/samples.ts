@@ -24,7 +24,10 @@ function fill(g: CanvasRenderingContext2D, colour: string): void {
 
 function polygon(g: CanvasRenderingContext2D, points: Array<[number, number]>, colour: string): void {
   g.beginPath();
-  points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+  points.forEach(([x, y], i) => {
+    if (i) g.lineTo(x, y);
+    else g.moveTo(x, y);
+  });
   g.closePath();
   g.fillStyle = colour;
   g.fill();
@@ -174,7 +177,9 @@ const CLASSES: Array<[string, Painter]> = [
     'rainbow',
     (g) => {
       const gradient = g.createLinearGradient(0, 0, TILE, TILE);
-      ['#f44336', '#ff9800', '#ffeb3b', '#4caf50', '#2196f3', '#9c27b0'].forEach((c, k, all) => gradient.addColorStop(k / (all.length - 1), c));
+      ['#f44336', '#ff9800', '#ffeb3b', '#4caf50', '#2196f3', '#9c27b0'].forEach((c, k, all) => {
+        gradient.addColorStop(k / (all.length - 1), c);
+      });
       g.fillStyle = gradient;
       g.fillRect(0, 0, TILE, TILE);
     },

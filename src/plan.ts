@@ -217,7 +217,10 @@ class SeededPlanner implements Planner {
   private drawUnit(plan: MixPlan, i: number, H: number, W: number): void {
     const rng = this.rng;
     const o = this.options;
-    if (rng.nextFloat() >= o.prob) return setNone(plan, i);
+    if (rng.nextFloat() >= o.prob) {
+      setNone(plan, i);
+      return;
+    }
     const mixupOn = this.mixupBeta !== null;
     const cutmixOn = this.cutmixBeta !== null;
     const cut = mixupOn && cutmixOn ? rng.nextFloat() < o.switchProb : cutmixOn;

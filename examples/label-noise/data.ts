@@ -65,7 +65,9 @@ function scaled(bytes: Uint8Array): Float32Array {
 export function prepareData(data: FashionMnist, config: ExperimentConfig): PreparedData {
   const subset = drawSubset(data.train.count, config.trainSize, config.subsetSeed);
   const trainBytes = new Uint8Array(subset.length * PIXELS);
-  subset.forEach((index, i) => trainBytes.set(data.train.images.subarray(index * PIXELS, (index + 1) * PIXELS), i * PIXELS));
+  subset.forEach((index, i) => {
+    trainBytes.set(data.train.images.subarray(index * PIXELS, (index + 1) * PIXELS), i * PIXELS);
+  });
   const trainCleanLabels = Int32Array.from(subset, (index) => data.train.labels[index]);
   const trainLabels = corruptLabels(trainCleanLabels, config.noiseProb, CLASSES, config.noiseSeed);
   const testSize = Math.min(config.testSize, data.test.count);

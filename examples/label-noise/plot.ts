@@ -62,7 +62,10 @@ export function drawAccuracy(canvas: HTMLCanvasElement, curves: readonly Curve[]
     ctx.strokeStyle = curve.colour;
     ctx.lineWidth = 2;
     ctx.beginPath();
-    curve.accuracy.forEach((acc, e) => (e === 0 ? ctx.moveTo(x(1), y(acc)) : ctx.lineTo(x(e + 1), y(acc))));
+    curve.accuracy.forEach((acc, e) => {
+      if (e === 0) ctx.moveTo(x(1), y(acc));
+      else ctx.lineTo(x(e + 1), y(acc));
+    });
     ctx.stroke();
     if (curve.accuracy.length === 1) ctx.fillRect(x(1) - 2, y(curve.accuracy[0]) - 2, 4, 4);
     // Legend, bottom right, one line per run with its last accuracy.

@@ -186,7 +186,10 @@ export function drawLosses(canvas: HTMLCanvasElement, losses: readonly number[])
     ctx.strokeStyle = colour;
     ctx.lineWidth = lineWidth;
     ctx.beginPath();
-    values.forEach((v, i) => (i === 0 ? ctx.moveTo(x(i), y(v)) : ctx.lineTo(x(i), y(v))));
+    values.forEach((v, i) => {
+      if (i === 0) ctx.moveTo(x(i), y(v));
+      else ctx.lineTo(x(i), y(v));
+    });
     ctx.stroke();
   };
   line(losses, '#9bb', 1);

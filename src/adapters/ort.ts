@@ -58,7 +58,7 @@
 import type { Tensor, TensorFactory } from 'onnxruntime-web';
 import { MixupError, describe, got } from '../errors.js';
 import { createMixer } from '../gpu/mixer.js';
-import type { MixCallOptions, Mixer, MixerSettings } from '../gpu/mixer.js';
+import type { MixCallOptions, MixResult, Mixer, MixerSettings } from '../gpu/mixer.js';
 import { CALL_OPTION_KEYS } from '../gpu/checks.js';
 import { DTYPE_BYTES, LAYOUTS } from '../shape.js';
 import { checkBuffer, checkKeys, checkOneOf, usageFlags } from '../validate.js';
@@ -166,7 +166,7 @@ export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: Ort
   // Everything but the layout goes to the executor as is (and is checked there).
   const { layout: _layout, ...mixOptions } = options as OrtMixOptions & MixCallOptions;
 
-  let result;
+  let result: MixResult;
   try {
     result = await mixer.mix(
       {

@@ -45,7 +45,10 @@ export class PipelineCache {
   /** The cache of `device`, created on first use. */
   static for(device: GPUDevice): PipelineCache {
     let cache = caches.get(device);
-    if (!cache) caches.set(device, (cache = new PipelineCache(device)));
+    if (!cache) {
+      cache = new PipelineCache(device);
+      caches.set(device, cache);
+    }
     return cache;
   }
 

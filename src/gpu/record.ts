@@ -31,7 +31,10 @@ let nextBufferId = 1;
 /** A number per buffer object, for bind group keys. */
 function bufferId(buffer: GPUBuffer): number {
   let id = bufferIds.get(buffer);
-  if (id === undefined) bufferIds.set(buffer, (id = nextBufferId++));
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(buffer, id);
+  }
   return id;
 }
 

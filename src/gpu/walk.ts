@@ -222,7 +222,10 @@ export function buildChunkedWalk(partner: Uint32Array, samplesPerChunk: number):
   for (let i = 0; i < n; i++) {
     const key = Math.floor(i / samplesPerChunk) * chunks + Math.floor(partner[i] / samplesPerChunk);
     let list = byGroup.get(key);
-    if (!list) byGroup.set(key, (list = []));
+    if (!list) {
+      list = [];
+      byGroup.set(key, list);
+    }
     list.push(i);
   }
   const segments = new Uint32Array(4 * n);

@@ -68,7 +68,9 @@ describe('mixDataset', () => {
       expect(done).toBe(false);
       const { xs, ys } = value as TfjsBatch;
       const plan = reference.plan(B, { height: H, width: W });
-      plan.kind.forEach((k) => kinds.add(k));
+      plan.kind.forEach((k) => {
+        kinds.add(k);
+      });
       const { pixels, ids } = batchData(i % 4);
       expect(xs.shape).toEqual([B, H, W, C]);
       expect(ys.shape).toEqual([B, K]);

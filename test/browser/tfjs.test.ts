@@ -122,7 +122,9 @@ describe('createTfjsMixer on the webgpu backend', () => {
     const data = randomData('float32', B * H * W * C, 2) as Float32Array;
     const soft = softTargets(B, K, 2);
     const oneHot = new Int32Array(B * K);
-    classIds(B, K, 2).forEach((id, i) => (oneHot[i * K + id] = 1));
+    classIds(B, K, 2).forEach((id, i) => {
+      oneHot[i * K + id] = 1;
+    });
     const x = onGpu(tf.tensor4d(data, [B, H, W, C]));
     for (const [y, reference] of [
       [onGpu(tf.tensor2d(soft, [B, K])), soft],

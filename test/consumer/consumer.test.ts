@@ -178,7 +178,9 @@ describe('the packed package, installed as a user would', () => {
       const [i, partner, lam] = [Number(m![1]), Number(m![3]), Number(m![4])];
       const row = m![6]!.split(' ').map(Number);
       const onehot = (c: number, k: number) => (k === c ? 1 - 0.1 + 0.1 / K : 0.1 / K);
-      row.forEach((v, k) => expect(Math.abs(v - (lam * onehot(i % K, k) + (1 - lam) * onehot(partner % K, k))), `${line} [${k}]`).toBeLessThan(1.5e-3));
+      row.forEach((v, k) => {
+        expect(Math.abs(v - (lam * onehot(i % K, k) + (1 - lam) * onehot(partner % K, k))), `${line} [${k}]`).toBeLessThan(1.5e-3);
+      });
     }
     // Seeded: every run prints the same batch.
     for (const r of runs.slice(1)) expect(r.output.split('\n').filter((l) => l.startsWith('sample '))).toEqual(lines);

@@ -11,7 +11,9 @@ import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 function plan(kind: number[], lam: number[], partner: number[], boxes: number[][] = []): MixPlan {
   const box = new Int32Array(4 * kind.length);
-  boxes.forEach((b, i) => box.set(b, 4 * i));
+  boxes.forEach((b, i) => {
+    box.set(b, 4 * i);
+  });
   return { kind: Uint8Array.from(kind), lam: Float32Array.from(lam), partner: Uint32Array.from(partner), box };
 }
 

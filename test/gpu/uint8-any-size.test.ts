@@ -45,7 +45,8 @@ describe('uint8 output of any sample size = CPU reference, bit for bit', () => {
       let ran = 0;
       let seed = 1;
       for (const shape of SMALL) {
-        for (const plan of plans(shape, (seed += 10))) {
+        seed += 10;
+        for (const plan of plans(shape, seed)) {
           for (const inDtype of inputDtypes(device)) {
             const c = { shape, inDtype, outDtype: 'uint8' as const, labels: null, numClasses: 3, labelSmoothing: 0.1, plan, seed };
             await checkCase(device, mixer, c);

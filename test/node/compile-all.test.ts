@@ -18,7 +18,9 @@ const nullGpu = create(['backend=null']);
 function plan(partner: number[], kinds: number[]): MixPlan {
   const B = partner.length;
   const box = new Int32Array(4 * B);
-  kinds.forEach((k, i) => k === 2 && box.set([1, 3, 0, 4], 4 * i));
+  kinds.forEach((k, i) => {
+    if (k === 2) box.set([1, 3, 0, 4], 4 * i);
+  });
   return { kind: Uint8Array.from(kinds), lam: new Float32Array(B).fill(0.25), partner: Uint32Array.from(partner), box };
 }
 

@@ -26,9 +26,9 @@ function decode(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;
-  if (e === 0) return s * m * Math.pow(2, -24);
+  if (e === 0) return s * m * 2 ** -24;
   if (e === 31) return m === 0 ? s * Infinity : NaN;
-  return s * (1 + m / 1024) * Math.pow(2, e - 15);
+  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 describe('f16BitsToF32', () => {

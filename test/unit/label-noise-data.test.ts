@@ -16,7 +16,9 @@ import { readFashionMnist } from '../../examples/label-noise/idx-node.js';
 function idxBytes(shape: number[], data: Uint8Array): Uint8Array {
   const header = new Uint8Array(4 + 4 * shape.length);
   header.set([0, 0, 0x08, shape.length]);
-  shape.forEach((d, i) => header.set([d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255], 4 + 4 * i));
+  shape.forEach((d, i) => {
+    header.set([d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255], 4 + 4 * i);
+  });
   const out = new Uint8Array(header.length + data.length);
   out.set(header);
   out.set(data, header.length);
