@@ -142,8 +142,11 @@ function adapterInfo(adapter: GPUAdapter) {
 }
 
 async function requestAdapter(gpu: GPU): Promise<GPUAdapter> {
-  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }));
-  if (!adapter) throw new Error('no WebGPU adapter (see bench/README.md: Chromium flags, or VK_ICD_FILENAMES for Dawn in Node)');
+  const adapter =
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ forceFallbackAdapter: true }));
+  if (!adapter)
+    throw new Error('no WebGPU adapter (see bench/README.md: Chromium flags, or VK_ICD_FILENAMES for Dawn in Node)');
   return adapter;
 }
 
@@ -190,7 +193,13 @@ interface Runner {
   dispose(): void;
 }
 
-function gpuRunner(device: GPUDevice, name: ColumnName, record: (encoder: GPUCommandEncoder) => (() => void) | void, read: () => Promise<Float32Array | null>, dispose: () => void): Runner {
+function gpuRunner(
+  device: GPUDevice,
+  name: ColumnName,
+  record: (encoder: GPUCommandEncoder) => (() => void) | void,
+  read: () => Promise<Float32Array | null>,
+  dispose: () => void,
+): Runner {
   const timer = new GpuTimer(device);
   return {
     name,
@@ -216,7 +225,17 @@ function gpuRunner(device: GPUDevice, name: ColumnName, record: (encoder: GPUCom
 }
 
 /** plan + encode + submit (or plan + mix()), timed on the host only; the GPU wait is outside. */
-async function hostCost(device: GPUDevice, counter: AllocationCounter, mixer: Mixer, row: RowSpec, inputs: MixInputs, call: Omit<MixCallOptions, 'plan'>, how: 'encode' | 'mix', runs: number, warmup: number): Promise<HostCost> {
+async function hostCost(
+  device: GPUDevice,
+  counter: AllocationCounter,
+  mixer: Mixer,
+  row: RowSpec,
+  inputs: MixInputs,
+  call: Omit<MixCallOptions, 'plan'>,
+  how: 'encode' | 'mix',
+  runs: number,
+  warmup: number,
+): Promise<HostCost> {
   const B = row.shape.batch;
   const size = row.shape.layout === 'rows' ? undefined : { height: row.shape.height, width: row.shape.width };
   const times: number[] = [];
@@ -264,7 +283,14 @@ function emptyRow(row: RowSpec, bytes: RowResult['bytes'], reason: string): RowR
     skipped: reason,
     errors: [],
     columns,
-    ratios: { oursPctOfCopy: null, oursPctOfCopyKernel: null, oursPctOfShapeCopy: null, tfjsOverOurs: null, naiveOverOurs: null, jsOverOurs: null },
+    ratios: {
+      oursPctOfCopy: null,
+      oursPctOfCopyKernel: null,
+      oursPctOfShapeCopy: null,
+      tfjsOverOurs: null,
+      naiveOverOurs: null,
+      jsOverOurs: null,
+    },
     host: null,
   };
 }
@@ -323,8 +349,17 @@ async function runRow(ctx: RowContext, row: RowSpec): Promise<RowResult> {
   const plan: MixPlan = mixer.plan(B, imageSize);
   result.cycles = permutationCycles(plan.partner);
   const reference = isLabels
-    ? mixTargetsCpu({ data: ids as Int32Array, dtype: 'int32' }, plan, { numClasses: row.classes as number, labelSmoothing: 0.1 })
-    : toF32(mixBatchCpu({ data: x, dtype: row.inDtype, shape: s }, plan, { normalize: row.normalize, outDtype: row.outDtype }) as HostOutput, f16);
+    ? mixTargetsCpu({ data: ids as Int32Array, dtype: 'int32' }, plan, {
+        numClasses: row.classes as number,
+        labelSmoothing: 0.1,
+      })
+    : toF32(
+        mixBatchCpu({ data: x, dtype: row.inDtype, shape: s }, plan, {
+          normalize: row.normalize,
+          outDtype: row.outDtype,
+        }) as HostOutput,
+        f16,
+      );
 
   // Everything made for the row is released in `finally`, also when a column throws.
   const created: GPUBuffer[] = [];
@@ -362,7 +397,9 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
   // ---- GPU buffers: inputs, one output per GPU column, the copy's pair ----
   const keep = (b: GPUBuffer) => (created.push(b), b);
   const dummyShape: BatchShape = { layout: 'rows', batch: B, features: 4 };
-  const src = keep(isLabels ? bufferFrom(device, ids as Int32Array, 'bench ids') : bufferFrom(device, x, 'bench input'));
+  const src = keep(
+    isLabels ? bufferFrom(device, ids as Int32Array, 'bench ids') : bufferFrom(device, x, 'bench input'),
+  );
   const dummyIn = isLabels ? keep(bufferFrom(device, new Float32Array(B * 4), 'bench dummy images')) : null;
   const oursOut = keep(emptyBuffer(device, bytes.out, 'bench ours out'));
   const dummyOut = isLabels ? keep(emptyBuffer(device, B * 16, 'bench dummy out')) : null;
@@ -374,7 +411,10 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
 
   // Labels ride on a tiny dummy rows batch: the mixer always mixes a batch (counted in no column's bytes).
   const inputs: MixInputs = isLabels
-    ? { images: { buffer: dummyIn as GPUBuffer, shape: dummyShape, dtype: 'float32' }, labels: { buffer: src, dtype: 'int32' } }
+    ? {
+        images: { buffer: dummyIn as GPUBuffer, shape: dummyShape, dtype: 'float32' },
+        labels: { buffer: src, dtype: 'int32' },
+      }
     : { images: { buffer: src, shape: s, dtype: row.inDtype } };
   const call: Omit<MixCallOptions, 'plan'> = isLabels
     ? { outputs: { images: dummyOut as GPUBuffer, targets: oursOut } }
@@ -404,16 +444,40 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
     ),
   );
   const copyKernel = await createCopyKernel(device, copySrc, copyDst, copyBytes);
-  runners.push(gpuRunner(device, 'copy kernel', (encoder) => copyKernel.record(encoder), async () => null, () => copyKernel.destroy()));
+  runners.push(
+    gpuRunner(
+      device,
+      'copy kernel',
+      (encoder) => copyKernel.record(encoder),
+      async () => null,
+      () => copyKernel.destroy(),
+    ),
+  );
   if (isLabels) {
     result.columns['shape copy'] = { skipped: 'labels: the targets are written, not copied' };
   } else {
     const shapeOut = keep(emptyBuffer(device, bytes.out, 'bench shape copy out'));
     const shapeCopy = await createShapeCopy(device, row, src, shapeOut);
-    runners.push(gpuRunner(device, 'shape copy', (encoder) => shapeCopy.record(encoder), async () => null, () => shapeCopy.destroy()));
+    runners.push(
+      gpuRunner(
+        device,
+        'shape copy',
+        (encoder) => shapeCopy.record(encoder),
+        async () => null,
+        () => shapeCopy.destroy(),
+      ),
+    );
   }
   const naive = await createNaive(device, row, plan, src, naiveOut);
-  runners.push(gpuRunner(device, 'naive', (encoder) => naive.record(encoder), readOut(naiveOut), () => naive.destroy()));
+  runners.push(
+    gpuRunner(
+      device,
+      'naive',
+      (encoder) => naive.record(encoder),
+      readOut(naiveOut),
+      () => naive.destroy(),
+    ),
+  );
   if (ctx.tfjs && f16) {
     result.columns.tfjs = { skipped: 'TF.js has no float16 tensors' };
   } else if (ctx.tfjs) {
@@ -461,7 +525,8 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
     const sample = samples.get(r.name)!;
     const wallMs = stats(sample.wall);
     const gpuMs = sample.gpu.length === sample.wall.length ? stats(sample.gpu) : null;
-    const timing: Timing = r.timing === 'gpu-timestamp' && gpuMs ? 'gpu-timestamp' : r.timing === 'cpu' ? 'cpu' : 'wall';
+    const timing: Timing =
+      r.timing === 'gpu-timestamp' && gpuMs ? 'gpu-timestamp' : r.timing === 'cpu' ? 'cpu' : 'wall';
     const ms = timing === 'gpu-timestamp' && gpuMs ? gpuMs : wallMs;
     const out = await r.read();
     result.columns[r.name] = {
@@ -484,7 +549,8 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
   const ratio = (a: Stats | undefined, b: Stats | undefined) => (a && b ? a.median / b.median : null);
   result.ratios = {
     oursPctOfCopy: c.ours.ms && c.copy.ms ? (100 * c.copy.ms.median) / c.ours.ms.median : null,
-    oursPctOfCopyKernel: c.ours.ms && c['copy kernel'].ms ? (100 * c['copy kernel'].ms.median) / c.ours.ms.median : null,
+    oursPctOfCopyKernel:
+      c.ours.ms && c['copy kernel'].ms ? (100 * c['copy kernel'].ms.median) / c.ours.ms.median : null,
     oursPctOfShapeCopy: c.ours.ms && c['shape copy'].ms ? (100 * c['shape copy'].ms.median) / c.ours.ms.median : null,
     tfjsOverOurs: ratio(c.tfjs.wallMs, c.ours.wallMs),
     naiveOverOurs: ratio(c.naive.ms, c.ours.ms),
@@ -492,7 +558,10 @@ async function measureRow(ctx: RowContext, row: RowSpec, result: RowResult, stat
   };
   for (const name of COLUMNS) {
     const check = c[name].check;
-    if (check && !check.ok) result.errors.push(`${name}: differs from the CPU reference by ${check.maxAbsDiff} (tolerance ${check.tolerance})`);
+    if (check && !check.ok)
+      result.errors.push(
+        `${name}: differs from the CPU reference by ${check.maxAbsDiff} (tolerance ${check.tolerance})`,
+      );
   }
   return result;
 }
@@ -502,7 +571,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log;
   const adapter = await requestAdapter(options.gpu);
   const info = adapterInfo(adapter);
-  const features: GPUFeatureName[] = (['timestamp-query', 'shader-f16'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  const features: GPUFeatureName[] = (['timestamp-query', 'shader-f16'] as GPUFeatureName[]).filter((f) =>
+    adapter.features.has(f),
+  );
   const device = await adapter.requestDevice({
     label: 'bench',
     requiredFeatures: features,
@@ -512,19 +583,28 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     },
   });
   const uncaptured: string[] = [];
-  device.addEventListener('uncapturederror', (event) => uncaptured.push((event as GPUUncapturedErrorEvent).error.message));
+  device.addEventListener('uncapturederror', (event) =>
+    uncaptured.push((event as GPUUncapturedErrorEvent).error.message),
+  );
   const counter = countAllocations(device);
 
-  const presetName: PresetName = options.preset === 'auto' ? (info.isFallbackAdapter ? 'swiftshader' : 'full') : options.preset;
+  const presetName: PresetName =
+    options.preset === 'auto' ? (info.isFallbackAdapter ? 'swiftshader' : 'full') : options.preset;
   const presetReason =
-    options.preset === 'auto' ? `auto: the adapter is ${info.isFallbackAdapter ? 'a fallback (software) adapter' : 'a hardware adapter'}` : 'chosen with --preset';
+    options.preset === 'auto'
+      ? `auto: the adapter is ${info.isFallbackAdapter ? 'a fallback (software) adapter' : 'a hardware adapter'}`
+      : 'chosen with --preset';
   const preset = PRESETS[presetName];
   const runs = Math.max(1, options.runs ?? preset.runs);
   const warmup = Math.max(0, options.warmup ?? preset.warmup);
   const timestampQuery = device.features.has('timestamp-query');
   const shaderF16 = device.features.has('shader-f16');
-  log(`adapter: ${[info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ')}${info.isFallbackAdapter ? ' (fallback)' : ''}`);
-  log(`preset: ${presetName} (${presetReason}); ${runs} runs after ${warmup} warm-up; GPU timing: ${timestampQuery ? 'timestamp queries' : 'wall time to onSubmittedWorkDone'}`);
+  log(
+    `adapter: ${[info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ')}${info.isFallbackAdapter ? ' (fallback)' : ''}`,
+  );
+  log(
+    `preset: ${presetName} (${presetReason}); ${runs} runs after ${warmup} warm-up; GPU timing: ${timestampQuery ? 'timestamp queries' : 'wall time to onSubmittedWorkDone'}`,
+  );
 
   let tfjs: TfjsContext | null = null;
   let tfjsSkip = options.tfjsSkip ?? 'TF.js is run in the browser only';
@@ -565,7 +645,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   // Host cost per call: B = 256 at the preset's image size (the host's work does not depend on H x W).
   let hostCost: HostResult | null = null;
   try {
-    hostCost = await runHostCost({ device, batch: 256, height: preset.images.height, width: preset.images.width, runs: Math.max(100, runs), gcCount: options.gcCount, log });
+    hostCost = await runHostCost({
+      device,
+      batch: 256,
+      height: preset.images.height,
+      width: preset.images.width,
+      runs: Math.max(100, runs),
+      gcCount: options.gcCount,
+      log,
+    });
   } catch (error) {
     log(`host cost failed: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -586,14 +674,37 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   };
   const real = !info.isFallbackAdapter;
   const targets: BenchResult['targets'] = [
-    { target: 'ours >= 3x faster than TF.js', basis: 'wall time', ...count((r) => r.ratios.tfjsOverOurs, (v) => v >= 3), applicable: tfjs !== null, note: tfjs ? '' : tfjsSkip },
-    { target: 'ours >= 1.3x faster than naive', basis: timestampQuery ? 'GPU timestamps' : 'wall time', ...count((r) => r.ratios.naiveOverOurs, (v) => v >= 1.3), applicable: true, note: '' },
+    {
+      target: 'ours >= 3x faster than TF.js',
+      basis: 'wall time',
+      ...count(
+        (r) => r.ratios.tfjsOverOurs,
+        (v) => v >= 3,
+      ),
+      applicable: tfjs !== null,
+      note: tfjs ? '' : tfjsSkip,
+    },
+    {
+      target: 'ours >= 1.3x faster than naive',
+      basis: timestampQuery ? 'GPU timestamps' : 'wall time',
+      ...count(
+        (r) => r.ratios.naiveOverOurs,
+        (v) => v >= 1.3,
+      ),
+      applicable: true,
+      note: '',
+    },
     {
       target: 'ours >= 85% of copy bandwidth',
       basis: timestampQuery ? 'GPU timestamps' : 'wall time',
-      ...count((r) => r.ratios.oursPctOfCopy, (v) => v >= 85),
+      ...count(
+        (r) => r.ratios.oursPctOfCopy,
+        (v) => v >= 85,
+      ),
       applicable: real,
-      note: real ? '' : 'a real-GPU target: on a software adapter compute runs far below its copy speed (reported, not judged)',
+      note: real
+        ? ''
+        : 'a real-GPU target: on a software adapter compute runs far below its copy speed (reported, not judged)',
     },
   ];
   // Host-cost and chunking targets of issue 14 (reported, never asserted).
@@ -601,16 +712,36 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const floor = host('WebGPU floor');
   const encodeRow = host('plan+encode+submit');
   const planRow = host('plan');
-  const one = (ok: boolean | null, note = '') => ({ measured: ok === null ? 0 : 1, met: ok ? 1 : 0, applicable: ok !== null, note });
+  const one = (ok: boolean | null, note = '') => ({
+    measured: ok === null ? 0 : 1,
+    met: ok ? 1 : 0,
+    applicable: ok !== null,
+    note,
+  });
   targets.push(
-    { target: 'plan + encode + submit within 2x of the WebGPU floor (median)', basis: 'host time', ...one(encodeRow && floor ? encodeRow.us.median <= 2 * floor.us.median : null) },
-    { target: 'planner <= 50 µs for B = 256, elem, mixup + CutMix (median)', basis: 'host time', ...one(planRow ? planRow.us.median <= 50 : null) },
+    {
+      target: 'plan + encode + submit within 2x of the WebGPU floor (median)',
+      basis: 'host time',
+      ...one(encodeRow && floor ? encodeRow.us.median <= 2 * floor.us.median : null),
+    },
+    {
+      target: 'planner <= 50 µs for B = 256, elem, mixup + CutMix (median)',
+      basis: 'host time',
+      ...one(planRow ? planRow.us.median <= 50 : null),
+    },
     {
       target: 'JS heap allocated per plan + encode + submit <= 4 KB',
       basis: 'process.memoryUsage().heapUsed, --expose-gc',
-      ...one(encodeRow?.heapBytes != null ? encodeRow.heapBytes <= 4096 : null, encodeRow?.heapBytes == null ? 'needs Node with --expose-gc' : ''),
+      ...one(
+        encodeRow?.heapBytes != null ? encodeRow.heapBytes <= 4096 : null,
+        encodeRow?.heapBytes == null ? 'needs Node with --expose-gc' : '',
+      ),
     },
-    { target: 'headline batch at default limits loses <= 25% against one pass', basis: timestampQuery ? 'GPU timestamps' : 'wall time', ...one(limits ? limits[1].ms.median <= 1.25 * limits[0].ms.median : null) },
+    {
+      target: 'headline batch at default limits loses <= 25% against one pass',
+      basis: timestampQuery ? 'GPU timestamps' : 'wall time',
+      ...one(limits ? limits[1].ms.median <= 1.25 * limits[0].ms.median : null),
+    },
   );
   return {
     env: options.env,

@@ -66,12 +66,19 @@ export class GpuTimer {
 
   begin(encoder: GPUCommandEncoder): void {
     if (!this.querySet) return;
-    encoder.beginComputePass({ label: 'bench t0', timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0 } }).end();
+    encoder
+      .beginComputePass({
+        label: 'bench t0',
+        timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0 },
+      })
+      .end();
   }
 
   end(encoder: GPUCommandEncoder): void {
     if (!this.querySet || !this.resolve || !this.readback) return;
-    encoder.beginComputePass({ label: 'bench t1', timestampWrites: { querySet: this.querySet, endOfPassWriteIndex: 1 } }).end();
+    encoder
+      .beginComputePass({ label: 'bench t1', timestampWrites: { querySet: this.querySet, endOfPassWriteIndex: 1 } })
+      .end();
     encoder.resolveQuerySet(this.querySet, 0, 2, this.resolve, 0);
     encoder.copyBufferToBuffer(this.resolve, 0, this.readback, 0, 16);
   }

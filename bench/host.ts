@@ -55,7 +55,12 @@ const heapUsed = (): number | null => {
 };
 
 /** Times `body` `runs` times after `warmup` calls; `between` runs untimed after each call. */
-async function timeCalls(body: () => unknown, between: () => Promise<void>, runs: number, warmup: number): Promise<number[]> {
+async function timeCalls(
+  body: () => unknown,
+  between: () => Promise<void>,
+  runs: number,
+  warmup: number,
+): Promise<number[]> {
   const times: number[] = [];
   for (let k = 0; k < warmup + runs; k++) {
     const t0 = now();
@@ -75,7 +80,13 @@ export type GcCounter = () => number;
  * Heap bytes per call: the mean growth of heapUsed over blocks of `block` calls, each after a full
  * GC, keeping only blocks in which no collection ran (`gcCount` unchanged). Null without gc.
  */
-async function heapPerCall(body: () => unknown, drain: () => Promise<void>, gcCount: GcCounter | undefined, blocks: number, block: number): Promise<number | null> {
+async function heapPerCall(
+  body: () => unknown,
+  drain: () => Promise<void>,
+  gcCount: GcCounter | undefined,
+  blocks: number,
+  block: number,
+): Promise<number | null> {
   if (!gc || !gcCount) return null;
   for (let k = 0; k < 20; k++) {
     const r = body();
@@ -134,7 +145,13 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   fillRandom(x, 7, 256);
   const src = bufferFrom(device, x, 'host input');
   const out = emptyBuffer(device, x.length * 4, 'host output');
-  const mixer: Mixer = createMixer(device, { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 11 });
+  const mixer: Mixer = createMixer(device, {
+    mixupAlpha: 0.8,
+    cutmixAlpha: 1,
+    mode: 'elem',
+    pairing: 'shuffle',
+    seed: 11,
+  });
   const inputs: MixInputs = { images: { buffer: src, shape, dtype: 'uint8' } };
   const call: MixCallOptions = { outputs: { images: out }, normalize: IMAGENET };
   const size = { height: H, width: W };
@@ -190,7 +207,10 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const floorBuffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
   const module = device.createShaderModule({ code: FLOOR_WGSL });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: floorBuffer } }] });
+  const group = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 0, resource: { buffer: floorBuffer } }],
+  });
   const floor = () => {
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -215,7 +235,12 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const block = 20;
   for (let done = 0; done < runs; done += block) {
     for (const [name, body, gpu] of bodies) {
-      const t = await timeCalls(body, body === encodeOnly ? submitPending : gpu ? drain : async () => {}, block, done === 0 ? warmup : 0);
+      const t = await timeCalls(
+        body,
+        body === encodeOnly ? submitPending : gpu ? drain : async () => {},
+        block,
+        done === 0 ? warmup : 0,
+      );
       samples.get(name)!.push(...t);
     }
   }
@@ -231,7 +256,9 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   floorBuffer.destroy();
   const workload = `B=${B} 3x${H}x${W} u8>f32 norm NCHW, elem, mixup 0.8 + CutMix 1, shuffle, outputs given; ${dispatches} dispatch(es)`;
   for (const r of rows) {
-    o.log(`${r.name}: median ${r.us.median.toFixed(1)} µs, p90 ${r.us.p90.toFixed(1)} µs${r.heapBytes == null ? '' : `, heap ${(r.heapBytes / 1024).toFixed(1)} KB/call`}`);
+    o.log(
+      `${r.name}: median ${r.us.median.toFixed(1)} µs, p90 ${r.us.p90.toFixed(1)} µs${r.heapBytes == null ? '' : `, heap ${(r.heapBytes / 1024).toFixed(1)} KB/call`}`,
+    );
   }
   return { workload, rows };
 }
@@ -249,12 +276,17 @@ export interface LimitsRow {
  * `requestDevice()` (the spec's default 128 MiB binding: chunked when the output exceeds it).
  * GPU time from timestamps where available, else wall time to onSubmittedWorkDone.
  */
-export async function runDefaultLimits(gpu: GPU, o: { batch?: number; height?: number; width?: number; runs?: number; log(line: string): void }): Promise<LimitsRow[]> {
+export async function runDefaultLimits(
+  gpu: GPU,
+  o: { batch?: number; height?: number; width?: number; runs?: number; log(line: string): void },
+): Promise<LimitsRow[]> {
   const B = o.batch ?? 256;
   const H = o.height ?? 224;
   const W = o.width ?? 224;
   const runs = o.runs ?? 5;
-  const adapterFor = async () => (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }));
+  const adapterFor = async () =>
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ forceFallbackAdapter: true }));
   const first = await adapterFor();
   if (!first) throw new Error('no adapter');
   const limits: Record<string, number> = {};
@@ -313,7 +345,12 @@ export async function runDefaultLimits(gpu: GPU, o: { batch?: number; height?: n
       if (k > 0) s.times.push(g ?? wall);
     }
   }
-  const rows = state.map((s) => ({ name: s.name, maxStorageBufferBindingSize: s.device.limits.maxStorageBufferBindingSize, dispatches: s.dispatches, ms: quantiles(s.times) }));
+  const rows = state.map((s) => ({
+    name: s.name,
+    maxStorageBufferBindingSize: s.device.limits.maxStorageBufferBindingSize,
+    dispatches: s.dispatches,
+    ms: quantiles(s.times),
+  }));
   for (const s of state) {
     s.mixer.destroy();
     s.timer.destroy();
@@ -321,7 +358,10 @@ export async function runDefaultLimits(gpu: GPU, o: { batch?: number; height?: n
     s.out.destroy();
     s.device.destroy();
   }
-  for (const r of rows) o.log(`${r.name} (binding ${(r.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB): ${r.dispatches} dispatch(es), median ${r.ms.median.toFixed(1)} ms, p90 ${r.ms.p90.toFixed(1)} ms`);
+  for (const r of rows)
+    o.log(
+      `${r.name} (binding ${(r.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB): ${r.dispatches} dispatch(es), median ${r.ms.median.toFixed(1)} ms, p90 ${r.ms.p90.toFixed(1)} ms`,
+    );
   o.log(`default / adapter limits: ${(rows[1].ms.median / rows[0].ms.median).toFixed(2)}x`);
   return rows;
 }

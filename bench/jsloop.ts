@@ -14,7 +14,12 @@ export interface JsLoop {
   readonly output: HostOutput;
 }
 
-export function createJsLoop(row: RowSpec, plan: MixPlan, x: Uint8Array | Float32Array, ids: Int32Array | null): JsLoop {
+export function createJsLoop(
+  row: RowSpec,
+  plan: MixPlan,
+  x: Uint8Array | Float32Array,
+  ids: Int32Array | null,
+): JsLoop {
   const s = row.shape;
   const B = s.batch;
   const { kind, lam, partner, box } = plan;

@@ -21,14 +21,32 @@ export interface Kernel {
 
 const WG = 256;
 
-async function kernel(device: GPUDevice, label: string, code: string, params: ArrayBuffer, buffers: Array<[number, GPUBuffer]>, threads: number): Promise<Kernel> {
+async function kernel(
+  device: GPUDevice,
+  label: string,
+  code: string,
+  params: ArrayBuffer,
+  buffers: Array<[number, GPUBuffer]>,
+  threads: number,
+): Promise<Kernel> {
   const module = device.createShaderModule({ label, code });
-  const pipeline = await device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const uniform = device.createBuffer({ label, size: Math.max(16, params.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const pipeline = await device.createComputePipelineAsync({
+    label,
+    layout: 'auto',
+    compute: { module, entryPoint: 'main' },
+  });
+  const uniform = device.createBuffer({
+    label,
+    size: Math.max(16, params.byteLength),
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
   device.queue.writeBuffer(uniform, 0, params);
   const group = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
-    entries: [{ binding: 0, resource: { buffer: uniform } }, ...buffers.map(([binding, buffer]) => ({ binding, resource: { buffer } }))],
+    entries: [
+      { binding: 0, resource: { buffer: uniform } },
+      ...buffers.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+    ],
   });
   const [x, y] = dispatchSize(threads, device.limits.maxComputeWorkgroupsPerDimension);
   new Uint32Array(params)[1] = x;
@@ -59,7 +77,17 @@ fn main(@builtin(workgroup_id) g: vec3<u32>, @builtin(local_invocation_index) l:
   if (t < params.total) { dst[t] = src[t]; }
 }`;
   const params = new Uint32Array([words, 0, 0, 0]).buffer;
-  return kernel(device, 'bench copy kernel', code, params, [[1, src], [2, dst]], words);
+  return kernel(
+    device,
+    'bench copy kernel',
+    code,
+    params,
+    [
+      [1, src],
+      [2, dst],
+    ],
+    words,
+  );
 }
 
 /** Our loads and stores for the row's dtypes and shape, over every sample once, with no plan logic. */
@@ -108,5 +136,15 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   u[f.sample_quads.offset / 4] = quads;
   // groups_x is written by kernel() at word 1 (ParamsLayout.fields.groups_x).
   if (f.groups_x.offset !== 4) throw new Error('internal: groups_x is not word 1 of Params');
-  return kernel(device, 'bench shape copy', code, params, [[1, src], [2, dst]], threads);
+  return kernel(
+    device,
+    'bench shape copy',
+    code,
+    params,
+    [
+      [1, src],
+      [2, dst],
+    ],
+    threads,
+  );
 }

@@ -29,7 +29,12 @@ async function loadTfjs(): Promise<TfjsContext> {
   tf.env().set('WEBGPU_CPU_FORWARD', false);
   if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') returned false");
   await tf.ready();
-  const backend = tf.backend() as unknown as { device: GPUDevice; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void };
+  const backend = tf.backend() as unknown as {
+    device: GPUDevice;
+    commandEncoder: GPUCommandEncoder | null;
+    endComputePassEncoder(): void;
+    submitQueue(): void;
+  };
   const info = (backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   return {
     tf,
@@ -41,7 +46,9 @@ async function loadTfjs(): Promise<TfjsContext> {
       backend.endComputePassEncoder();
       backend.submitQueue();
     },
-    adapterInfo: info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') : 'adapter info unavailable',
+    adapterInfo: info
+      ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ')
+      : 'adapter info unavailable',
   };
 }
 
@@ -49,7 +56,10 @@ async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const number = (key: string) => (q.has(key) ? Number(q.get(key)) : undefined);
   const gpu = navigator.gpu;
-  if (!gpu) throw new Error('navigator.gpu is missing: WebGPU needs --enable-unsafe-webgpu (headless) and a secure context (http://127.0.0.1)');
+  if (!gpu)
+    throw new Error(
+      'navigator.gpu is missing: WebGPU needs --enable-unsafe-webgpu (headless) and a secure context (http://127.0.0.1)',
+    );
   const result: BenchResult = await runBench({
     env: 'chromium',
     gpu,

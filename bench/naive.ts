@@ -16,7 +16,10 @@ const WG = 256;
 function imageShader(inDtype: DType, outDtype: DType, normalize: boolean): string {
   const srcType = inDtype === 'uint8' ? 'u32' : 'vec4<f32>';
   const dstType = outDtype === 'float16' ? 'vec4<f16>' : 'vec4<f32>';
-  const load = inDtype === 'uint8' ? 'let w = src[s * params.quads + q]; return vec4<f32>(f32(w & 0xffu), f32((w >> 8u) & 0xffu), f32((w >> 16u) & 0xffu), f32(w >> 24u));' : 'return src[s * params.quads + q];';
+  const load =
+    inDtype === 'uint8'
+      ? 'let w = src[s * params.quads + q]; return vec4<f32>(f32(w & 0xffu), f32((w >> 8u) & 0xffu), f32((w >> 16u) & 0xffu), f32(w >> 24u));'
+      : 'return src[s * params.quads + q];';
   return /* wgsl */ `
 ${outDtype === 'float16' ? 'enable f16;' : ''}
 struct Sample { kind: u32, lam: f32, partner: u32, pad: u32, box: vec4<i32> }
@@ -107,7 +110,13 @@ export interface NaiveKernel {
   destroy(): void;
 }
 
-export async function createNaive(device: GPUDevice, row: RowSpec, plan: MixPlan, src: GPUBuffer, dst: GPUBuffer): Promise<NaiveKernel> {
+export async function createNaive(
+  device: GPUDevice,
+  row: RowSpec,
+  plan: MixPlan,
+  src: GPUBuffer,
+  dst: GPUBuffer,
+): Promise<NaiveKernel> {
   const s = row.shape;
   const B = s.batch;
   const maxPerDim = device.limits.maxComputeWorkgroupsPerDimension;
@@ -151,12 +160,21 @@ export async function createNaive(device: GPUDevice, row: RowSpec, plan: MixPlan
   pu[2] = gx;
 
   const module = device.createShaderModule({ label: 'naive', code });
-  const pipeline = await device.createComputePipelineAsync({ label: 'naive', layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const pipeline = await device.createComputePipelineAsync({
+    label: 'naive',
+    layout: 'auto',
+    compute: { module, entryPoint: 'main' },
+  });
   const paramsBuffer = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(paramsBuffer, 0, params);
   const planHost = packPlan(plan);
-  const planBuffer = device.createBuffer({ size: planHost.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  const normBuffer = norm ? device.createBuffer({ size: norm.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }) : null;
+  const planBuffer = device.createBuffer({
+    size: planHost.byteLength,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  const normBuffer = norm
+    ? device.createBuffer({ size: norm.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST })
+    : null;
   if (norm && normBuffer) device.queue.writeBuffer(normBuffer, 0, norm);
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: paramsBuffer } },

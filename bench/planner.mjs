@@ -46,7 +46,10 @@ const B = 256;
 const SIZE = { height: 224, width: 224 };
 const WORKLOADS = [
   { name: 'elem mixup 0.8 + CutMix 1, flip', options: { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', seed: 1 } },
-  { name: 'elem mixup 0.8 + CutMix 1, shuffle', options: { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 1 } },
+  {
+    name: 'elem mixup 0.8 + CutMix 1, shuffle',
+    options: { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 1 },
+  },
 ];
 
 /** Bundles `<srcRoot>/src/<entry>.ts` into one ES module and imports it. */
@@ -88,7 +91,10 @@ const rng = await loadPlanner(root, join(work, 'rng-dist'), 'rng');
 let before = null;
 let beforeCommit = null;
 try {
-  beforeCommit = execFileSync('git', ['rev-parse', '--short', `${args.before}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
+  beforeCommit = execFileSync('git', ['rev-parse', '--short', `${args.before}^{commit}`], {
+    cwd: root,
+    encoding: 'utf8',
+  }).trim();
   const tree = join(work, 'before');
   execFileSync('mkdir', ['-p', tree]);
   execFileSync('sh', ['-c', `git archive ${beforeCommit} src | tar -x -C "${tree}"`], { cwd: root });
@@ -115,7 +121,14 @@ function columns(options) {
 function childBytesPerCall(col, workload) {
   const out = execFileSync(
     process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), '--calls', String(CALLS), '--alloc-child', `${col.bundle}|${workload}|${col.how}`],
+    [
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      '--calls',
+      String(CALLS),
+      '--alloc-child',
+      `${col.bundle}|${workload}|${col.how}`,
+    ],
     { encoding: 'utf8' },
   );
   return Number(out.trim());
@@ -128,10 +141,12 @@ function sameDraws(options) {
   const b = after.createPlanner(options);
   const c = after.createPlanner(options);
   const into = after.emptyPlan(B);
-  const bytes = (p) => Buffer.concat([p.kind, p.lam, p.partner, p.box].map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
+  const bytes = (p) =>
+    Buffer.concat([p.kind, p.lam, p.partner, p.box].map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
   for (let t = 0; t < 20; t++) {
     const ref = bytes(a.plan(B, SIZE));
-    if (!ref.equals(bytes(b.plan(B, SIZE))) || !ref.equals(bytes(c.plan(B, SIZE, into)))) return `no (plan ${t} differs)`;
+    if (!ref.equals(bytes(b.plan(B, SIZE))) || !ref.equals(bytes(c.plan(B, SIZE, into))))
+      return `no (plan ${t} differs)`;
   }
   return 'yes';
 }
@@ -190,9 +205,13 @@ function bytesPerCall(call) {
 const f1 = (x) => x.toFixed(1).padStart(8);
 console.log(
   `planner host cost, B = ${B}, ${SIZE.height}x${SIZE.width}; node ${process.version}, ${cpus().length} CPUs, ` +
-    `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine: compare columns, not runs)`,
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (a shared machine: compare columns, not runs)`,
 );
-console.log(`${SAMPLES} timed calls per column, allocation over ${CALLS} calls; targets: median <= 50 us, <= 4096 B/call\n`);
+console.log(
+  `${SAMPLES} timed calls per column, allocation over ${CALLS} calls; targets: median <= 50 us, <= 4096 B/call\n`,
+);
 /** ns per Philox4x32-10 block of this checkout's stream (best of 20 runs of 64,000 words): the generator's floor. */
 function philoxNsPerBlock() {
   const stream = new rng.Philox(1);

@@ -68,11 +68,26 @@ export interface RowSpec {
 export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSpec[] {
   const rows: RowSpec[] = [];
   const im = preset.images;
-  const imageShape: BatchShape = { layout: 'NCHW', batch: im.batch, channels: im.channels, height: im.height, width: im.width };
+  const imageShape: BatchShape = {
+    layout: 'NCHW',
+    batch: im.batch,
+    channels: im.channels,
+    height: im.height,
+    width: im.width,
+  };
   const rowShape: BatchShape = { layout: 'rows', batch: preset.rows.batch, features: preset.rows.features };
   const labelShape: BatchShape = { layout: 'rows', batch: preset.labels.batch, features: 1 };
   const workloads: Array<Omit<RowSpec, 'id' | 'mode' | 'mix' | 'pairing'> & { mixes: MixKind[] }> = [
-    { workload: 'images u8>f32 norm', shape: imageShape, inDtype: 'uint8', outDtype: 'float32', normalize: IMAGENET, classes: null, mixes: ['mixup', 'cutmix'], skip: null },
+    {
+      workload: 'images u8>f32 norm',
+      shape: imageShape,
+      inDtype: 'uint8',
+      outDtype: 'float32',
+      normalize: IMAGENET,
+      classes: null,
+      mixes: ['mixup', 'cutmix'],
+      skip: null,
+    },
     {
       workload: 'images u8>f16 norm',
       shape: imageShape,
@@ -83,11 +98,38 @@ export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSp
       mixes: ['mixup', 'cutmix'],
       skip: device.shaderF16 ? null : "device has no 'shader-f16'",
     },
-    { workload: 'images f32', shape: imageShape, inDtype: 'float32', outDtype: 'float32', normalize: null, classes: null, mixes: ['mixup', 'cutmix'], skip: null },
+    {
+      workload: 'images f32',
+      shape: imageShape,
+      inDtype: 'float32',
+      outDtype: 'float32',
+      normalize: null,
+      classes: null,
+      mixes: ['mixup', 'cutmix'],
+      skip: null,
+    },
     // Rows have no pixels, so no boxes: CutMix does not apply.
-    { workload: 'rows f32', shape: rowShape, inDtype: 'float32', outDtype: 'float32', normalize: null, classes: null, mixes: ['mixup'], skip: null },
+    {
+      workload: 'rows f32',
+      shape: rowShape,
+      inDtype: 'float32',
+      outDtype: 'float32',
+      normalize: null,
+      classes: null,
+      mixes: ['mixup'],
+      skip: null,
+    },
     // Targets read only kind, lam and partner: a CutMix plan costs the same as a mixup plan.
-    { workload: 'labels i32>f32', shape: labelShape, inDtype: 'float32', outDtype: 'float32', normalize: null, classes: preset.labels.classes, mixes: ['mixup'], skip: null },
+    {
+      workload: 'labels i32>f32',
+      shape: labelShape,
+      inDtype: 'float32',
+      outDtype: 'float32',
+      normalize: null,
+      classes: preset.labels.classes,
+      mixes: ['mixup'],
+      skip: null,
+    },
   ];
   for (const w of workloads) {
     for (const mix of w.mixes) {

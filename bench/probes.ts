@@ -120,14 +120,24 @@ async function timeAll(device: GPUDevice, timer: GpuTimer, recorders: Recorder[]
 }
 
 /** Records one dispatch of `code` over `threads` threads with `buffers` bound at their bindings (0 is the uniform). */
-function kernelRecorder(device: GPUDevice, code: string, threads: number, params: Uint32Array<ArrayBuffer>, buffers: Record<number, GPUBuffer>): (encoder: GPUCommandEncoder) => void {
+function kernelRecorder(
+  device: GPUDevice,
+  code: string,
+  threads: number,
+  params: Uint32Array<ArrayBuffer>,
+  buffers: Record<number, GPUBuffer>,
+): (encoder: GPUCommandEncoder) => void {
   const groups = Math.ceil(threads / WG);
   params[2] = groups;
   const uniform = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniform, 0, params);
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+  const pipeline = device.createComputePipeline({
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+  });
   const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
-  for (const [binding, buffer] of Object.entries(buffers)) entries.push({ binding: Number(binding), resource: { buffer } });
+  for (const [binding, buffer] of Object.entries(buffers))
+    entries.push({ binding: Number(binding), resource: { buffer } });
   const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
   return (encoder) => {
     const pass = encoder.beginComputePass();
@@ -139,11 +149,17 @@ function kernelRecorder(device: GPUDevice, code: string, threads: number, params
 }
 
 export async function runProbes(gpu: GPU, log: (line: string) => void): Promise<void> {
-  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }));
+  const adapter =
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ forceFallbackAdapter: true }));
   if (!adapter) throw new Error('no WebGPU adapter');
-  const device = await adapter.requestDevice({ requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [] });
+  const device = await adapter.requestDevice({
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+  });
   const timer = new GpuTimer(device);
-  log(`probes on ${adapter.info.vendor} / ${adapter.info.architecture} / ${adapter.info.description}; ${timer.enabled ? 'GPU timestamps' : 'wall time'}, median of ${RUNS} interleaved runs`);
+  log(
+    `probes on ${adapter.info.vendor} / ${adapter.info.architecture} / ${adapter.info.description}; ${timer.enabled ? 'GPU timestamps' : 'wall time'}, median of ${RUNS} interleaved runs`,
+  );
 
   for (const [B, n] of [
     [32, 12288],
@@ -176,10 +192,13 @@ export async function runProbes(gpu: GPU, log: (line: string) => void): Promise<
     const recorders: Recorder[] = Object.entries(PAIR_KERNELS).map(([name, code]) => {
       const threads = name === 'naive' ? B * quads : (B / 2) * quads;
       // 'auto' layouts hold only the bindings a kernel uses: naive never reads the pair list.
-      const buffers: Record<number, GPUBuffer> = name === 'naive' ? { 1: src, 2: dst, 3: planBuffer } : { 1: src, 2: dst, 3: planBuffer, 4: pairsBuffer };
+      const buffers: Record<number, GPUBuffer> =
+        name === 'naive' ? { 1: src, 2: dst, 3: planBuffer } : { 1: src, 2: dst, 3: planBuffer, 4: pairsBuffer };
       return kernelRecorder(device, code, threads, new Uint32Array([threads, quads, 0, 0]), buffers);
     });
-    const inputs = { images: { buffer: src, shape: { layout: 'rows' as const, batch: B, features: n }, dtype: 'float32' as const } };
+    const inputs = {
+      images: { buffer: src, shape: { layout: 'rows' as const, batch: B, features: n }, dtype: 'float32' as const },
+    };
     await mixer.prepare(inputs, { plan, outputs: { images: dst } });
     recorders.push((encoder) => {
       const encoding = mixer.encode(encoder, inputs, { plan, outputs: { images: dst } });
@@ -201,9 +220,15 @@ export async function runProbes(gpu: GPU, log: (line: string) => void): Promise<
   const out = emptyBuffer(device, B * K * 4, 'probe targets');
   const labelRecorders = Object.entries(LABEL_KERNELS).map(([name, code]) => {
     const threads = name.startsWith('one') ? B * K : (B * K) / 4;
-    return kernelRecorder(device, code, threads, new Uint32Array([threads, K, 0, K / 4]), { 1: idsBuffer, 2: out, 3: partnerBuffer });
+    return kernelRecorder(device, code, threads, new Uint32Array([threads, K, 0, K / 4]), {
+      1: idsBuffer,
+      2: out,
+      3: partnerBuffer,
+    });
   });
-  const results = (await timeAll(device, timer, labelRecorders)).map((ms, k) => `${Object.keys(LABEL_KERNELS)[k]} ${ms.toFixed(2)} ms`);
+  const results = (await timeAll(device, timer, labelRecorders)).map(
+    (ms, k) => `${Object.keys(LABEL_KERNELS)[k]} ${ms.toFixed(2)} ms`,
+  );
   log(`labels, ${B} x K=${K}: ${results.join(', ')}`);
   timer.destroy();
   device.destroy();

@@ -18,7 +18,7 @@ function table(header, rows) {
 }
 
 const label = (r) => `${r.workload} ${r.mode} ${r.mix} ${r.pairing}`;
-const timer = (t) => (t === 'gpu-timestamp' ? 'gpu' : t ?? '-');
+const timer = (t) => (t === 'gpu-timestamp' ? 'gpu' : (t ?? '-'));
 
 function cellMs(col) {
   if (!col || col.skipped || !col.ms) return '-';
@@ -35,13 +35,19 @@ export function formatResult(result) {
   const device = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ');
   const measured = result.rows.filter((r) => !r.skipped);
   const skipped = result.rows.filter((r) => r.skipped);
-  const gpuTiming = result.features.timestampQuery ? 'GPU timestamps (timestampWrites, bracketing the work)' : 'wall time to onSubmittedWorkDone';
+  const gpuTiming = result.features.timestampQuery
+    ? 'GPU timestamps (timestampWrites, bracketing the work)'
+    : 'wall time to onSubmittedWorkDone';
   const out = [];
   out.push(`## ${result.env}: preset ${result.preset} (${result.presetReason})`);
   out.push('');
-  out.push(`- adapter: ${device}${a.isFallbackAdapter ? ' (fallback adapter)' : ''}; shader-f16: ${result.features.shaderF16 ? 'yes' : 'no'}; timestamp-query: ${result.features.timestampQuery ? 'yes' : 'no'}`);
+  out.push(
+    `- adapter: ${device}${a.isFallbackAdapter ? ' (fallback adapter)' : ''}; shader-f16: ${result.features.shaderF16 ? 'yes' : 'no'}; timestamp-query: ${result.features.timestampQuery ? 'yes' : 'no'}`,
+  );
   out.push(`- runtime: ${result.runtime}`);
-  out.push(`- date: ${result.date}; ${result.runs} runs per column after ${result.warmup} warm-up, interleaved; ${result.seconds.toFixed(0)} s`);
+  out.push(
+    `- date: ${result.date}; ${result.runs} runs per column after ${result.warmup} warm-up, interleaved; ${result.seconds.toFixed(0)} s`,
+  );
   const tfjs = result.tfjsAdapter ? `wall time on TF.js's own device (${result.tfjsAdapter})` : 'not run';
   out.push(`- ours, copy, naive: ${gpuTiming}; tfjs: ${tfjs}; js: CPU time`);
   out.push('');
@@ -50,15 +56,32 @@ export function formatResult(result) {
   out.push(
     table(
       ['workload mode mix pairing', 'shape', 'timer', ...COLUMNS],
-      measured.map((r) => [label(r), r.shape, timer(r.columns.ours.timing), ...COLUMNS.map((c) => cellMs(r.columns[c]))]),
+      measured.map((r) => [
+        label(r),
+        r.shape,
+        timer(r.columns.ours.timing),
+        ...COLUMNS.map((c) => cellMs(r.columns[c])),
+      ]),
     ),
   );
   out.push('');
-  out.push('GB/s of the minimum bytes (each input byte read once, each output byte written once), and ratios (ours/copy on the GPU timer; tfjs/ours and js/ours on wall time; naive/ours on the GPU timer):');
+  out.push(
+    'GB/s of the minimum bytes (each input byte read once, each output byte written once), and ratios (ours/copy on the GPU timer; tfjs/ours and js/ours on wall time; naive/ours on the GPU timer):',
+  );
   out.push('');
   out.push(
     table(
-      ['workload mode mix pairing', 'MB', ...COLUMNS.map((c) => `${c} GB/s`), 'ours % of copy', '% of copy kernel', '% of shape copy', 'tfjs/ours', 'naive/ours', 'js/ours'],
+      [
+        'workload mode mix pairing',
+        'MB',
+        ...COLUMNS.map((c) => `${c} GB/s`),
+        'ours % of copy',
+        '% of copy kernel',
+        '% of shape copy',
+        'tfjs/ours',
+        'naive/ours',
+        'js/ours',
+      ],
       measured.map((r) => [
         label(r),
         fixed(r.bytes.min / 1e6, 2),
@@ -73,11 +96,23 @@ export function formatResult(result) {
     ),
   );
   out.push('');
-  out.push('Host cost per call (no GPU wait), median µs, and allocations per call after warm-up; check = every column matches the CPU reference:');
+  out.push(
+    'Host cost per call (no GPU wait), median µs, and allocations per call after warm-up; check = every column matches the CPU reference:',
+  );
   out.push('');
   out.push(
     table(
-      ['workload mode mix pairing', 'cycles', 'encode µs', 'buffers', 'bind groups', 'mix() µs', 'buffers', 'bind groups', 'check'],
+      [
+        'workload mode mix pairing',
+        'cycles',
+        'encode µs',
+        'buffers',
+        'bind groups',
+        'mix() µs',
+        'buffers',
+        'bind groups',
+        'check',
+      ],
       measured.map((r) => {
         const h = r.host;
         const cycles = r.cycles ? `${r.cycles.count} (max ${r.cycles.longest})` : '-';
@@ -98,21 +133,42 @@ export function formatResult(result) {
   if (result.hostCost) {
     const h = result.hostCost;
     const floor = h.rows.find((r) => r.name === 'WebGPU floor');
-    out.push('', `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; heap = JS heap allocated per call (Node with --expose-gc only):`, '');
+    out.push(
+      '',
+      `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; heap = JS heap allocated per call (Node with --expose-gc only):`,
+      '',
+    );
     out.push(
       table(
         ['what', 'median µs', 'p90 µs', 'x floor (median)', 'heap KB/call'],
-        h.rows.map((r) => [r.name, fixed(r.us.median, 1), fixed(r.us.p90, 1), floor ? fixed(r.us.median / floor.us.median, 1) : '-', r.heapBytes == null ? '-' : fixed(r.heapBytes / 1024, 1)]),
+        h.rows.map((r) => [
+          r.name,
+          fixed(r.us.median, 1),
+          fixed(r.us.p90, 1),
+          floor ? fixed(r.us.median / floor.us.median, 1) : '-',
+          r.heapBytes == null ? '-' : fixed(r.heapBytes / 1024, 1),
+        ]),
       ),
     );
   }
   if (result.limits) {
     const [full, plain] = result.limits;
-    out.push('', 'The headline batch (256x3x224x224 uint8 -> ImageNet-normalised float32, elem, mixup + CutMix, shuffle) on two devices of one adapter, interleaved, ms per call:', '');
+    out.push(
+      '',
+      'The headline batch (256x3x224x224 uint8 -> ImageNet-normalised float32, elem, mixup + CutMix, shuffle) on two devices of one adapter, interleaved, ms per call:',
+      '',
+    );
     out.push(
       table(
         ['device', 'maxStorageBufferBindingSize', 'dispatches', 'median ms', 'p90 ms', 'x one pass'],
-        result.limits.map((r) => [r.name, `${(r.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`, r.dispatches, fixed(r.ms.median, 1), fixed(r.ms.p90, 1), fixed(r.ms.median / full.ms.median, 2)]),
+        result.limits.map((r) => [
+          r.name,
+          `${(r.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`,
+          r.dispatches,
+          fixed(r.ms.median, 1),
+          fixed(r.ms.p90, 1),
+          fixed(r.ms.median / full.ms.median, 2),
+        ]),
       ),
     );
     void plain;
@@ -127,7 +183,9 @@ export function formatResult(result) {
   if (notes.length) out.push('', ...notes);
   out.push('', 'Targets (reported, never asserted):', '');
   for (const t of result.targets) {
-    const verdict = t.applicable ? `${t.met} of ${t.measured} rows` : `${t.met} of ${t.measured} rows, not judged here (${t.note})`;
+    const verdict = t.applicable
+      ? `${t.met} of ${t.measured} rows`
+      : `${t.met} of ${t.measured} rows, not judged here (${t.note})`;
     out.push(`- ${t.target} (${t.basis}): ${verdict}${t.applicable && t.note ? `; ${t.note}` : ''}`);
   }
   return out.join('\n');

@@ -29,7 +29,13 @@ export interface TfjsColumn {
   dispose(): void;
 }
 
-export function createTfjsColumn(ctx: TfjsContext, row: RowSpec, plan: MixPlan, x: Uint8Array | Float32Array, ids: Int32Array | null): TfjsColumn {
+export function createTfjsColumn(
+  ctx: TfjsContext,
+  row: RowSpec,
+  plan: MixPlan,
+  x: Uint8Array | Float32Array,
+  ids: Int32Array | null,
+): TfjsColumn {
   const { tf } = ctx;
   const s = row.shape;
   const B = s.batch;
@@ -57,20 +63,34 @@ export function createTfjsColumn(ctx: TfjsContext, row: RowSpec, plan: MixPlan, 
     };
   } else {
     const shape = image ? [B, s.channels, s.height, s.width] : [B, s.features];
-    input = hold(row.inDtype === 'uint8' ? tf.tensor(Int32Array.from(x), shape, 'int32') : tf.tensor(x as Float32Array, shape, 'float32'));
+    input = hold(
+      row.inDtype === 'uint8'
+        ? tf.tensor(Int32Array.from(x), shape, 'int32')
+        : tf.tensor(x as Float32Array, shape, 'float32'),
+    );
     const norm = row.normalize;
     const mean = norm ? hold(tf.tensor(norm.mean as number[], [1, norm.mean.length, 1, 1])) : null;
     const std = norm ? hold(tf.tensor(norm.std as number[], [1, norm.std.length, 1, 1])) : null;
     const prepare = (): TF.Tensor => (mean && std ? input.cast('float32').div(255).sub(mean).div(std) : input);
 
     if (row.mix === 'cutmix' && image) {
-      const column = (k: number) => hold(tf.tensor(Int32Array.from({ length: B }, (_, i) => plan.box[4 * i + k]), [B, 1, 1, 1], 'int32'));
+      const column = (k: number) =>
+        hold(
+          tf.tensor(
+            Int32Array.from({ length: B }, (_, i) => plan.box[4 * i + k]),
+            [B, 1, 1, 1],
+            'int32',
+          ),
+        );
       const [y0, y1, x0, x1] = [0, 1, 2, 3].map(column);
       const ys = hold(tf.range(0, s.height, 1, 'int32').reshape([1, 1, s.height, 1]));
       const xs = hold(tf.range(0, s.width, 1, 'int32').reshape([1, 1, 1, s.width]));
       compose = () => {
         const v = prepare();
-        const inside = ys.greaterEqual(y0).logicalAnd(ys.less(y1)).logicalAnd(xs.greaterEqual(x0).logicalAnd(xs.less(x1)));
+        const inside = ys
+          .greaterEqual(y0)
+          .logicalAnd(ys.less(y1))
+          .logicalAnd(xs.greaterEqual(x0).logicalAnd(xs.less(x1)));
         const mask = inside.cast('float32'); // [B, 1, H, W], broadcast over channels
         return v.mul(tf.sub(1, mask)).add(tf.gather(v, partner).mul(mask));
       };

@@ -8,8 +8,8 @@ import { TILE } from './samples';
 /** Lanczos coefficients for g = 7, n = 9 (about 15 significant digits for real x > 0). */
 const LANCZOS_G = 7;
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
-  9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** ln Γ(x) for x > 0; below 1/2 through the reflection formula, where the series is less accurate. */
@@ -51,6 +51,9 @@ export function drawLambdas(alpha: number, cutmix: boolean, seed: number, count:
   // An even batch under flip pairing has no fixed points, so every sample gets a draw.
   const n = count + (count % 2);
   const beta = createPlanner({ mixupAlpha: alpha, cutmixAlpha: 0, mode: 'elem', seed }).plan(n).lam;
-  const boxes = cutmix ? createPlanner({ mixupAlpha: 0, cutmixAlpha: alpha, mode: 'elem', seed }).plan(n, { height: TILE, width: TILE }).lam : null;
+  const boxes = cutmix
+    ? createPlanner({ mixupAlpha: 0, cutmixAlpha: alpha, mode: 'elem', seed }).plan(n, { height: TILE, width: TILE })
+        .lam
+    : null;
   return { beta, cutmix: boxes };
 }

@@ -22,7 +22,8 @@ export const COLOURS = {
 };
 
 const KIND_NAMES = ['unchanged', 'mixup', 'CutMix'];
-const kindColour = (kind: number) => (kind === KIND_MIXUP ? COLOURS.mixup : kind === KIND_CUTMIX ? COLOURS.cutmix : COLOURS.none);
+const kindColour = (kind: number) =>
+  kind === KIND_MIXUP ? COLOURS.mixup : kind === KIND_CUTMIX ? COLOURS.cutmix : COLOURS.none;
 const FONT = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 const SANS = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
@@ -287,7 +288,13 @@ export function drawBench(canvas: HTMLCanvasElement, result: BenchResult, width:
       g.fillStyle = COLOURS.text;
       const r = ours === null ? 0 : t / ours;
       const ratio = name === 'ours' || ours === null ? '' : `  ${r < 0.1 ? r.toPrecision(2) : r.toFixed(2)}× ours`;
-      fitText(g, `${t < 1 ? t.toFixed(3) : t.toFixed(2)} ms${ratio}`, labelWidth + Math.max(2, (t / max) * span) + 6, y + bar / 2, valueWidth + span);
+      fitText(
+        g,
+        `${t < 1 ? t.toFixed(3) : t.toFixed(2)} ms${ratio}`,
+        labelWidth + Math.max(2, (t / max) * span) + 6,
+        y + bar / 2,
+        valueWidth + span,
+      );
     });
   });
 }

@@ -44,7 +44,9 @@ function pack(samples: readonly Sample[], layout: ImageLayout): Uint8Array<Array
   samples.forEach((s, i) => {
     const base = i * SAMPLE_BYTES;
     if (layout === 'NHWC') out.set(s.rgb, base);
-    else for (let p = 0; p < TILE * TILE; p++) for (let c = 0; c < 3; c++) out[base + c * TILE * TILE + p] = s.rgb[3 * p + c];
+    else
+      for (let p = 0; p < TILE * TILE; p++)
+        for (let c = 0; c < 3; c++) out[base + c * TILE * TILE + p] = s.rgb[3 * p + c];
   });
   return out;
 }
@@ -68,9 +70,20 @@ function labelsOf(samples: readonly Sample[]): Int32Array<ArrayBuffer> {
   return Int32Array.from(samples, (s) => s.label);
 }
 
-function cpuMix(samples: readonly Sample[], plan: MixPlan, layout: ImageLayout): { images: Uint8Array; targets: Float32Array } {
-  const images = mixBatchCpu({ data: pack(samples, layout), dtype: 'uint8', shape: shapeOf(samples.length, layout) }, plan, { outDtype: 'uint8' }) as Uint8Array;
-  const targets = mixTargetsCpu({ data: labelsOf(samples), dtype: 'int32' }, plan, { numClasses: NUM_CLASSES, labelSmoothing: LABEL_SMOOTHING });
+function cpuMix(
+  samples: readonly Sample[],
+  plan: MixPlan,
+  layout: ImageLayout,
+): { images: Uint8Array; targets: Float32Array } {
+  const images = mixBatchCpu(
+    { data: pack(samples, layout), dtype: 'uint8', shape: shapeOf(samples.length, layout) },
+    plan,
+    { outDtype: 'uint8' },
+  ) as Uint8Array;
+  const targets = mixTargetsCpu({ data: labelsOf(samples), dtype: 'int32' }, plan, {
+    numClasses: NUM_CLASSES,
+    labelSmoothing: LABEL_SMOOTHING,
+  });
   return { images, targets };
 }
 
@@ -106,7 +119,8 @@ interface Buffers {
 /** The WebGPU engine, or the reason there is none (no navigator.gpu, no adapter, no device). */
 export async function createGpuEngine(): Promise<Engine | string> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return 'this browser has no WebGPU (navigator.gpu is missing; Chrome or Edge 113+, or Firefox / Safari with WebGPU enabled, on https or localhost)';
+  if (!gpu)
+    return 'this browser has no WebGPU (navigator.gpu is missing; Chrome or Edge 113+, or Firefox / Safari with WebGPU enabled, on https or localhost)';
   let adapter: GPUAdapter | null;
   let device: GPUDevice;
   try {
@@ -117,9 +131,13 @@ export async function createGpuEngine(): Promise<Engine | string> {
     return `no WebGPU device (${error instanceof Error ? error.message : String(error)})`;
   }
   // Loud failures: a GPU validation error in the demo is a bug, and the e2e test watches the console.
-  device.addEventListener('uncapturederror', (event) => console.error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`));
+  device.addEventListener('uncapturederror', (event) =>
+    console.error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`),
+  );
   const info = adapter.info;
-  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter || /swiftshader/i.test(`${info.architecture} ${info.description}`);
+  const fallback =
+    (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ||
+    /swiftshader/i.test(`${info.architecture} ${info.description}`);
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
   const mixer: Mixer = createMixer(device, { numClasses: NUM_CLASSES, labelSmoothing: LABEL_SMOOTHING });
   let buffers: Buffers | null = null;
@@ -135,7 +153,11 @@ export async function createGpuEngine(): Promise<Engine | string> {
       outImages: device.createBuffer({ label: 'demo mixed images', size: imageBytes, usage: storage }),
       outTargets: device.createBuffer({ label: 'demo targets', size: targetBytes, usage: storage }),
       // One read-back of images and targets together (imageBytes is a multiple of 4).
-      staging: device.createBuffer({ label: 'demo read-back', size: imageBytes + targetBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      staging: device.createBuffer({
+        label: 'demo read-back',
+        size: imageBytes + targetBytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
     };
   };
 
@@ -146,7 +168,9 @@ export async function createGpuEngine(): Promise<Engine | string> {
     async run(samples, plan, layout) {
       const batch = samples.length;
       if (!buffers || buffers.batch !== batch) {
-        if (buffers) for (const b of [buffers.images, buffers.labels, buffers.outImages, buffers.outTargets, buffers.staging]) b.destroy();
+        if (buffers)
+          for (const b of [buffers.images, buffers.labels, buffers.outImages, buffers.outTargets, buffers.staging])
+            b.destroy();
         buffers = allocate(batch);
       }
       const b = buffers;
@@ -156,7 +180,10 @@ export async function createGpuEngine(): Promise<Engine | string> {
       device.queue.writeBuffer(b.images, 0, packed);
       device.queue.writeBuffer(b.labels, 0, labels);
       await mixer.mix(
-        { images: { buffer: b.images, dtype: 'uint8', shape: shapeOf(batch, layout) }, labels: { buffer: b.labels, dtype: 'int32' } },
+        {
+          images: { buffer: b.images, dtype: 'uint8', shape: shapeOf(batch, layout) },
+          labels: { buffer: b.labels, dtype: 'int32' },
+        },
         { plan, outDtype: 'uint8', outputs: { images: b.outImages, targets: b.outTargets } },
       );
       const encoder = device.createCommandEncoder({ label: 'demo read-back' });

@@ -238,7 +238,9 @@ async function render(): Promise<void> {
   if (mixed.check) {
     // uint8 output is bit-exact; targets are float32 blends of the same values.
     const equal = mixed.check.pixels === 0 && mixed.check.targets <= 1e-6;
-    check = equal ? ' · equals the CPU reference' : ` · DIFFERS from the CPU reference (pixels ${mixed.check.pixels}, targets ${mixed.check.targets})`;
+    check = equal
+      ? ' · equals the CPU reference'
+      : ` · DIFFERS from the CPU reference (pixels ${mixed.check.pixels}, targets ${mixed.check.targets})`;
     if (!equal) console.error(`GPU result differs from the CPU reference: ${JSON.stringify(mixed.check)}`);
   }
   ui.batchInfo.textContent = `${batch.length} images · seed ${s.seed}, draw ${draw} · ${s.layout} uint8 · mixed on the ${where} in ${mixed.ms.toFixed(1)} ms${check}`;
@@ -277,7 +279,8 @@ ui.alpha.addEventListener('input', () => {
   syncAlphaRange();
   invalidate('planner');
 });
-for (const control of [ui.method, ui.switchProb, ui.mode, ui.pairing, ui.seed]) control.addEventListener('input', () => invalidate('planner'));
+for (const control of [ui.method, ui.switchProb, ui.mode, ui.pairing, ui.seed])
+  control.addEventListener('input', () => invalidate('planner'));
 // The same plan in the other layout: the tiles must not change.
 ui.layout.addEventListener('input', () => invalidate('view'));
 ui.reroll.addEventListener('click', () => invalidate('plan'));
@@ -305,7 +308,11 @@ async function addFiles(files: File[]): Promise<void> {
   if (!added.length) return;
   samples = [...samples, ...added];
   // Keep the generated samples; drop the oldest user images past the cap.
-  while (samples.length > MAX_BATCH) samples.splice(samples.findIndex((s) => s.label === USER_CLASS), 1);
+  while (samples.length > MAX_BATCH)
+    samples.splice(
+      samples.findIndex((s) => s.label === USER_CLASS),
+      1,
+    );
   ui.clearImages.disabled = false;
   invalidate('planner');
 }

@@ -62,16 +62,27 @@ const CLASSES: Array<[string, Painter]> = [
     'stripes',
     (g) => {
       fill(g, '#fff3e0');
-      for (let k = -TILE; k < 2 * TILE; k += 16) polygon(g, [[k, 0], [k + 8, 0], [k + 8 + TILE, TILE], [k + TILE, TILE]], '#e53935');
+      for (let k = -TILE; k < 2 * TILE; k += 16)
+        polygon(
+          g,
+          [
+            [k, 0],
+            [k + 8, 0],
+            [k + 8 + TILE, TILE],
+            [k + TILE, TILE],
+          ],
+          '#e53935',
+        );
     },
   ],
   [
     'checker',
     (g) => {
-      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
-        g.fillStyle = (x + y) % 2 ? '#7b1fa2' : '#aeea00';
-        g.fillRect(x * 8, y * 8, 8, 8);
-      }
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) {
+          g.fillStyle = (x + y) % 2 ? '#7b1fa2' : '#aeea00';
+          g.fillRect(x * 8, y * 8, 8, 8);
+        }
     },
   ],
   [
@@ -95,8 +106,24 @@ const CLASSES: Array<[string, Painter]> = [
     'triangle',
     (g) => {
       fill(g, '#f8bbd0');
-      polygon(g, [[32, 8], [58, 54], [6, 54]], '#2e7d32');
-      polygon(g, [[32, 24], [45, 47], [19, 47]], '#a5d6a7');
+      polygon(
+        g,
+        [
+          [32, 8],
+          [58, 54],
+          [6, 54],
+        ],
+        '#2e7d32',
+      );
+      polygon(
+        g,
+        [
+          [32, 24],
+          [45, 47],
+          [19, 47],
+        ],
+        '#a5d6a7',
+      );
     },
   ],
   [
@@ -128,7 +155,14 @@ const CLASSES: Array<[string, Painter]> = [
     'moon',
     (g) => {
       fill(g, '#311b92');
-      for (const [x, y] of [[8, 10], [54, 8], [48, 52], [12, 50], [40, 30]]) disc(g, x, y, 1.5, '#fff9c4');
+      for (const [x, y] of [
+        [8, 10],
+        [54, 8],
+        [48, 52],
+        [12, 50],
+        [40, 30],
+      ])
+        disc(g, x, y, 1.5, '#fff9c4');
       disc(g, 28, 32, 20, '#fff59d');
       disc(g, 38, 26, 18, '#311b92');
     },
@@ -150,7 +184,8 @@ const CLASSES: Array<[string, Painter]> = [
     'dots',
     (g) => {
       fill(g, '#ffeb3b');
-      for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) disc(g, 8 + x * 16 + (y % 2) * 4, 8 + y * 16, 5, '#3949ab');
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 4; x++) disc(g, 8 + x * 16 + (y % 2) * 4, 8 + y * 16, 5, '#3949ab');
     },
   ],
   [
@@ -188,8 +223,26 @@ const CLASSES: Array<[string, Painter]> = [
     'diamond',
     (g) => {
       fill(g, '#004d40');
-      polygon(g, [[32, 4], [60, 32], [32, 60], [4, 32]], '#1de9b6');
-      polygon(g, [[32, 18], [46, 32], [32, 46], [18, 32]], '#ff4081');
+      polygon(
+        g,
+        [
+          [32, 4],
+          [60, 32],
+          [32, 60],
+          [4, 32],
+        ],
+        '#1de9b6',
+      );
+      polygon(
+        g,
+        [
+          [32, 18],
+          [46, 32],
+          [32, 46],
+          [18, 32],
+        ],
+        '#ff4081',
+      );
     },
   ],
   [

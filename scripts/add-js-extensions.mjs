@@ -95,7 +95,9 @@ function main(argv) {
       if (!check) writeFileSync(file, result.text);
     }
   }
-  console.log(`${changed} file(s) ${check ? 'to change' : 'changed'}${problems ? `, ${problems} import(s) not resolved` : ''}`);
+  console.log(
+    `${changed} file(s) ${check ? 'to change' : 'changed'}${problems ? `, ${problems} import(s) not resolved` : ''}`,
+  );
   return (check && changed) || problems ? 1 : 0;
 }
 

@@ -60,7 +60,9 @@ export function dawnEnv() {
   const loaderDir = '/usr/lib/chromium';
   if (existsSync(`${loaderDir}/libvulkan.so.1`)) {
     const current = process.env.LD_LIBRARY_PATH;
-    env.LD_LIBRARY_PATH = current?.split(':').includes(loaderDir) ? current : [current, loaderDir].filter(Boolean).join(':');
+    env.LD_LIBRARY_PATH = current?.split(':').includes(loaderDir)
+      ? current
+      : [current, loaderDir].filter(Boolean).join(':');
   }
   return env;
 }

@@ -12,7 +12,10 @@ import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SOURCE = join(root, 'shaders', 'mix_common.wgsl');
 /** The kernels whose bindings the host uses: name -> the file assembled after mix_common.wgsl. */
-export const KERNELS = { Batch: join(root, 'shaders', 'mix_batch.wgsl'), Labels: join(root, 'shaders', 'mix_labels.wgsl') };
+export const KERNELS = {
+  Batch: join(root, 'shaders', 'mix_batch.wgsl'),
+  Labels: join(root, 'shaders', 'mix_labels.wgsl'),
+};
 export const TARGET = join(root, 'src', 'gpu', 'layouts.generated.ts');
 
 function typeName(type) {
@@ -58,7 +61,8 @@ export function renderLayouts(common, kernels) {
     '// change the WGSL and run `node scripts/gen-layouts.mjs` (a unit test checks this file is current).',
     '',
   ];
-  const emit = (name, value) => lines.push(`export const ${name} = ${JSON.stringify(value, null, 2).replace(/"(\w+)":/g, '$1:')} as const;`, '');
+  const emit = (name, value) =>
+    lines.push(`export const ${name} = ${JSON.stringify(value, null, 2).replace(/"(\w+)":/g, '$1:')} as const;`, '');
   for (const [name, layout] of Object.entries(layoutsFromWgsl(common))) emit(`${name}Layout`, layout);
   for (const [name, code] of Object.entries(kernels)) emit(`${name}Bindings`, bindingsFromWgsl(`${common}\n${code}`));
   return lines.join('\n');

@@ -13,11 +13,15 @@ import { dawnEnv } from './chromium.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 if (!args.includes('--child')) {
-  const run = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=64', fileURLToPath(import.meta.url), '--child', ...args], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...dawnEnv() },
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-semi-space-size=64', fileURLToPath(import.meta.url), '--child', ...args],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...dawnEnv() },
+    },
+  );
   process.exit(run.status ?? 1);
 }
 const value = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -31,7 +35,14 @@ let gcs = 0;
 new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] });
 const log = (line) => console.log(`[node] ${line}`);
 const load = async (dir) => {
-  const server = await createServer({ root: dir, configFile: false, logLevel: 'warn', server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', optimizeDeps: { noDiscovery: true, include: [] } });
+  const server = await createServer({
+    root: dir,
+    configFile: false,
+    logLevel: 'warn',
+    server: { middlewareMode: true, hmr: false, watch: null },
+    appType: 'custom',
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
   servers.push(server);
   return server.ssrLoadModule('/bench/host.ts');
 };
@@ -42,7 +53,12 @@ try {
   if (args.includes('--limits')) {
     for (const [name, host] of trees) {
       log(`--- ${name}`);
-      await host.runDefaultLimits(gpu, { runs: value('--runs', 5), height: value('--size', 224), width: value('--size', 224), log });
+      await host.runDefaultLimits(gpu, {
+        runs: value('--runs', 5),
+        height: value('--size', 224),
+        width: value('--size', 224),
+        log,
+      });
     }
   } else {
     const adapter = await gpu.requestAdapter({ forceFallbackAdapter: true });
@@ -54,7 +70,14 @@ try {
     for (let round = 0; round < value('--rounds', against ? 3 : 1); round++) {
       for (const [name, host] of trees) {
         log(`--- ${name}, round ${round + 1}`);
-        const result = await host.runHostCost({ device, height: size, width: size, runs: value('--runs', 200), gcCount: () => gcs, log });
+        const result = await host.runHostCost({
+          device,
+          height: size,
+          width: size,
+          runs: value('--runs', 200),
+          gcCount: () => gcs,
+          log,
+        });
         for (const r of result.rows) {
           const key = `${name}|${r.name}`;
           if (!medians.has(key)) medians.set(key, { us: [], p90: [], heap: [] });
@@ -70,7 +93,9 @@ try {
     log('summary (median over rounds): tree | row | median µs | p90 µs | heap KB/call');
     for (const [key, m] of medians) {
       const heap = mid(m.heap);
-      log(`${key.replace('|', ' | ')} | ${mid(m.us).toFixed(1)} | ${mid(m.p90).toFixed(1)} | ${heap == null ? '-' : (heap / 1024).toFixed(1)}`);
+      log(
+        `${key.replace('|', ' | ')} | ${mid(m.us).toFixed(1)} | ${mid(m.p90).toFixed(1)} | ${heap == null ? '-' : (heap / 1024).toFixed(1)}`,
+      );
     }
     device.destroy();
   }

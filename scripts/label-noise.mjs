@@ -13,7 +13,12 @@ import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
-const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 const USAGE = `usage: npm run example:label-noise -- [options]
   (no option)     the fixed experiment, headless: 4 runs x 60 epochs; writes
@@ -57,7 +62,9 @@ function ensureDataset() {
   const complete = () => FILES.every((f) => existsSync(join(DATA_DIR, f)));
   if (complete()) return DATA_DIR;
   if (!process.env.FASHION_MNIST_DIR && isRoot() && hasApt()) {
-    console.error('[label-noise] Fashion-MNIST not found; installing Debian package `dataset-fashion-mnist` with apt-get ...');
+    console.error(
+      '[label-noise] Fashion-MNIST not found; installing Debian package `dataset-fashion-mnist` with apt-get ...',
+    );
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit', env });
@@ -94,7 +101,10 @@ async function startServer(dir, port) {
     plugins: [fashionMnistPlugin(dir)],
     server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
     // Pre-bundle TF.js up front: discovering it mid-run would make Vite reload the page.
-    optimizeDeps: { entries: ['examples/label-noise/index.html'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+    optimizeDeps: {
+      entries: ['examples/label-noise/index.html'],
+      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'],
+    },
   });
   await server.listen();
   const address = server.httpServer.address();
@@ -129,13 +139,18 @@ async function runHeadless(dir) {
     await page.exposeFunction('labelNoiseProgress', async (json) => {
       const partial = JSON.parse(json);
       await save(page, outDir, partial);
-      console.log(`[label-noise] saved the results of epochs 1-${partial.completedEpochs} of ${partial.config.epochs} (${(partial.wallSeconds / 60).toFixed(1)} min so far)`);
+      console.log(
+        `[label-noise] saved the results of epochs 1-${partial.completedEpochs} of ${partial.config.epochs} (${(partial.wallSeconds / 60).toFixed(1)} min so far)`,
+      );
     });
-    await page.exposeFunction('labelNoiseFail', (message) => settle.reject(new Error(`the experiment failed in the page: ${message}`)));
+    await page.exposeFunction('labelNoiseFail', (message) =>
+      settle.reject(new Error(`the experiment failed in the page: ${message}`)),
+    );
     page.on('pageerror', (error) => settle.reject(error));
     page.on('crash', () => settle.reject(new Error('the page crashed')));
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') console.error(`[chromium ${message.type()}] ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        console.error(`[chromium ${message.type()}] ${message.text()}`);
     });
     const url = `http://127.0.0.1:${port}/examples/label-noise/index.html${opts.smoke ? '?smoke=1' : ''}`;
     console.log(`[label-noise] ${executablePath}, page ${url}`);
@@ -144,9 +159,13 @@ async function runHeadless(dir) {
     const result = JSON.parse(await done);
     const { resultsFile, plotFile } = await save(page, outDir, result);
     for (const r of result.runs) {
-      console.log(`[label-noise] ${r.label.padEnd(11)} best ${(100 * r.bestAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), last ${(100 * r.lastAccuracy).toFixed(2)}%, best - last ${(100 * r.bestMinusLast).toFixed(2)} points, ${r.wallSeconds.toFixed(0)} s`);
+      console.log(
+        `[label-noise] ${r.label.padEnd(11)} best ${(100 * r.bestAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), last ${(100 * r.lastAccuracy).toFixed(2)}%, best - last ${(100 * r.bestMinusLast).toFixed(2)} points, ${r.wallSeconds.toFixed(0)} s`,
+      );
     }
-    console.log(`[label-noise] done in ${(result.wallSeconds / 60).toFixed(1)} min; wrote ${resultsFile} and ${plotFile}`);
+    console.log(
+      `[label-noise] done in ${(result.wallSeconds / 60).toFixed(1)} min; wrote ${resultsFile} and ${plotFile}`,
+    );
   } finally {
     await browser?.close();
     await server.close();
@@ -157,7 +176,9 @@ async function main() {
   const dir = ensureDataset();
   if (opts.serve) {
     const { port } = await startServer(dir, Number(opts.port));
-    console.log(`[label-noise] open http://127.0.0.1:${port}/examples/label-noise/index.html in a browser with WebGPU (add ?smoke=1 for the short run); Ctrl-C stops`);
+    console.log(
+      `[label-noise] open http://127.0.0.1:${port}/examples/label-noise/index.html in a browser with WebGPU (add ?smoke=1 for the short run); Ctrl-C stops`,
+    );
     return;
   }
   await runHeadless(dir);

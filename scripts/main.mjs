@@ -13,9 +13,19 @@ try {
   ensureChromium();
   env = { ...env, ...dawnEnv() };
 } catch (error) {
-  console.error(`[main] ${error instanceof Error ? error.message : error}\n[main] continuing: a real GPU may still be found.`);
+  console.error(
+    `[main] ${error instanceof Error ? error.message : error}\n[main] continuing: a real GPU may still be found.`,
+  );
 }
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+  { cwd: root, stdio: 'inherit' },
+);
 if (build.status !== 0) process.exit(build.status ?? 1);
-const run = spawnSync(process.execPath, [join(root, 'scripts', 'mix-sample.mjs'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
+const run = spawnSync(process.execPath, [join(root, 'scripts', 'mix-sample.mjs'), ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
 process.exit(run.status ?? 1);

@@ -12,7 +12,15 @@ const H = 32;
 const W = 32;
 const K = 10;
 const shape = { layout: 'NCHW', batch: B, channels: C, height: H, width: W };
-const options = { mixupAlpha: 0.4, cutmixAlpha: 1, switchProb: 0.5, mode: 'elem', numClasses: K, labelSmoothing: 0.1, seed: 2026 };
+const options = {
+  mixupAlpha: 0.4,
+  cutmixAlpha: 1,
+  switchProb: 0.5,
+  mode: 'elem',
+  numClasses: K,
+  labelSmoothing: 0.1,
+  seed: 2026,
+};
 const normalize = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 // Sample i: stripes of a colour and frequency of its own, so pastes and blends are easy to see.
@@ -20,7 +28,9 @@ const images = new Uint8Array(B * C * H * W);
 for (let i = 0; i < B; i++)
   for (let c = 0; c < C; c++)
     for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++) images[((i * C + c) * H + y) * W + x] = ((x + y * (i % 3)) >> (i % 4)) % 2 ? 40 + 25 * i + 30 * c : 255 - 20 * i;
+      for (let x = 0; x < W; x++)
+        images[((i * C + c) * H + y) * W + x] =
+          ((x + y * (i % 3)) >> (i % 4)) % 2 ? 40 + 25 * i + 30 * c : 255 - 20 * i;
 const labels = Int32Array.from({ length: B }, (_, i) => i % K);
 
 // Dawn's rule (README, Node): the object create() returns runs the work of every adapter and
@@ -33,14 +43,20 @@ globalThis.gpu = gpuInstance;
 async function gpuDevice() {
   const gpu = gpuInstance;
   // A real GPU first; SwiftShader (the fallback adapter) where there is none.
-  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }));
+  const adapter =
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ forceFallbackAdapter: true }));
   if (!adapter) return null;
   const device = await adapter.requestDevice();
   return { adapter, device };
 }
 
 function upload(device, data) {
-  const buffer = device.createBuffer({ size: Math.ceil(data.byteLength / 4) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    size: Math.ceil(data.byteLength / 4) * 4,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    mappedAtCreation: true,
+  });
   new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   buffer.unmap();
   return buffer;
@@ -62,7 +78,9 @@ function printPlan(plan) {
   console.log('sample  kind       lam     partner  box (y0 y1 x0 x1)');
   for (let i = 0; i < B; i++) {
     const box = plan.kind[i] === 2 ? Array.from(plan.box.subarray(4 * i, 4 * i + 4)).join(' ') : '-';
-    console.log(`${String(i).padStart(6)}  ${kinds[plan.kind[i]].padEnd(9)}  ${plan.lam[i].toFixed(4)}  ${String(plan.partner[i]).padStart(7)}  ${box}`);
+    console.log(
+      `${String(i).padStart(6)}  ${kinds[plan.kind[i]].padEnd(9)}  ${plan.lam[i].toFixed(4)}  ${String(plan.partner[i]).padStart(7)}  ${box}`,
+    );
   }
 }
 
@@ -78,16 +96,23 @@ if (!gpu) {
   const plan = createPlanner(options).plan(B, { height: H, width: W });
   printPlan(plan);
   const mixed = mixBatchCpu({ data: images, dtype: 'uint8', shape }, plan, { normalize });
-  console.log(`CPU reference: ${mixed.length} float32 values, first ${Array.from(mixed.subarray(0, 4), (v) => v.toFixed(4)).join(' ')}`);
+  console.log(
+    `CPU reference: ${mixed.length} float32 values, first ${Array.from(mixed.subarray(0, 4), (v) => v.toFixed(4)).join(' ')}`,
+  );
   process.exit(0);
 }
 
 const { adapter, device } = gpu;
-console.log(`WebGPU adapter: ${adapter.info.vendor || '?'} / ${adapter.info.architecture || '?'} (${adapter.info.description || 'no description'})`);
+console.log(
+  `WebGPU adapter: ${adapter.info.vendor || '?'} / ${adapter.info.architecture || '?'} (${adapter.info.description || 'no description'})`,
+);
 const mixer = createMixer(device, options);
 const imageBuffer = upload(device, images);
 const labelBuffer = upload(device, labels);
-const result = await mixer.mix({ images: { buffer: imageBuffer, shape, dtype: 'uint8' }, labels: { buffer: labelBuffer, dtype: 'int32' } }, { normalize });
+const result = await mixer.mix(
+  { images: { buffer: imageBuffer, shape, dtype: 'uint8' }, labels: { buffer: labelBuffer, dtype: 'int32' } },
+  { normalize },
+);
 printPlan(result.plan);
 
 const gpuImages = new Float32Array(await download(device, result.images, B * C * H * W * 4));
@@ -100,7 +125,10 @@ console.log(`images  ${B}x${C}x${H}x${W} uint8 -> normalised float32: max |GPU -
 console.log(`targets ${B}x${K} (label smoothing 0.1): max |GPU - CPU| = ${targetDiff.toExponential(2)}`);
 for (let i = 0; i < B; i++) {
   const row = Array.from(gpuTargets.subarray(i * K, (i + 1) * K));
-  const top = row.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]).slice(0, 2);
+  const top = row
+    .map((v, k) => [v, k])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 2);
   console.log(`  target ${i}: ${top.map(([v, k]) => `class ${k} ${v.toFixed(3)}`).join(', ')}`);
 }
 for (const buffer of [imageBuffer, labelBuffer, result.images, result.targets]) buffer.destroy();

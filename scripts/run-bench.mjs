@@ -43,10 +43,15 @@ if (opts.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (!['auto', 'full', 'swiftshader'].includes(opts.preset)) fail(`--preset must be auto, full or swiftshader, not ${opts.preset}`);
+if (!['auto', 'full', 'swiftshader'].includes(opts.preset))
+  fail(`--preset must be auto, full or swiftshader, not ${opts.preset}`);
 if (!['all', 'chromium', 'node'].includes(opts.env)) fail(`--env must be all, chromium or node, not ${opts.env}`);
 for (const key of ['runs', 'warmup', 'timeout']) {
-  if (opts[key] !== undefined && !(Number.isInteger(Number(opts[key])) && Number(opts[key]) >= (key === 'warmup' ? 0 : 1))) fail(`--${key} must be a whole number`);
+  if (
+    opts[key] !== undefined &&
+    !(Number.isInteger(Number(opts[key])) && Number(opts[key]) >= (key === 'warmup' ? 0 : 1))
+  )
+    fail(`--${key} must be a whole number`);
 }
 const timeoutMs = Number(opts.timeout) * 1000;
 
@@ -80,7 +85,10 @@ function save(result) {
 function withTimeout(promise, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s (--timeout)`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s (--timeout)`)),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -116,11 +124,14 @@ async function runChromium() {
     const done = new Promise((resolve, reject) => (settle = { resolve, reject }));
     await page.exposeFunction('benchLog', (line) => console.log(`[chromium] ${line}`));
     await page.exposeFunction('benchDone', (json) => settle.resolve(JSON.parse(json)));
-    await page.exposeFunction('benchFail', (message) => settle.reject(new Error(`benchmark failed in the page: ${message}`)));
+    await page.exposeFunction('benchFail', (message) =>
+      settle.reject(new Error(`benchmark failed in the page: ${message}`)),
+    );
     page.on('pageerror', (error) => settle.reject(error));
     page.on('crash', () => settle.reject(new Error('the page crashed')));
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') console.error(`[chromium ${message.type()}] ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        console.error(`[chromium ${message.type()}] ${message.text()}`);
     });
     const o = benchOptions();
     const query = new URLSearchParams({ preset: o.preset });
@@ -145,7 +156,11 @@ function runNode() {
   for (const key of ['runs', 'warmup', 'only']) if (opts[key] !== undefined) args.push(`--${key}`, opts[key]);
   if (opts.probes) args.push('--probes');
   // --expose-gc and a large young generation: the host-cost table measures JS heap per call.
-  const child = spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=64', ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...dawnEnv() } });
+  const child = spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=64', ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...dawnEnv() },
+  });
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.on('error', (error) => {
@@ -165,13 +180,20 @@ async function nodeChild() {
   globalThis.gpu = gpu;
   const { createServer } = await import('vite');
   const server = await createServer(
-    viteConfig({ server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', optimizeDeps: { noDiscovery: true, include: [] } }),
+    viteConfig({
+      server: { middlewareMode: true, hmr: false, watch: null },
+      appType: 'custom',
+      optimizeDeps: { noDiscovery: true, include: [] },
+    }),
   );
   let code = 1;
   try {
     if (opts.probes) {
       const { runProbes } = await server.ssrLoadModule('/bench/probes.ts');
-      await withTimeout(runProbes(gpu, (line) => console.log(`[node] ${line}`)), 'the probes');
+      await withTimeout(
+        runProbes(gpu, (line) => console.log(`[node] ${line}`)),
+        'the probes',
+      );
       process.exit(0);
     }
     const { runBench } = await server.ssrLoadModule('/bench/core.ts');
@@ -209,16 +231,18 @@ async function main() {
     try {
       status |= await runChromium();
     } catch (error) {
-      console.error(`[chromium] ${error instanceof Error ? error.stack ?? error.message : error}`);
+      console.error(`[chromium] ${error instanceof Error ? (error.stack ?? error.message) : error}`);
       status |= 1;
     }
   }
   if (opts.env === 'all' || opts.env === 'node') status |= await runNode();
-  console.log(`bench: ${status ? 'finished with errors' : 'done'} in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${resultsDir}`);
+  console.log(
+    `bench: ${status ? 'finished with errors' : 'done'} in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${resultsDir}`,
+  );
   process.exit(status ? 1 : 0);
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

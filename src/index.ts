@@ -28,7 +28,20 @@
  *
  * @module webgpu-mixup
  */
-export type { BatchShape, DType, ImageBatchShape, ImageSize, LabelDType, Layout, MixMode, MixOptions, MixPlan, Normalize, Pairing, RowsBatchShape } from './types.js';
+export type {
+  BatchShape,
+  DType,
+  ImageBatchShape,
+  ImageSize,
+  LabelDType,
+  Layout,
+  MixMode,
+  MixOptions,
+  MixPlan,
+  Normalize,
+  Pairing,
+  RowsBatchShape,
+} from './types.js';
 export { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';
 export { MixupError } from './errors.js';
 export type { ResolvedMixOptions } from './options.js';
@@ -40,5 +53,16 @@ export { mixBatchCpu, mixTargetsCpu } from './reference.js';
 export type { NormalizeCoefficients, SmoothingValues } from './formulas.js';
 export { normalizeCoefficients, smoothingValues } from './formulas.js';
 export { f16BitsToF32, f32ToF16Bits } from './f16.js';
-export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './gpu/mixer.js';
+export type {
+  ChunkingInfo,
+  GpuBatch,
+  GpuLabels,
+  MixCallOptions,
+  MixEncoding,
+  MixInputs,
+  MixOutputs,
+  MixResult,
+  Mixer,
+  MixerSettings,
+} from './gpu/mixer.js';
 export { createMixer } from './gpu/mixer.js';

@@ -116,7 +116,8 @@ export function resolveOptions(options?: MixOptions): ResolvedMixOptions {
   }
   checkKeys('options', options as Record<string, unknown>, KNOWN_KEYS);
   // Only `undefined` means "use the default": a `null` number is a mistake worth reporting.
-  const get = <K extends keyof MixOptions>(key: K): unknown => (options[key] === undefined ? DEFAULTS[key] : options[key]);
+  const get = <K extends keyof MixOptions>(key: K): unknown =>
+    options[key] === undefined ? DEFAULTS[key] : options[key];
 
   const mixupAlpha = checkNumber('options.mixupAlpha', get('mixupAlpha'), 0);
   let cutmixAlpha = checkNumber('options.cutmixAlpha', get('cutmixAlpha'), 0);

@@ -61,7 +61,8 @@ function checkPairing(pairing: Pairing, batchSize: number, mode: MixMode): void 
   if (pairing === 'roll') {
     // partner[0] = B − 1 but partner[B − 1] = B − 2.
     const B = batchSize;
-    if (mode === 'pair' && B > 2) unpaired = `roll at batch size ${B}: partner[0] = ${B - 1} but partner[${B - 1}] = ${B - 2}`;
+    if (mode === 'pair' && B > 2)
+      unpaired = `roll at batch size ${B}: partner[0] = ${B - 1} but partner[${B - 1}] = ${B - 2}`;
   } else if (pairing instanceof Uint32Array || Array.isArray(pairing)) {
     if (pairing.length !== batchSize) {
       throw new MixupError('options.pairing', `an array of ${batchSize} partner indices (one per sample)`, pairing);
@@ -73,7 +74,9 @@ function checkPairing(pairing: Pairing, batchSize: number, mode: MixMode): void 
     const i = mode === 'pair' ? firstUnpaired(pairing) : -1;
     if (i >= 0) {
       const p = pairing[i];
-      unpaired = `the given partner array at batch size ${batchSize}: partner[${i}] = ${p} but partner[${p}] = ${pairing[p]}`;
+      unpaired =
+        `the given partner array at batch size ${batchSize}: ` +
+        `partner[${i}] = ${p} but partner[${p}] = ${pairing[p]}`;
     }
   } else {
     throw new MixupError('options.pairing', "'flip', 'roll', 'shuffle' or an array of partner indices", pairing);

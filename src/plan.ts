@@ -81,7 +81,9 @@ function checkFields(plan: unknown, batchSize: number, name: 'plan' | 'into'): v
 }
 
 function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  return (
+    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength
+  );
 }
 
 /** A caller's plan to fill: the right arrays, none overlapping another (the writes would clobber each other). */
@@ -93,7 +95,11 @@ function checkInto(into: unknown, batchSize: number): void {
       const a = plan[FIELDS[f][0]];
       const b = plan[FIELDS[g][0]];
       if (sharesMemory(a, b)) {
-        throw new MixupError(`into.${FIELDS[f][0]}`, `an array of its own (not sharing memory with into.${FIELDS[g][0]})`, a);
+        throw new MixupError(
+          `into.${FIELDS[f][0]}`,
+          `an array of its own (not sharing memory with into.${FIELDS[g][0]})`,
+          a,
+        );
       }
     }
   }
@@ -120,7 +126,14 @@ export function cutmixBox(
 ): void {
   const halfH = Math.floor(cutH / 2);
   const halfW = Math.floor(cutW / 2);
-  setBox(box, at, clamp(cy - halfH, height), clamp(cy + halfH, height), clamp(cx - halfW, width), clamp(cx + halfW, width));
+  setBox(
+    box,
+    at,
+    clamp(cy - halfH, height),
+    clamp(cy + halfH, height),
+    clamp(cx - halfW, width),
+    clamp(cx + halfW, width),
+  );
 }
 
 function clamp(v: number, hi: number): number {
@@ -178,7 +191,11 @@ class SeededPlanner implements Planner {
       H = checkImageSide(imageSize, 'height');
       W = checkImageSide(imageSize, 'width');
     } else if (o.cutmixAlpha > 0) {
-      throw new MixupError('imageSize', '{ height, width } when CutMix is enabled (boxes need the image size)', imageSize);
+      throw new MixupError(
+        'imageSize',
+        '{ height, width } when CutMix is enabled (boxes need the image size)',
+        imageSize,
+      );
     }
     if (into !== undefined) checkInto(into, B);
     if (o.mode === 'pair' && o.pairing === 'shuffle' && this.order.length < B) this.order = new Uint32Array(B);
@@ -343,7 +360,8 @@ function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, size: ImageS
     if (!(y0 >= 0 && y0 <= y1 && y1 <= size.height && x0 >= 0 && x0 <= x1 && x1 <= size.width)) {
       throw new MixupError(
         `plan.box[${4 * i}..${4 * i + 3}]`,
-        `y0, y1, x0, x1 with 0 <= y0 <= y1 <= ${size.height} and 0 <= x0 <= x1 <= ${size.width} (sample ${i} is CutMix)`,
+        `y0, y1, x0, x1 with 0 <= y0 <= y1 <= ${size.height} and 0 <= x0 <= x1 <= ${size.width} (sample ` +
+          `${i} is CutMix)`,
         [y0, y1, x0, x1],
       );
     }

@@ -161,7 +161,11 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
   let coef: NormalizeCoefficients | null = null;
   if (normalize !== null) {
     if (dtype !== 'uint8') {
-      throw new MixupError('options.normalize', `null for ${dtype} input (normalisation applies to uint8 input only)`, normalize);
+      throw new MixupError(
+        'options.normalize',
+        `null for ${dtype} input (normalisation applies to uint8 input only)`,
+        normalize,
+      );
     }
     coef = coefficientsOf(checkNormalize('options.normalize', normalize, geo.channels));
   }
@@ -173,10 +177,14 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
 
   // ---- compute ----
   const { batch: B, n: N, channels: C, height: H, width: W, layout } = geo;
-  const load: (j: number) => number =
-    dtype === 'float16' ? (j) => f16BitsToF32(src[j]) : (j) => src[j]; // float32 and uint8 read as is
+  // float32 and uint8 read as is
+  const load: (j: number) => number = dtype === 'float16' ? (j) => f16BitsToF32(src[j]) : (j) => src[j];
   const out: BatchData =
-    outDtype === 'float32' ? new Float32Array(total) : outDtype === 'float16' ? new Uint16Array(total) : new Uint8Array(total);
+    outDtype === 'float32'
+      ? new Float32Array(total)
+      : outDtype === 'float16'
+        ? new Uint16Array(total)
+        : new Uint8Array(total);
   const store: (j: number, v: number) => void =
     outDtype === 'float32'
       ? (j, v) => {
@@ -263,7 +271,10 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
   const src = data as Int32Array | Uint32Array | Float32Array;
   const opts = checkObject('options', options);
   const K = checkInteger('options.numClasses', opts.numClasses, 1);
-  const eps = opts.labelSmoothing === undefined ? DEFAULT_LABEL_SMOOTHING : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
+  const eps =
+    opts.labelSmoothing === undefined
+      ? DEFAULT_LABEL_SMOOTHING
+      : checkNumber('options.labelSmoothing', opts.labelSmoothing, 0, 1);
 
   const planObj = checkObject('plan', plan);
   const kindArr = planObj.kind;
@@ -279,7 +290,12 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
   if (src.length !== expected) {
     const what = ids ? `${B} (one class id per sample)` : `${B * K} (batch ${B} x ${K} classes)`;
     // B floats where B x K were expected: most likely class ids stored as floats.
-    const hint = !ids && K > 1 && src.length === B ? got(`${describe(src)}: one value per sample, did you mean int32 class ids (an Int32Array with dtype 'int32')?`) : src;
+    const hint =
+      !ids && K > 1 && src.length === B
+        ? got(
+            `${describe(src)}: one value per sample, did you mean int32 class ids (an Int32Array with dtype 'int32')?`,
+          )
+        : src;
     throw new MixupError('labels.data', `of length ${what}`, hint);
   }
   if (ids) {

@@ -87,10 +87,7 @@ function philoxBlock(
  * (all u32). Exposed for known-answer tests against Random123's `kat_vectors`.
  * @internal
  */
-export function philox4x32(
-  counter: ArrayLike<number>,
-  key: ArrayLike<number>,
-): [number, number, number, number] {
+export function philox4x32(counter: ArrayLike<number>, key: ArrayLike<number>): [number, number, number, number] {
   const out = new Uint32Array(4);
   philoxBlock(out, 0, counter[0] | 0, counter[1] | 0, counter[2] | 0, counter[3] | 0, key[0] | 0, key[1] | 0);
   return [out[0], out[1], out[2], out[3]];
@@ -142,7 +139,7 @@ export class Philox implements RandomSource {
     this.stream = checkInteger('stream', stream, 0, U32_MAX);
     this.fork = checkInteger('fork', fork, 0, U32_MAX);
     // Key words as int32 (the same bits), see mulhi.
-    this.key0 = seed % TWO_32 | 0;
+    this.key0 = (seed % TWO_32) | 0;
     this.key1 = Math.floor(seed / TWO_32) | 0;
   }
 

@@ -24,11 +24,13 @@ export interface Geometry {
 }
 
 /** What a BatchShape is, for messages about a missing or malformed one. */
-const BATCH_SHAPE = "a BatchShape: { layout: 'NCHW' | 'NHWC', batch, channels, height, width } or { layout: 'rows', batch, features }";
+const BATCH_SHAPE =
+  "a BatchShape: { layout: 'NCHW' | 'NHWC', batch, channels, height, width } or { layout: 'rows', batch, features }";
 
 /** Validates a BatchShape (named `argument` in errors) and returns its geometry. */
 export function checkShape(argument: string, shape: unknown): Geometry {
-  if (typeof shape !== 'object' || shape === null || Array.isArray(shape)) throw new MixupError(argument, BATCH_SHAPE, shape);
+  if (typeof shape !== 'object' || shape === null || Array.isArray(shape))
+    throw new MixupError(argument, BATCH_SHAPE, shape);
   const s = checkObject(argument, shape);
   const layout = checkOneOf(`${argument}.layout`, s.layout, LAYOUTS);
   const batch = checkInteger(`${argument}.batch`, s.batch, 1);
@@ -53,19 +55,35 @@ export function checkShape(argument: string, shape: unknown): Geometry {
  * `[B, 10]`). `bufferBytes`, when given, adds a hint for a float32 buffer of about B values: class
  * ids stored as floats.
  */
-export function checkLabelShape(argument: string, shape: unknown, dtype: LabelDType, batch: number, numClasses: number, bufferBytes?: number): void {
+export function checkLabelShape(
+  argument: string,
+  shape: unknown,
+  dtype: LabelDType,
+  batch: number,
+  numClasses: number,
+  bufferBytes?: number,
+): void {
   const ids = dtype !== 'float32';
   if (ids && shape === undefined) return;
   const expected = ids ? [batch] : [batch, numClasses];
   const matches = Array.isArray(shape) && shape.length === expected.length && expected.every((d, i) => shape[i] === d);
   if (matches) return;
   if (ids) {
-    throw new MixupError(argument, `[${batch}] (${dtype} class ids, one per sample; one-hot or soft targets [B, K] are dtype 'float32')`, shape);
+    throw new MixupError(
+      argument,
+      `[${batch}] (${dtype} class ids, one per sample; one-hot or soft targets [B, K] are dtype 'float32')`,
+      shape,
+    );
   }
   const why = shape === undefined ? "; a buffer's size does not tell their width" : '';
   let seen = describe(shape);
   const floats = bufferBytes === undefined ? -1 : Math.floor(bufferBytes / 4);
   if (Array.isArray(shape) && shape.length === 1 && shape[0] === batch) seen += ': did you mean int32 class ids?';
-  else if (shape === undefined && floats >= batch && floats < Math.min(2 * batch, batch * numClasses)) seen += ` (the buffer holds ${floats} floats, one per sample: did you mean int32 class ids?)`;
-  throw new MixupError(argument, `[${batch}, ${numClasses}] (float32 soft targets: batch x numClasses${why})`, got(seen));
+  else if (shape === undefined && floats >= batch && floats < Math.min(2 * batch, batch * numClasses))
+    seen += ` (the buffer holds ${floats} floats, one per sample: did you mean int32 class ids?)`;
+  throw new MixupError(
+    argument,
+    `[${batch}, ${numClasses}] (float32 soft targets: batch x numClasses${why})`,
+    got(seen),
+  );
 }

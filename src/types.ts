@@ -71,7 +71,10 @@ export interface MixOptions {
   mixupAlpha?: number;
   /** Beta(α, α) parameter for CutMix; 0 disables CutMix. Default 0. */
   cutmixAlpha?: number;
-  /** Min and max box side ratio for CutMix; when set, CutMix is used with α = 1 semantics replaced by a uniform side. Default none. */
+  /**
+   * Min and max box side ratio for CutMix; when set, CutMix is used with α = 1 semantics replaced by a uniform side.
+   * Default none.
+   */
   cutmixMinMax?: readonly [number, number] | null;
   /** Probability that a batch, pair or sample is mixed at all. Default 1. */
   prob?: number;

@@ -50,7 +50,8 @@ function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     row = next;
   }
   return row[b.length];
@@ -80,7 +81,12 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
  * (`{ inplace: true }` would otherwise run as an ordinary copy). `what` names the kind of key in
  * the message ("option", "input", ...).
  */
-export function checkKeys(argument: string, object: Record<string, unknown>, known: readonly string[], what = 'option'): void {
+export function checkKeys(
+  argument: string,
+  object: Record<string, unknown>,
+  known: readonly string[],
+  what = 'option',
+): void {
   for (const key of Object.keys(object)) {
     if (known.includes(key)) continue;
     const hint = suggestKey(key, known);
@@ -131,10 +137,16 @@ export function usageFlags(usage: number): string {
 export function checkBuffer(argument: string, value: unknown, minBytes: number, what = ''): GPUBuffer {
   if (!isGpuBuffer(value)) throw new MixupError(argument, 'a GPUBuffer', value);
   if ((value.usage & GPUBufferUsage.STORAGE) === 0) {
-    throw new MixupError(`${argument}.usage`, 'flags that include GPUBufferUsage.STORAGE', got(usageFlags(value.usage)));
+    throw new MixupError(
+      `${argument}.usage`,
+      'flags that include GPUBufferUsage.STORAGE',
+      got(usageFlags(value.usage)),
+    );
   }
-  if (value.size < minBytes) throw new MixupError(`${argument}.size`, `at least ${minBytes} bytes${what}`, got(`${value.size} bytes`));
-  if (value.mapState !== 'unmapped') throw new MixupError(argument, 'an unmapped buffer', got(`a buffer in map state ${describe(value.mapState)}`));
+  if (value.size < minBytes)
+    throw new MixupError(`${argument}.size`, `at least ${minBytes} bytes${what}`, got(`${value.size} bytes`));
+  if (value.mapState !== 'unmapped')
+    throw new MixupError(argument, 'an unmapped buffer', got(`a buffer in map state ${describe(value.mapState)}`));
   return value;
 }
 
@@ -166,15 +178,18 @@ export function checkNormalize(argument: string, normalize: unknown, channels: n
   }
   // Both in units of x / 255: values above 1 almost always mean 0-255 units (123.7, 58.4, ...),
   // which would silently give garbage, so the message says so.
-  const units = '(mean and std are in units of x / 255, as torchvision\'s Normalize takes them after ToTensor)';
-  const gotValue = (v: unknown) => (typeof v === 'number' && v > 1 && v <= 255 ? got(`${v}: 0-255 units? Divide mean and std by 255`) : v);
+  const units = "(mean and std are in units of x / 255, as torchvision's Normalize takes them after ToTensor)";
+  const gotValue = (v: unknown) =>
+    typeof v === 'number' && v > 1 && v <= 255 ? got(`${v}: 0-255 units? Divide mean and std by 255`) : v;
   for (let c = 0; c < mean.length; c++) {
     const m = mean[c];
-    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new MixupError(`${argument}.mean[${c}]`, `a number in [0, 1] ${units}`, gotValue(m));
+    if (typeof m !== 'number' || !(m >= 0 && m <= 1))
+      throw new MixupError(`${argument}.mean[${c}]`, `a number in [0, 1] ${units}`, gotValue(m));
   }
   for (let c = 0; c < std.length; c++) {
     const d = std[c];
-    if (typeof d !== 'number' || !(d > 0 && d <= 1)) throw new MixupError(`${argument}.std[${c}]`, `a number in (0, 1] ${units}`, gotValue(d));
+    if (typeof d !== 'number' || !(d > 0 && d <= 1))
+      throw new MixupError(`${argument}.std[${c}]`, `a number in (0, 1] ${units}`, gotValue(d));
   }
   const out = { mean: new Float64Array(channels), std: new Float64Array(channels) };
   for (let c = 0; c < channels; c++) {

@@ -10,7 +10,18 @@
 // The benchmark is built from its entry at pack time, so whatever bench/core.ts is then is what travels.
 // See bench/device/README.md.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +57,10 @@ async function buildBench() {
       target: 'node20',
       minify: false,
       sourcemap: false,
-      rollupOptions: { external: ['webgpu'], output: { format: 'es', entryFileNames: 'bench.mjs', codeSplitting: false } },
+      rollupOptions: {
+        external: ['webgpu'],
+        output: { format: 'es', entryFileNames: 'bench.mjs', codeSplitting: false },
+      },
     },
   });
   log(`bench.mjs: ${MiB(statSync(join(stage, 'bench.mjs')).size)}`);
@@ -66,7 +80,9 @@ function debianFile(pkg, pattern) {
   try {
     const status = sh('dpkg-query', ['-W', '-f=${Status} ${Version}', pkg]);
     if (status.startsWith('install ok installed')) {
-      const file = sh('dpkg', ['-L', pkg]).split('\n').find((f) => pattern.test(f));
+      const file = sh('dpkg', ['-L', pkg])
+        .split('\n')
+        .find((f) => pattern.test(f));
       if (file) return { file: realpathSync(file), source: `Debian ${pkg} ${status.split(' ').pop()} (installed)` };
     }
   } catch {
@@ -78,9 +94,13 @@ function debianFile(pkg, pattern) {
   } catch {
     return null;
   }
-  const deb = sh('ls', [tmp]).split('\n').find((f) => f.endsWith('.deb'));
+  const deb = sh('ls', [tmp])
+    .split('\n')
+    .find((f) => f.endsWith('.deb'));
   sh('dpkg-deb', ['-x', join(tmp, deb), join(tmp, 'x')]);
-  const file = sh('find', [join(tmp, 'x'), '-type', 'f']).split('\n').find((f) => pattern.test(f));
+  const file = sh('find', [join(tmp, 'x'), '-type', 'f'])
+    .split('\n')
+    .find((f) => pattern.test(f));
   return file ? { file, source: `Debian ${deb} (apt-get download)` } : null;
 }
 
@@ -89,7 +109,10 @@ function copyLoaders() {
   const vulkan = process.env.MIXUP_VULKAN_LOADER
     ? { file: process.env.MIXUP_VULKAN_LOADER, source: `MIXUP_VULKAN_LOADER=${process.env.MIXUP_VULKAN_LOADER}` }
     : debianFile('libvulkan1', /libvulkan\.so\.1/);
-  if (!vulkan) throw new Error('no Vulkan loader: install Debian libvulkan1 (apt-get install libvulkan1) or set MIXUP_VULKAN_LOADER to a libvulkan.so.1');
+  if (!vulkan)
+    throw new Error(
+      'no Vulkan loader: install Debian libvulkan1 (apt-get install libvulkan1) or set MIXUP_VULKAN_LOADER to a libvulkan.so.1',
+    );
   copyFileSync(vulkan.file, join(stage, 'lib', 'libvulkan.so.1'));
   const glvnd = debianFile('libglvnd0', /libGLdispatch\.so\.0/);
   if (glvnd) copyFileSync(glvnd.file, join(stage, 'lib', 'glvnd', 'libGLdispatch.so.0'));
@@ -100,7 +123,9 @@ function copyLoaders() {
 function gitDescribe() {
   try {
     const commit = sh('git', ['rev-parse', '--short', 'HEAD'], { cwd: root });
-    const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root }) ? ' + uncommitted changes' : '';
+    const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root })
+      ? ' + uncommitted changes'
+      : '';
     return `${commit}${dirty}`;
   } catch {
     return 'unknown';
@@ -108,7 +133,8 @@ function gitDescribe() {
 }
 
 async function main() {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`the bundle is for linux-x64; this Node is ${process.platform}-${process.arch}`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error(`the bundle is for linux-x64; this Node is ${process.platform}-${process.arch}`);
   rmSync(stage, { recursive: true, force: true });
   rmSync(archive, { force: true });
   mkdirSync(join(stage, 'bin'), { recursive: true });
@@ -136,7 +162,10 @@ async function main() {
   log(`${archive}: ${MiB(size)} (unpacked ${sh('du', ['-sh', stage]).split('\t')[0]})`);
   // Only the archive travels (the device tool's carry); the unpacked copy would be 4x its size.
   rmSync(stage, { recursive: true, force: true });
-  if (size > LIMIT_BYTES) throw new Error(`the bundle is ${MiB(size)}, over the ${MiB(LIMIT_BYTES)} budget (the device tool moves 64 MiB, working tree included)`);
+  if (size > LIMIT_BYTES)
+    throw new Error(
+      `the bundle is ${MiB(size)}, over the ${MiB(LIMIT_BYTES)} budget (the device tool moves 64 MiB, working tree included)`,
+    );
 }
 
 main().catch((error) => {

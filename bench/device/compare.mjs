@@ -24,8 +24,10 @@ function shape(value, path = '', out = new Set()) {
   return out;
 }
 
-for (const key of ['env', 'preset', 'runs', 'warmup', 'only']) if (a[key] !== b[key]) problems.push(`${key}: ${a[key]} vs ${b[key]}`);
-for (const key of ['vendor', 'architecture', 'device', 'description']) if (a.adapter[key] !== b.adapter[key]) problems.push(`adapter.${key}: ${a.adapter[key]} vs ${b.adapter[key]}`);
+for (const key of ['env', 'preset', 'runs', 'warmup', 'only'])
+  if (a[key] !== b[key]) problems.push(`${key}: ${a[key]} vs ${b[key]}`);
+for (const key of ['vendor', 'architecture', 'device', 'description'])
+  if (a.adapter[key] !== b.adapter[key]) problems.push(`adapter.${key}: ${a.adapter[key]} vs ${b.adapter[key]}`);
 const ids = (r) => r.rows.map((row) => row.id).join('\n');
 if (ids(a) !== ids(b)) problems.push('the rows differ (ids or order)');
 const columns = Object.keys(a.rows[0]?.columns ?? {});
@@ -33,7 +35,9 @@ a.rows.forEach((ra, i) => {
   const rb = b.rows[i];
   if (!rb) return;
   if (Boolean(ra.skipped) !== Boolean(rb.skipped)) problems.push(`${ra.id}: skipped in one only`);
-  for (const c of columns) if (Boolean(ra.columns[c]?.skipped) !== Boolean(rb.columns[c]?.skipped)) problems.push(`${ra.id}: column ${c} skipped in one only`);
+  for (const c of columns)
+    if (Boolean(ra.columns[c]?.skipped) !== Boolean(rb.columns[c]?.skipped))
+      problems.push(`${ra.id}: column ${c} skipped in one only`);
   for (const r of [ra, rb]) if (r.errors.length) problems.push(`${r.id}: errors ${r.errors.join('; ')}`);
 });
 // Numbers (and the run's date, duration and runtime) are what may differ; every field must exist in both.
@@ -46,7 +50,12 @@ const masked = (r) =>
   formatResult(r)
     .split('\n')
     .filter((l) => !/^- (runtime|date):/.test(l))
-    .map((l) => l.replace(/\d+(\.\d+)?/g, '#').replace(/\s+/g, ' ').replace(/-+/g, '-'));
+    .map((l) =>
+      l
+        .replace(/\d+(\.\d+)?/g, '#')
+        .replace(/\s+/g, ' ')
+        .replace(/-+/g, '-'),
+    );
 const ta = masked(a);
 const tb = masked(b);
 if (ta.length !== tb.length) problems.push(`printed tables: ${ta.length} vs ${tb.length} lines`);
@@ -55,7 +64,9 @@ ta.forEach((l, i) => {
 });
 
 console.log(`A: ${fileA} (${a.runtime}, ${a.date})\nB: ${fileB} (${b.runtime}, ${b.date})`);
-console.log(`${a.rows.length} rows (${a.rows.filter((r) => !r.skipped).length} measured), columns ${columns.join(', ')}; printed tables ${ta.length} lines`);
+console.log(
+  `${a.rows.length} rows (${a.rows.filter((r) => !r.skipped).length} measured), columns ${columns.join(', ')}; printed tables ${ta.length} lines`,
+);
 console.log('\nmedian ms, B / A per column over the measured rows: median [min..max] of the per-row ratios');
 for (const c of columns) {
   const ratios = a.rows
@@ -68,7 +79,9 @@ for (const c of columns) {
     continue;
   }
   const med = ratios[ratios.length >> 1];
-  console.log(`  ${c}: ${med.toFixed(2)} [${ratios[0].toFixed(2)}..${ratios[ratios.length - 1].toFixed(2)}] over ${ratios.length} rows`);
+  console.log(
+    `  ${c}: ${med.toFixed(2)} [${ratios[0].toFixed(2)}..${ratios[ratios.length - 1].toFixed(2)}] over ${ratios.length} rows`,
+  );
 }
 if (problems.length) {
   console.log(`\nNOT the same table (${problems.length} differences):\n${problems.map((p) => `- ${p}`).join('\n')}`);

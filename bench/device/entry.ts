@@ -43,13 +43,16 @@ function fail(message: string): never {
 }
 
 const command = positionals[0] ?? 'bench';
-if (!['probe', 'bench', 'summary'].includes(command)) fail(`the command must be probe, bench or summary, not ${command}`);
-if (!['auto', 'full', 'swiftshader'].includes(opts.preset)) fail(`--preset must be auto, full or swiftshader, not ${opts.preset}`);
+if (!['probe', 'bench', 'summary'].includes(command))
+  fail(`the command must be probe, bench or summary, not ${command}`);
+if (!['auto', 'full', 'swiftshader'].includes(opts.preset))
+  fail(`--preset must be auto, full or swiftshader, not ${opts.preset}`);
 if (opts.only !== undefined && opts.groups !== undefined) fail('give --only or --groups, not both');
 if (!['bench', 'default'].includes(opts.limits)) fail(`--limits must be bench or default, not ${opts.limits}`);
 for (const key of ['runs', 'warmup'] as const) {
   const v = opts[key];
-  if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= (key === 'warmup' ? 0 : 1))) fail(`--${key} must be a whole number, not ${v}`);
+  if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= (key === 'warmup' ? 0 : 1)))
+    fail(`--${key} must be a whole number, not ${v}`);
 }
 
 /** Dawn's GPU, made once and pinned: Dawn crashes at exit when it is collected while its adapters live (ENVIRONMENT.md). */
@@ -92,11 +95,19 @@ function writeJson(name: string, value: unknown): string {
   return file;
 }
 
-const LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'] as const;
+const LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupStorageSize',
+] as const;
 
 async function probe(): Promise<number> {
   const instance = dawn();
-  const adapter = (await instance.requestAdapter({ powerPreference: 'high-performance' })) ?? (await instance.requestAdapter({ forceFallbackAdapter: true }));
+  const adapter =
+    (await instance.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await instance.requestAdapter({ forceFallbackAdapter: true }));
   if (!adapter) {
     console.error('probe: no WebGPU adapter (Vulkan loader, ICD or driver missing; see bench/device/README.md)');
     return 1;
@@ -106,11 +117,21 @@ async function probe(): Promise<number> {
   const report = {
     date: new Date().toISOString(),
     runtime: `Node ${process.version}, webgpu (Dawn) package, device bundle`,
-    adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: Boolean(info.isFallbackAdapter) },
+    adapter: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      isFallbackAdapter: Boolean(info.isFallbackAdapter),
+    },
     features: [...adapter.features].sort(),
     adapterLimits: Object.fromEntries(LIMITS.map((k) => [k, adapter.limits[k]])),
     defaultDeviceLimits: Object.fromEntries(LIMITS.map((k) => [k, defaults.limits[k]])),
-    env: { VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? null, VK_DRIVER_FILES: process.env.VK_DRIVER_FILES ?? null, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? null },
+    env: {
+      VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? null,
+      VK_DRIVER_FILES: process.env.VK_DRIVER_FILES ?? null,
+      LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? null,
+    },
   };
   defaults.destroy();
   console.log(JSON.stringify(report, null, 2));
@@ -135,13 +156,22 @@ function merge(parts: BenchResult[]): BenchResult {
     only: parts.length > 1 ? parts.map((p) => p.only ?? '').join('; ') : first.only,
     seconds: sum((p) => p.seconds),
     rows: parts.flatMap((p) => p.rows),
-    targets: first.targets.map((t, i) => ({ ...t, measured: sum((p) => p.targets[i]?.measured ?? 0), met: sum((p) => p.targets[i]?.met ?? 0) })),
+    targets: first.targets.map((t, i) => ({
+      ...t,
+      measured: sum((p) => p.targets[i]?.measured ?? 0),
+      met: sum((p) => p.targets[i]?.met ?? 0),
+    })),
   };
 }
 
 async function bench(): Promise<number> {
   // --groups "A;B;C": one run per row filter, in this order, the JSON rewritten after each; else one run of --only.
-  const groups = opts.groups ? opts.groups.split(';').map((g) => g.trim()).filter(Boolean) : [opts.only ?? null];
+  const groups = opts.groups
+    ? opts.groups
+        .split(';')
+        .map((g) => g.trim())
+        .filter(Boolean)
+    : [opts.only ?? null];
   const parts: BenchResult[] = [];
   let file = '';
   for (const only of groups) {

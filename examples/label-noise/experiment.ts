@@ -182,18 +182,37 @@ function startRun(tf: Tf, spec: RunSpec, t: DataTensors, config: ExperimentConfi
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel(tf, config, config.runSeed);
   const mixer = spec.mix ? createTfjsMixer(tf, { ...spec.mix, seed: config.runSeed }) : null;
-  const run: RunState = { spec, model, mixer, mixed: null, epoch: 0, epochs: [], timing: { batchMs: 0, mixMs: 0, trainMs: 0 }, seconds: 0, tensorsBefore };
+  const run: RunState = {
+    spec,
+    model,
+    mixer,
+    mixed: null,
+    epoch: 0,
+    epochs: [],
+    timing: { batchMs: 0, mixMs: 0, trainMs: 0 },
+    seconds: 0,
+    tensorsBefore,
+  };
   if (spec.api === 'fitDataset') {
     if (!mixer) throw new Error(`run ${spec.id}: the fitDataset path mixes through mixDataset, so it needs a mixer`);
     // Each pass calls the generator again. The order comes from run.epoch, not from counting calls:
     // fitDataset also opens an iterator at the end of its last epoch, which it never reads.
-    run.mixed = mixDataset(mixer, tf.data.generator(() => epochBatches(tf, t, config, run.epoch)));
+    run.mixed = mixDataset(
+      mixer,
+      tf.data.generator(() => epochBatches(tf, t, config, run.epoch)),
+    );
   }
   return run;
 }
 
 /** One epoch of the `trainOnBatch` loop, each step timed in three parts; returns the mean loss. */
-async function epochTrainOnBatch(tf: Tf, run: RunState, t: DataTensors, config: ExperimentConfig, epoch: number): Promise<number> {
+async function epochTrainOnBatch(
+  tf: Tf,
+  run: RunState,
+  t: DataTensors,
+  config: ExperimentConfig,
+  epoch: number,
+): Promise<number> {
   let lossSum = 0;
   let steps = 0;
   const batches = epochBatches(tf, t, config, epoch);
@@ -205,7 +224,9 @@ async function epochTrainOnBatch(tf: Tf, run: RunState, t: DataTensors, config: 
     const { xs, ys } = next.value;
     await gpuIdle(tf);
     const t0 = performance.now();
-    const { images, targets } = run.mixer ? await run.mixer.mix(xs, ys) : { images: xs, targets: tf.tidy(() => tf.oneHot(ys, CLASSES).toFloat()) };
+    const { images, targets } = run.mixer
+      ? await run.mixer.mix(xs, ys)
+      : { images: xs, targets: tf.tidy(() => tf.oneHot(ys, CLASSES).toFloat()) };
     await gpuIdle(tf);
     const t1 = performance.now();
     const loss = (await run.model.trainOnBatch(images, targets)) as number;
@@ -228,13 +249,28 @@ async function epochFitDataset(run: RunState, epoch: number): Promise<number> {
 }
 
 /** Trains `run` for epoch `epoch` (0-based) and evaluates it on the clean test set. */
-async function trainEpoch(tf: Tf, run: RunState, t: DataTensors, config: ExperimentConfig, epoch: number): Promise<EpochRecord> {
+async function trainEpoch(
+  tf: Tf,
+  run: RunState,
+  t: DataTensors,
+  config: ExperimentConfig,
+  epoch: number,
+): Promise<EpochRecord> {
   const begin = performance.now();
   run.epoch = epoch;
-  const trainLoss = run.spec.api === 'fitDataset' ? await epochFitDataset(run, epoch) : await epochTrainOnBatch(tf, run, t, config, epoch);
+  const trainLoss =
+    run.spec.api === 'fitDataset'
+      ? await epochFitDataset(run, epoch)
+      : await epochTrainOnBatch(tf, run, t, config, epoch);
   const trained = performance.now();
   const testAccuracy = await evaluate(tf, run.model, t);
-  const record = { epoch: epoch + 1, testAccuracy, trainLoss, trainSeconds: (trained - begin) / 1000, evalSeconds: (performance.now() - trained) / 1000 };
+  const record = {
+    epoch: epoch + 1,
+    testAccuracy,
+    trainLoss,
+    trainSeconds: (trained - begin) / 1000,
+    evalSeconds: (performance.now() - trained) / 1000,
+  };
   run.epochs.push(record);
   run.seconds += (performance.now() - begin) / 1000;
   return record;
@@ -264,7 +300,10 @@ function summarise(tf: Tf, run: RunState, t: DataTensors, config: ExperimentConf
     bestMinusLast: best && last ? best.testAccuracy - last.testAccuracy : NaN,
     steps: epochs.length * Math.floor(t.trainY.shape[0] / config.batchSize),
     wallSeconds: run.seconds,
-    stepTiming: run.spec.api === 'trainOnBatch' ? { batchMs, mixMs, trainMs, mixFraction: mixMs / (batchMs + mixMs + trainMs) } : null,
+    stepTiming:
+      run.spec.api === 'trainOnBatch'
+        ? { batchMs, mixMs, trainMs, mixFraction: mixMs / (batchMs + mixMs + trainMs) }
+        : null,
     tensorsLeaked: finished ? tf.memory().numTensors - run.tensorsBefore : NaN,
   };
 }
@@ -298,7 +337,9 @@ export interface ExperimentResult {
 }
 
 function describeAdapter(tf: Tf): AdapterDescription {
-  const backend = tf.backend() as unknown as { adapterInfo?: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } };
+  const backend = tf.backend() as unknown as {
+    adapterInfo?: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean };
+  };
   const info = backend.adapterInfo ?? {};
   return {
     vendor: info.vendor ?? '',
@@ -321,7 +362,8 @@ export async function runExperiment(
   config: ExperimentConfig,
   options: { smoke: boolean; onEpoch?: EpochListener; onRound?: (partial: ExperimentResult) => void | Promise<void> },
 ): Promise<ExperimentResult> {
-  if (tf.getBackend() !== 'webgpu') throw new Error(`the experiment runs on TF.js's webgpu backend, the active one is ${tf.getBackend()}`);
+  if (tf.getBackend() !== 'webgpu')
+    throw new Error(`the experiment runs on TF.js's webgpu backend, the active one is ${tf.getBackend()}`);
   const startedAt = new Date().toISOString();
   const start = performance.now();
   const tensorsBefore = tf.memory().numTensors;
@@ -336,7 +378,8 @@ export async function runExperiment(
   });
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
-      for (const [i, run] of runs.entries()) options.onEpoch?.(run.spec, await trainEpoch(tf, run, t, config, epoch), i);
+      for (const [i, run] of runs.entries())
+        options.onEpoch?.(run.spec, await trainEpoch(tf, run, t, config, epoch), i);
       if (epoch < config.epochs - 1) await options.onRound?.(result(false, epoch + 1));
     }
   } finally {
@@ -351,12 +394,24 @@ export async function runExperiment(
 }
 
 /** The parts of the results file that do not change while the runs go on. */
-function describe(tf: Tf, data: PreparedData, config: ExperimentConfig, smoke: boolean, startedAt: string): Omit<ExperimentResult, 'completedEpochs' | 'complete' | 'runs' | 'wallSeconds'> {
+function describe(
+  tf: Tf,
+  data: PreparedData,
+  config: ExperimentConfig,
+  smoke: boolean,
+  startedAt: string,
+): Omit<ExperimentResult, 'completedEpochs' | 'complete' | 'runs' | 'wallSeconds'> {
   return {
     experiment: 'label-noise',
     smoke,
     config,
-    data: { dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist)', trainSize: data.trainLabels.length, testSize: data.testLabels.length, labelsChanged: data.labelsChanged, subsetFirst: Array.from(data.subset.subarray(0, 8)) },
+    data: {
+      dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist)',
+      trainSize: data.trainLabels.length,
+      testSize: data.testLabels.length,
+      labelsChanged: data.labelsChanged,
+      subsetFirst: Array.from(data.subset.subarray(0, 8)),
+    },
     adapter: describeAdapter(tf),
     tfjs: { version: tf.version.tfjs, backend: tf.getBackend() },
     userAgent: typeof navigator === 'undefined' ? '' : navigator.userAgent,

@@ -16,6 +16,8 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
 /** Reads the four Fashion-MNIST files from `dir`. */
 export async function readFashionMnist(dir = DEBIAN_FASHION_MNIST_DIR): Promise<FashionMnist> {
   const f = FASHION_MNIST_FILES;
-  const [trI, trL, teI, teL] = await Promise.all([f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((name) => readIdxFile(join(dir, name))));
+  const [trI, trL, teI, teL] = await Promise.all(
+    [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((name) => readIdxFile(join(dir, name))),
+  );
   return { train: checkSplit(trI, trL, 'train'), test: checkSplit(teI, teL, 'test') };
 }

@@ -19,7 +19,8 @@ const UBYTE = 0x08;
 export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   if (bytes.length < 4) throw new Error(`${name}: ${bytes.length} bytes, too short for an IDX header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint16(0) !== 0) throw new Error(`${name}: not an IDX file (the first two bytes are not zero; is it still gzip'd?)`);
+  if (view.getUint16(0) !== 0)
+    throw new Error(`${name}: not an IDX file (the first two bytes are not zero; is it still gzip'd?)`);
   const type = bytes[2];
   if (type !== UBYTE) throw new Error(`${name}: element type 0x${type.toString(16)}, expected 0x08 (unsigned bytes)`);
   const rank = bytes[3];
@@ -27,7 +28,8 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   if (bytes.length < offset) throw new Error(`${name}: header of rank ${rank} is cut short`);
   const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
   const size = shape.reduce((a, b) => a * b, 1);
-  if (bytes.length !== offset + size) throw new Error(`${name}: shape [${shape.join(', ')}] needs ${offset + size} bytes, the file has ${bytes.length}`);
+  if (bytes.length !== offset + size)
+    throw new Error(`${name}: shape [${shape.join(', ')}] needs ${offset + size} bytes, the file has ${bytes.length}`);
   return { shape, data: bytes.subarray(offset) };
 }
 
@@ -52,10 +54,16 @@ export interface FashionMnist {
 }
 
 /** Checks that images and labels belong together: [N, 28, 28] and [N], labels in 0..9. */
-export function checkSplit(images: IdxArray, labels: IdxArray, name: string): { images: Uint8Array; labels: Uint8Array; count: number } {
+export function checkSplit(
+  images: IdxArray,
+  labels: IdxArray,
+  name: string,
+): { images: Uint8Array; labels: Uint8Array; count: number } {
   const [n, h, w] = images.shape;
-  if (images.shape.length !== 3 || h !== 28 || w !== 28) throw new Error(`${name} images: shape [${images.shape.join(', ')}], expected [N, 28, 28]`);
-  if (labels.shape.length !== 1 || labels.shape[0] !== n) throw new Error(`${name} labels: shape [${labels.shape.join(', ')}], expected [${n}]`);
+  if (images.shape.length !== 3 || h !== 28 || w !== 28)
+    throw new Error(`${name} images: shape [${images.shape.join(', ')}], expected [N, 28, 28]`);
+  if (labels.shape.length !== 1 || labels.shape[0] !== n)
+    throw new Error(`${name} labels: shape [${labels.shape.join(', ')}], expected [${n}]`);
   const bad = labels.data.findIndex((k) => k > 9);
   if (bad >= 0) throw new Error(`${name} labels: label ${labels.data[bad]} at ${bad}, expected 0..9`);
   return { images: images.data, labels: labels.data, count: n };
@@ -65,6 +73,11 @@ export function checkSplit(images: IdxArray, labels: IdxArray, name: string): { 
 export async function loadFashionMnist(read: (file: string) => Promise<Uint8Array>): Promise<FashionMnist> {
   const load = async (file: string) => parseIdx(await gunzip(await read(file)), file);
   const f = FASHION_MNIST_FILES;
-  const [trI, trL, teI, teL] = await Promise.all([load(f.trainImages), load(f.trainLabels), load(f.testImages), load(f.testLabels)]);
+  const [trI, trL, teI, teL] = await Promise.all([
+    load(f.trainImages),
+    load(f.trainLabels),
+    load(f.testImages),
+    load(f.testLabels),
+  ]);
   return { train: checkSplit(trI, trL, 'train'), test: checkSplit(teI, teL, 'test') };
 }

@@ -37,7 +37,10 @@ function log(line: string): void {
 
 async function fetchBytes(file: string): Promise<Uint8Array> {
   const response = await fetch(`/fashion-mnist/${file}`);
-  if (!response.ok) throw new Error(`/fashion-mnist/${file}: HTTP ${response.status} (serve the page with npm run example:label-noise -- --serve)`);
+  if (!response.ok)
+    throw new Error(
+      `/fashion-mnist/${file}: HTTP ${response.status} (serve the page with npm run example:label-noise -- --serve)`,
+    );
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -61,11 +64,17 @@ async function main(): Promise<void> {
   const config = smoke ? SMOKE : FIXED;
   status.textContent = 'Loading Fashion-MNIST…';
   const data = prepareData(await loadFashionMnist(fetchBytes), config);
-  log(`data: ${data.trainLabels.length} training images (${data.labelsChanged} labels changed by the noise), ${data.testLabels.length} test images`);
+  log(
+    `data: ${data.trainLabels.length} training images (${data.labelsChanged} labels changed by the noise), ${data.testLabels.length} test images`,
+  );
 
   const total = config.runs.length * config.epochs;
   progress.max = total;
-  const curves = config.runs.map((run, i) => ({ label: run.label, colour: RUN_COLOURS[i % RUN_COLOURS.length], accuracy: [] as number[] }));
+  const curves = config.runs.map((run, i) => ({
+    label: run.label,
+    colour: RUN_COLOURS[i % RUN_COLOURS.length],
+    accuracy: [] as number[],
+  }));
   const title = `Fashion-MNIST, ${config.trainSize} training images, ${100 * config.noiseProb}% label noise, MLP ${config.layers.join('-')}${smoke ? ' (smoke test)' : ''}`;
   drawAccuracy(canvas, curves, config.epochs, title);
   let done = 0;
@@ -76,7 +85,9 @@ async function main(): Promise<void> {
       drawAccuracy(canvas, curves, config.epochs, title);
       progress.value = ++done;
       status.textContent = `${run.label}: epoch ${r.epoch} of ${config.epochs} (${done} of ${total} epochs in all)`;
-      log(`${run.id} epoch ${String(r.epoch).padStart(2)}: test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train loss ${r.trainLoss.toFixed(4)}, ${r.trainSeconds.toFixed(1)} s train + ${r.evalSeconds.toFixed(1)} s eval`);
+      log(
+        `${run.id} epoch ${String(r.epoch).padStart(2)}: test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train loss ${r.trainLoss.toFixed(4)}, ${r.trainSeconds.toFixed(1)} s train + ${r.evalSeconds.toFixed(1)} s eval`,
+      );
     },
     onRound: async (partial) => {
       showTable(partial);

@@ -75,6 +75,10 @@ export function drawAccuracy(canvas: HTMLCanvasElement, curves: readonly Curve[]
     ctx.fillRect(width - right - 190, ly - 5, 18, 3);
     ctx.fillStyle = '#222';
     ctx.textAlign = 'left';
-    ctx.fillText(last === undefined ? curve.label : `${curve.label}  (last ${(100 * last).toFixed(1)}%)`, width - right - 166, ly);
+    ctx.fillText(
+      last === undefined ? curve.label : `${curve.label}  (last ${(100 * last).toFixed(1)}%)`,
+      width - right - 166,
+      ly,
+    );
   });
 }

@@ -143,7 +143,12 @@ export interface OrtMixer {
  * @param options - planner options, as for `createMixer` (timm's names, camelCase).
  * @param settings - executor settings, as for `createMixer`.
  */
-export function createOrtMixer(ort: OrtNamespace, device: GPUDevice, options: MixOptions = {}, settings: MixerSettings = {}): OrtMixer {
+export function createOrtMixer(
+  ort: OrtNamespace,
+  device: GPUDevice,
+  options: MixOptions = {},
+  settings: MixerSettings = {},
+): OrtMixer {
   checkOrt(ort);
   return wrap(ort, createMixer(device, options, settings));
 }
@@ -157,7 +162,12 @@ export function createOrtMixer(ort: OrtNamespace, device: GPUDevice, options: Mi
  * @param inputs - the image tensor and optional labels tensor.
  * @param options - per-call options.
  */
-export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: OrtMixInputs, options: OrtMixOptions = {}): Promise<OrtMixResult> {
+export async function mixOrtTensors(
+  ort: OrtNamespace,
+  mixer: Mixer,
+  inputs: OrtMixInputs,
+  options: OrtMixOptions = {},
+): Promise<OrtMixResult> {
   checkOrt(ort);
   if (typeof mixer !== 'object' || mixer === null || typeof (mixer as Mixer).mix !== 'function') {
     throw new MixupError('mixer', 'a Mixer from createMixer', mixer);
@@ -171,7 +181,9 @@ export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: Ort
     result = await mixer.mix(
       {
         images: { buffer: call.images.buffer, dtype: call.images.dtype, shape: call.images.shape },
-        ...(call.labels ? { labels: { buffer: call.labels.buffer, dtype: call.labels.dtype, shape: call.labels.dims } } : {}),
+        ...(call.labels
+          ? { labels: { buffer: call.labels.buffer, dtype: call.labels.dtype, shape: call.labels.dims } }
+          : {}),
       },
       mixOptions,
     );
@@ -180,7 +192,8 @@ export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: Ort
     if (error instanceof MixupError && error.argument === 'inputs and outputs') {
       throw new MixupError(
         'inputs',
-        "tensors on the mixer's device (is ORT running on it? pass executionProviders: [{ name: 'webgpu', device }]; ort.env.webgpu.device is ignored) and not disposed",
+        "tensors on the mixer's device (is ORT running on it? pass executionProviders: [{ name: 'webgpu', " +
+          'device }]; ort.env.webgpu.device is ignored) and not disposed',
         got(error.message.replace(/^.*?, got /, '')),
       );
     }
@@ -189,7 +202,9 @@ export async function mixOrtTensors(ort: OrtNamespace, mixer: Mixer, inputs: Ort
 
   const device = mixer.device;
   const ownImages = result.images !== call.images.buffer && result.images !== options.outputs?.images;
-  const images = options.inPlace ? inputs.images : wrapBuffer(ort, device, result.images, result.outDtype, call.images.dims, ownImages);
+  const images = options.inPlace
+    ? inputs.images
+    : wrapBuffer(ort, device, result.images, result.outDtype, call.images.dims, ownImages);
   let targets: Tensor | null = null;
   if (result.targets) {
     const ownTargets = result.targets !== options.outputs?.targets;
@@ -223,12 +238,22 @@ const OPTION_KEYS: readonly (keyof OrtMixOptions)[] = ['layout', ...CALL_OPTION_
 function checkOrt(ort: unknown): void {
   const factory = (ort as { Tensor?: { fromGpuBuffer?: unknown } } | null)?.Tensor;
   if (typeof ort !== 'object' || ort === null || typeof factory?.fromGpuBuffer !== 'function') {
-    throw new MixupError('ort', "the onnxruntime-web namespace (import * as ort from 'onnxruntime-web/webgpu'), with Tensor.fromGpuBuffer", ort);
+    throw new MixupError(
+      'ort',
+      "the onnxruntime-web namespace (import * as ort from 'onnxruntime-web/webgpu'), with Tensor.fromGpuBuffer",
+      ort,
+    );
   }
 }
 
 function isTensorLike(value: unknown): value is Tensor {
-  return typeof value === 'object' && value !== null && 'location' in value && 'type' in value && Array.isArray((value as Tensor).dims);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'location' in value &&
+    'type' in value &&
+    Array.isArray((value as Tensor).dims)
+  );
 }
 
 /** Checks one ORT tensor: a live 'gpu-buffer' tensor of an allowed dataType, and returns its buffer. */
@@ -236,18 +261,36 @@ function gpuTensor(argument: string, value: unknown, types: readonly string[]): 
   if (!isTensorLike(value)) throw new MixupError(argument, 'an onnxruntime-web Tensor', value);
   const tensor = value;
   if (tensor.location !== 'gpu-buffer') {
-    const what = tensor.location === 'none' ? "location 'none' (the tensor was disposed)" : `location ${describe(tensor.location)}`;
-    throw new MixupError(`${argument}.location`, "'gpu-buffer' (a tensor from ort.Tensor.fromGpuBuffer, or a session output with preferredOutputLocation: 'gpu-buffer')", got(what));
+    const what =
+      tensor.location === 'none'
+        ? "location 'none' (the tensor was disposed)"
+        : `location ${describe(tensor.location)}`;
+    throw new MixupError(
+      `${argument}.location`,
+      "'gpu-buffer' (a tensor from ort.Tensor.fromGpuBuffer, or a session output with " +
+        "preferredOutputLocation: 'gpu-buffer')",
+      got(what),
+    );
   }
   if (!types.includes(tensor.type)) {
     const hint = tensor.type === 'int64' && argument === 'inputs.labels' ? ' (convert int64 class ids to int32)' : '';
-    throw new MixupError(`${argument}.type`, `one of ${types.map((t) => JSON.stringify(t)).join(', ')}${hint}`, tensor.type);
+    throw new MixupError(
+      `${argument}.type`,
+      `one of ${types.map((t) => JSON.stringify(t)).join(', ')}${hint}`,
+      tensor.type,
+    );
   }
   for (const [i, d] of tensor.dims.entries()) {
-    if (!Number.isSafeInteger(d) || d < 1) throw new MixupError(`${argument}.dims[${i}]`, 'a positive integer (empty tensors have no GPU buffer)', d);
+    if (!Number.isSafeInteger(d) || d < 1)
+      throw new MixupError(`${argument}.dims[${i}]`, 'a positive integer (empty tensors have no GPU buffer)', d);
   }
   const buffer = tensor.gpuBuffer as GPUBuffer;
-  if (typeof buffer !== 'object' || buffer === null || typeof buffer.usage !== 'number' || typeof buffer.size !== 'number') {
+  if (
+    typeof buffer !== 'object' ||
+    buffer === null ||
+    typeof buffer.usage !== 'number' ||
+    typeof buffer.size !== 'number'
+  ) {
     throw new MixupError(`${argument}.gpuBuffer`, 'a GPUBuffer', buffer);
   }
   return { tensor, buffer };
@@ -259,8 +302,10 @@ function checkTensorBuffer(argument: string, buffer: GPUBuffer, bytes: number): 
 }
 
 function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: number): TensorCall {
-  if (typeof inputs !== 'object' || inputs === null) throw new MixupError('inputs', 'an object { images, labels? }', inputs);
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new MixupError('options', 'an object', options);
+  if (typeof inputs !== 'object' || inputs === null)
+    throw new MixupError('inputs', 'an object { images, labels? }', inputs);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new MixupError('options', 'an object', options);
   // A misspelt option would otherwise be silently ignored.
   checkKeys('options', options as Record<string, unknown>, OPTION_KEYS);
   const { tensor: imageTensor, buffer: imageBuffer } = gpuTensor('inputs.images', inputs.images, IMAGE_TYPES);
@@ -270,7 +315,11 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
   let layout: Layout;
   if (options.layout === undefined) {
     if (rank !== 4 && rank !== 2) {
-      throw new MixupError('inputs.images.dims', '[B, C, H, W] (NCHW), or [B, D] (rows); give options.layout for [B, H, W, C]', got(`${rank}-D dims [${dims.join(', ')}]`));
+      throw new MixupError(
+        'inputs.images.dims',
+        '[B, C, H, W] (NCHW), or [B, D] (rows); give options.layout for [B, H, W, C]',
+        got(`${rank}-D dims [${dims.join(', ')}]`),
+      );
     }
     layout = rank === 4 ? 'NCHW' : 'rows';
   } else {
@@ -278,7 +327,11 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
     const expected = layout === 'rows' ? 2 : 4;
     if (rank !== expected) {
       const form = layout === 'rows' ? '[B, D]' : layout === 'NCHW' ? '[B, C, H, W]' : '[B, H, W, C]';
-      throw new MixupError('inputs.images.dims', `${form} for layout ${JSON.stringify(layout)}`, got(`${rank}-D dims [${dims.join(', ')}]`));
+      throw new MixupError(
+        'inputs.images.dims',
+        `${form} for layout ${JSON.stringify(layout)}`,
+        got(`${rank}-D dims [${dims.join(', ')}]`),
+      );
     }
   }
   const batch = dims[0];
@@ -295,8 +348,14 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
   if (inputs.labels !== undefined) {
     const { tensor, buffer } = gpuTensor('inputs.labels', inputs.labels, ['int32', 'uint32', 'float32']);
     const labelType = tensor.type as LabelDType;
-    const want = labelType === 'float32' ? `[${batch}, ${numClasses}] (float32 soft targets: batch, numClasses)` : `[${batch}] (class ids, one per sample)`;
-    const ok = labelType === 'float32' ? tensor.dims.length === 2 && tensor.dims[0] === batch && tensor.dims[1] === numClasses : tensor.dims.length === 1 && tensor.dims[0] === batch;
+    const want =
+      labelType === 'float32'
+        ? `[${batch}, ${numClasses}] (float32 soft targets: batch, numClasses)`
+        : `[${batch}] (class ids, one per sample)`;
+    const ok =
+      labelType === 'float32'
+        ? tensor.dims.length === 2 && tensor.dims[0] === batch && tensor.dims[1] === numClasses
+        : tensor.dims.length === 1 && tensor.dims[0] === batch;
     if (!ok) throw new MixupError('inputs.labels.dims', want, got(`[${tensor.dims.join(', ')}]`));
     checkTensorBuffer('inputs.labels', buffer, tensor.dims.reduce((a, b) => a * b, 1) * 4);
     labels = { buffer, dtype: labelType, dims: [...tensor.dims] };
@@ -307,7 +366,14 @@ function validate(inputs: OrtMixInputs, options: OrtMixOptions, numClasses: numb
 // ---- results ----
 
 /** Wraps a mixer output in an ORT GPU tensor that can download itself and, when owned, destroy its buffer. */
-function wrapBuffer(ort: OrtNamespace, device: GPUDevice, buffer: GPUBuffer, dtype: DType, dims: readonly number[], owned: boolean): Tensor {
+function wrapBuffer(
+  ort: OrtNamespace,
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  dtype: DType,
+  dims: readonly number[],
+  owned: boolean,
+): Tensor {
   const count = dims.reduce((a, b) => a * b, 1);
   const download = async () => {
     const bytes = await readBack(device, buffer, count * DTYPE_BYTES[dtype]);
@@ -326,17 +392,30 @@ function wrapBuffer(ort: OrtNamespace, device: GPUDevice, buffer: GPUBuffer, dty
 /** Copies `size` bytes of `buffer` to a mappable buffer and returns them. */
 async function readBack(device: GPUDevice, buffer: GPUBuffer, size: number): Promise<ArrayBuffer> {
   if ((buffer.usage & GPUBufferUsage.COPY_SRC) === 0) {
-    throw new MixupError('tensor.gpuBuffer.usage', 'flags that include GPUBufferUsage.COPY_SRC to download the tensor', got(usageFlags(buffer.usage)));
+    throw new MixupError(
+      'tensor.gpuBuffer.usage',
+      'flags that include GPUBufferUsage.COPY_SRC to download the tensor',
+      got(usageFlags(buffer.usage)),
+    );
   }
   const padded = Math.ceil(size / 4) * 4;
-  const staging = device.createBuffer({ label: 'mixup ort read-back', size: padded, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = device.createBuffer({
+    label: 'mixup ort read-back',
+    size: padded,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   try {
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder({ label: 'mixup ort read-back' });
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, padded);
     device.queue.submit([encoder.finish()]);
     const error = await device.popErrorScope();
-    if (error) throw new MixupError('tensor', 'a tensor whose buffer is alive on the mixer\'s device', got(`WebGPU validation error: ${error.message}`));
+    if (error)
+      throw new MixupError(
+        'tensor',
+        "a tensor whose buffer is alive on the mixer's device",
+        got(`WebGPU validation error: ${error.message}`),
+      );
     await staging.mapAsync(GPUMapMode.READ);
     return staging.getMappedRange().slice(0, size);
   } finally {

@@ -143,7 +143,8 @@ export interface TfjsMixer {
    * @param images float32 or int32 (converted to float32) [B, H, W, C], [B, C, H, W] with
    *   `layout: 'NCHW'`, or [B, D] rows.
    * @param labels int32 class ids [B] (smoothed one-hot targets; the core mixer's first call with
-   *   ids rejects ids outside [0, K), see `checkLabels`), or float32 targets [B, K] (int32 ones are converted), K = `numClasses`; mixed as
+   * ids rejects ids outside [0, K), see `checkLabels`), or float32 targets [B, K] (int32 ones are converted), K =
+   * `numClasses`; mixed as
    *   given. Omit (or null) for images only.
    * @returns new tensors the caller owns, and the plan. Calls run one after another in call order.
    *   The promise rejects with a {@link MixupError} on a bad argument, a backend that is not WebGPU,
@@ -169,7 +170,13 @@ export interface TfjsMixer {
  * @param options planner options (timm's names and defaults, see {@link MixOptions}) and `settings`.
  */
 export function createTfjsMixer(tf: TfjsNamespace, options: TfjsMixerOptions = {}): TfjsMixer {
-  if (typeof tf !== 'object' || tf === null || typeof tf.tensor !== 'function' || typeof tf.backend !== 'function' || typeof tf.mul !== 'function') {
+  if (
+    typeof tf !== 'object' ||
+    tf === null ||
+    typeof tf.tensor !== 'function' ||
+    typeof tf.backend !== 'function' ||
+    typeof tf.mul !== 'function'
+  ) {
     throw new MixupError('tf', "the TF.js namespace (import * as tf from '@tensorflow/tfjs')", tf);
   }
   const { settings, ...mixOptions } = checkObject('options', options) as TfjsMixerOptions;
@@ -235,14 +242,21 @@ export function mixDataset<D extends BatchDataset>(mixer: TfjsMixer, dataset: D,
   if (typeof mixer !== 'object' || mixer === null || typeof (mixer as Partial<TfjsMixer>).mix !== 'function') {
     throw new MixupError('mixer', 'a mixer from createTfjsMixer', mixer);
   }
-  if (typeof dataset !== 'object' || dataset === null || typeof (dataset as Partial<BatchDataset>).mapAsync !== 'function') {
+  if (
+    typeof dataset !== 'object' ||
+    dataset === null ||
+    typeof (dataset as Partial<BatchDataset>).mapAsync !== 'function'
+  ) {
     throw new MixupError('dataset', 'a tf.data.Dataset of { xs, ys } batches', dataset);
   }
   const checked = checkObject('options', options);
   for (const key of Object.keys(checked)) {
     if (key !== 'layout') throw new MixupError(`options.${key}`, "a known option ('layout')", checked[key]);
   }
-  const callOptions: TfjsMixCallOptions = checked.layout === undefined ? {} : { layout: checkOneOf('options.layout', checked.layout, ['NHWC', 'NCHW', 'rows'] as const) };
+  const callOptions: TfjsMixCallOptions =
+    checked.layout === undefined
+      ? {}
+      : { layout: checkOneOf('options.layout', checked.layout, ['NHWC', 'NCHW', 'rows'] as const) };
   // Batches map to batches: the result is a dataset of the same type (mapAsync's own return type).
   return dataset.mapAsync(async (batch: TfjsBatch) => {
     const b = batch as Partial<TfjsBatch> | null;
@@ -278,7 +292,13 @@ interface LabelsView {
 
 function checkTensor(argument: string, value: unknown): Tensor {
   const t = value as Tensor;
-  if (typeof t !== 'object' || t === null || !Array.isArray(t.shape) || typeof t.dtype !== 'string' || typeof t.dataToGPU !== 'function') {
+  if (
+    typeof t !== 'object' ||
+    t === null ||
+    !Array.isArray(t.shape) ||
+    typeof t.dtype !== 'string' ||
+    typeof t.dataToGPU !== 'function'
+  ) {
     throw new MixupError(argument, 'a tf.Tensor', value);
   }
   if (t.isDisposed) throw new MixupError(argument, 'a tensor that is not disposed', got('a disposed tensor'));
@@ -295,10 +315,20 @@ function viewImages(images: Tensor, layoutOption: unknown): ImagesView {
     throw new MixupError('images.dtype', "'float32' (or 'int32', converted to float32)", dtype);
   }
   if (shape.length < 2 || shape.some((d) => d < 1)) {
-    throw new MixupError('images.shape', 'a batch [B, ...] of rank 2 or more with no empty dimension', got(shapeText(shape)));
+    throw new MixupError(
+      'images.shape',
+      'a batch [B, ...] of rank 2 or more with no empty dimension',
+      got(shapeText(shape)),
+    );
   }
   const layout: Layout =
-    layoutOption === undefined ? (shape.length === 4 ? 'NHWC' : shape.length === 2 ? 'rows' : invalidRank(shape)) : checkOneOf('callOptions.layout', layoutOption, ['NHWC', 'NCHW', 'rows'] as const);
+    layoutOption === undefined
+      ? shape.length === 4
+        ? 'NHWC'
+        : shape.length === 2
+          ? 'rows'
+          : invalidRank(shape)
+      : checkOneOf('callOptions.layout', layoutOption, ['NHWC', 'NCHW', 'rows'] as const);
   const size = shape.reduce((a, b) => a * b, 1);
   const batch = shape[0];
   if (layout === 'rows') {
@@ -312,18 +342,27 @@ function viewImages(images: Tensor, layoutOption: unknown): ImagesView {
 }
 
 function invalidRank(shape: readonly number[]): never {
-  throw new MixupError('images.shape', "a 4-D [B, H, W, C] or 2-D [B, D] tensor (for other ranks set callOptions.layout to 'rows')", got(shapeText(shape)));
+  throw new MixupError(
+    'images.shape',
+    "a 4-D [B, H, W, C] or 2-D [B, D] tensor (for other ranks set callOptions.layout to 'rows')",
+    got(shapeText(shape)),
+  );
 }
 
 function viewLabels(labels: Tensor, batch: number, numClasses: number): LabelsView {
   const { shape, dtype } = labels;
   if (shape.length === 1 && dtype === 'int32') {
-    if (shape[0] !== batch) throw new MixupError('labels.shape', `[${batch}] (one class id per image)`, got(shapeText(shape)));
+    if (shape[0] !== batch)
+      throw new MixupError('labels.shape', `[${batch}] (one class id per image)`, got(shapeText(shape)));
     return { dtype: 'int32' };
   }
   if (shape.length === 2 && (dtype === 'float32' || dtype === 'int32')) {
     if (shape[0] !== batch || shape[1] !== numClasses) {
-      throw new MixupError('labels.shape', `[${batch}, ${numClasses}] (one target row of numClasses per image)`, got(shapeText(shape)));
+      throw new MixupError(
+        'labels.shape',
+        `[${batch}, ${numClasses}] (one target row of numClasses per image)`,
+        got(shapeText(shape)),
+      );
     }
     return { dtype: 'float32' };
   }
@@ -336,7 +375,13 @@ function viewLabels(labels: Tensor, batch: number, numClasses: number): LabelsVi
 
 function isWebGpuBackend(backend: unknown): backend is WebGpuBackendLike {
   const b = backend as Partial<WebGpuBackendLike> | null;
-  return typeof b === 'object' && b !== null && typeof b.device?.createBuffer === 'function' && typeof b.device?.queue?.submit === 'function' && typeof b.submitQueue === 'function';
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.device?.createBuffer === 'function' &&
+    typeof b.device?.queue?.submit === 'function' &&
+    typeof b.submitQueue === 'function'
+  );
 }
 
 /** Submits whatever TF.js has recorded and not yet submitted, so that it runs before our work. */
@@ -419,13 +464,18 @@ class TfjsMixerImpl implements TfjsMixer {
     try {
       backend = this.tf.backend();
     } catch (error) {
-      throw new MixupError('tf.backend()', "an initialised WebGPU backend (await tf.setBackend('webgpu') first)", got(error instanceof Error ? error.message : String(error)));
+      throw new MixupError(
+        'tf.backend()',
+        "an initialised WebGPU backend (await tf.setBackend('webgpu') first)",
+        got(error instanceof Error ? error.message : String(error)),
+      );
     }
     if (!isWebGpuBackend(backend)) {
       const name = typeof this.tf.getBackend === 'function' ? this.tf.getBackend() : 'unknown';
       throw new MixupError(
         'tf.backend()',
-        "a WebGPU backend (import '@tensorflow/tfjs-backend-webgpu' and await tf.setBackend('webgpu'), or register a WebGPUBackend on your device)",
+        "a WebGPU backend (import '@tensorflow/tfjs-backend-webgpu' and await tf.setBackend('webgpu'), or " +
+          'register a WebGPUBackend on your device)',
         got(`the ${JSON.stringify(name)} backend`),
       );
     }
@@ -440,11 +490,17 @@ class TfjsMixerImpl implements TfjsMixer {
     return this.core;
   }
 
-  /** A kept buffer of exactly `bytes` (TF.js pools by size, so its copy lands in the same pool class as its tensors). */
+  /**
+   * A kept buffer of exactly `bytes` (TF.js pools by size, so its copy lands in the same pool class as its tensors).
+   */
   private keptBuffer(device: GPUDevice, role: string, bytes: number): GPUBuffer {
     const size = Math.max(4, bytes);
     if (size > device.limits.maxBufferSize) {
-      throw new MixupError(role, `at most ${device.limits.maxBufferSize} bytes (the device's maxBufferSize)`, got(`${size} bytes`));
+      throw new MixupError(
+        role,
+        `at most ${device.limits.maxBufferSize} bytes (the device's maxBufferSize)`,
+        got(`${size} bytes`),
+      );
     }
     const current = this.kept.get(role);
     if (current && current.size === size) return current;
@@ -475,7 +531,14 @@ class TfjsMixerImpl implements TfjsMixer {
    * `tensorRef` goes into `refs`, disposed once our work is submitted), or, for data TF.js holds on the
    * CPU, an upload into a kept buffer.
    */
-  private async source(device: GPUDevice, tensor: Tensor, want: 'float32' | 'int32', role: string, refs: Tensor[], temps: Tensor[]): Promise<GPUBuffer> {
+  private async source(
+    device: GPUDevice,
+    tensor: Tensor,
+    want: 'float32' | 'int32',
+    role: string,
+    refs: Tensor[],
+    temps: Tensor[],
+  ): Promise<GPUBuffer> {
     let t = tensor;
     const copy = this.gpuCopy(t, refs);
     // bool data is stored as 32-bit integers, so it reads as int32 class ids.
@@ -487,21 +550,34 @@ class TfjsMixerImpl implements TfjsMixer {
       t = this.keep(temps, this.tf.mul(t, 1));
       const converted = this.gpuCopy(t, refs);
       if (converted && fits(converted.dtype)) return converted.buffer;
-      if (converted) throw new MixupError(role, `data TF.js can convert to ${want}`, got(`a buffer of ${converted.dtype}`));
+      if (converted)
+        throw new MixupError(role, `data TF.js can convert to ${want}`, got(`a buffer of ${converted.dtype}`));
     }
     // On the CPU the values come back at once, with no GPU read-back; a relabelled tensor gives its
     // stored type (Int32Array, Uint8Array for bool), converted here.
     const data = (await t.data()) as Float32Array | Int32Array | Uint8Array;
-    const typed = want === 'float32' ? (data instanceof Float32Array ? data : Float32Array.from(data)) : data instanceof Int32Array ? data : Int32Array.from(data);
+    const typed =
+      want === 'float32'
+        ? data instanceof Float32Array
+          ? data
+          : Float32Array.from(data)
+        : data instanceof Int32Array
+          ? data
+          : Int32Array.from(data);
     const buffer = this.keptBuffer(device, `upload ${role}`, typed.byteLength);
     device.queue.writeBuffer(buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
     return buffer;
   }
 
-  private async run(imagesArg: Tensor, labelsArg: Tensor | null, callOptions: TfjsMixCallOptions): Promise<TfjsMixResult> {
+  private async run(
+    imagesArg: Tensor,
+    labelsArg: Tensor | null,
+    callOptions: TfjsMixCallOptions,
+  ): Promise<TfjsMixResult> {
     const call = checkObject('callOptions', callOptions);
     for (const key of Object.keys(call)) {
-      if (key !== 'layout' && key !== 'plan') throw new MixupError(`callOptions.${key}`, "a known option ('layout' or 'plan')", call[key]);
+      if (key !== 'layout' && key !== 'plan')
+        throw new MixupError(`callOptions.${key}`, "a known option ('layout' or 'plan')", call[key]);
     }
     const images = checkTensor('images', imagesArg);
     const view = viewImages(images, call.layout);
@@ -519,20 +595,41 @@ class TfjsMixerImpl implements TfjsMixer {
     const refs: Tensor[] = [];
     try {
       const imageBuffer = await this.source(device, images, 'float32', 'images', refs, temps);
-      const labelBuffer = labels && labelsView ? await this.source(device, labels, labelsView.dtype === 'float32' ? 'float32' : 'int32', 'labels', refs, temps) : null;
+      const labelBuffer =
+        labels && labelsView
+          ? await this.source(
+              device,
+              labels,
+              labelsView.dtype === 'float32' ? 'float32' : 'int32',
+              'labels',
+              refs,
+              temps,
+            )
+          : null;
       const outImages = this.keptBuffer(device, 'images', view.size * 4);
       const outTargets = labelsView ? this.keptBuffer(device, 'targets', batch * K * 4) : undefined;
       flushTfjs(backend);
       const result = await core.mix(
         {
           images: { buffer: imageBuffer, dtype: 'float32', shape: view.shape },
-          labels: labelBuffer && labelsView ? { buffer: labelBuffer, dtype: labelsView.dtype, shape: labelsView.dtype === 'float32' ? [batch, K] : [batch] } : undefined,
+          labels:
+            labelBuffer && labelsView
+              ? {
+                  buffer: labelBuffer,
+                  dtype: labelsView.dtype,
+                  shape: labelsView.dtype === 'float32' ? [batch, K] : [batch],
+                }
+              : undefined,
         },
         { plan, outputs: { images: outImages, targets: outTargets } },
       );
       // tf.tensor copies into the active backend's pool, which must be on the device we mixed on.
       if ((this.tf.backend() as unknown) !== backend) {
-        throw new MixupError('tf.backend()', 'the same backend for the whole call', got('a backend switched while mixing'));
+        throw new MixupError(
+          'tf.backend()',
+          'the same backend for the whole call',
+          got('a backend switched while mixing'),
+        );
       }
       // Submitted: from here TF.js may reuse the pooled input copies (the queue keeps the order), and
       // tf.tensor submits its copy of our outputs at once, before any later call can overwrite them.

@@ -25,7 +25,15 @@ import { validatePlan } from '../plan.js';
 import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape.js';
 import type { Geometry } from '../shape.js';
 import type { DType, ImageSize, LabelDType, MixPlan } from '../types.js';
-import { checkBuffer, checkKeys, checkNormalize, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate.js';
+import {
+  checkBuffer,
+  checkKeys,
+  checkNormalize,
+  checkObject,
+  checkOneOf,
+  checkOptionalBoolean,
+  isGpuBuffer,
+} from '../validate.js';
 import { dispatchSize } from './shaders.js';
 import type { MixCallOptions, MixInputs } from './types.js';
 
@@ -64,7 +72,14 @@ export interface CheckedCall {
   checkLabels: boolean | null;
 }
 
-export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = ['plan', 'outDtype', 'normalize', 'inPlace', 'outputs', 'checkLabels'];
+export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = [
+  'plan',
+  'outDtype',
+  'normalize',
+  'inPlace',
+  'outputs',
+  'checkLabels',
+];
 const INPUT_KEYS: readonly (keyof MixInputs)[] = ['images', 'labels'];
 const IMAGES_KEYS = ['buffer', 'shape', 'dtype'];
 const LABELS_KEYS = ['buffer', 'dtype', 'shape'];
@@ -86,7 +101,12 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   const checkLabels = checkOptionalBoolean('options.checkLabels', opts.checkLabels) ?? null;
 
   // 2. images
-  if (isGpuBuffer(ins.images)) throw new MixupError('inputs.images', '{ buffer, shape, dtype } (the GPUBuffer goes in its buffer field, with its shape and dtype beside it)', got('a GPUBuffer'));
+  if (isGpuBuffer(ins.images))
+    throw new MixupError(
+      'inputs.images',
+      '{ buffer, shape, dtype } (the GPUBuffer goes in its buffer field, with its shape and dtype beside it)',
+      got('a GPUBuffer'),
+    );
   const imagesArg = checkObject('inputs.images', ins.images);
   checkKeys('inputs.images', imagesArg, IMAGES_KEYS, 'field');
   const geometry = checkShape('inputs.images.shape', imagesArg.shape);
@@ -95,19 +115,42 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   // 3. output dtype, normalisation, in place
   const normalizeArg = opts.normalize ?? null;
   if (normalizeArg !== null && inDtype !== 'uint8') {
-    throw new MixupError('options.normalize', 'used with uint8 input only (it maps bytes 0..255 to floats)', got(`input dtype ${describe(inDtype)}`));
+    throw new MixupError(
+      'options.normalize',
+      'used with uint8 input only (it maps bytes 0..255 to floats)',
+      got(`input dtype ${describe(inDtype)}`),
+    );
   }
-  const outDtype = opts.outDtype === undefined ? (normalizeArg ? 'float32' : inDtype) : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
-  if (normalizeArg && outDtype === 'uint8') throw new MixupError('options.outDtype', "'float32' or 'float16' when normalising", outDtype);
-  const normalize = normalizeArg ? coefficientsOf(checkNormalize('options.normalize', normalizeArg, geometry.channels)) : null;
-  for (const [argument, dtype] of [['inputs.images.dtype', inDtype], ['options.outDtype', outDtype]] as const) {
+  const outDtype =
+    opts.outDtype === undefined
+      ? normalizeArg
+        ? 'float32'
+        : inDtype
+      : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
+  if (normalizeArg && outDtype === 'uint8')
+    throw new MixupError('options.outDtype', "'float32' or 'float16' when normalising", outDtype);
+  const normalize = normalizeArg
+    ? coefficientsOf(checkNormalize('options.normalize', normalizeArg, geometry.channels))
+    : null;
+  for (const [argument, dtype] of [
+    ['inputs.images.dtype', inDtype],
+    ['options.outDtype', outDtype],
+  ] as const) {
     if (dtype === 'float16' && !ctx.device.features.has('shader-f16')) {
-      throw new MixupError(argument, "'float32' or 'uint8' on this device ('float16' needs a device created with the 'shader-f16' feature)", dtype);
+      throw new MixupError(
+        argument,
+        "'float32' or 'uint8' on this device ('float16' needs a device created with the 'shader-f16' feature)",
+        dtype,
+      );
     }
   }
   const { batch, n } = geometry;
   if (inPlace && (outDtype !== inDtype || normalize)) {
-    throw new MixupError('options.inPlace', `output of the input's dtype (${inDtype}) without normalisation`, got(`outDtype ${outDtype}${normalize ? ' with normalize' : ''}`));
+    throw new MixupError(
+      'options.inPlace',
+      `output of the input's dtype (${inDtype}) without normalisation`,
+      got(`outDtype ${outDtype}${normalize ? ' with normalize' : ''}`),
+    );
   }
   const bytesIn = ceil4(batch * n * DTYPE_BYTES[inDtype]);
   const outBytes = ceil4(batch * n * DTYPE_BYTES[outDtype]);
@@ -119,14 +162,21 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   if (!inPlace && outBytes > maxBufferSize) {
     throw new MixupError(
       'inputs.images.shape.batch',
-      `a batch whose mixed images fit one buffer of this device (maxBufferSize ${maxBufferSize} bytes): request a larger maxBufferSize and maxStorageBufferBindingSize in requiredLimits when creating the device (up to adapter.limits.maxBufferSize), or split the batch`,
+      `a batch whose mixed images fit one buffer of this device (maxBufferSize ${maxBufferSize} bytes): ` +
+        `request a larger maxBufferSize and maxStorageBufferBindingSize in requiredLimits when creating ` +
+        `the device (up to adapter.limits.maxBufferSize), or split the batch`,
       got(`${batch} samples, ${batch * n * DTYPE_BYTES[outDtype]} bytes of ${outDtype} output`),
     );
   }
   let outImages: GPUBuffer | null = null;
   if (!inPlace && outs.images !== undefined) {
     outImages = checkBuffer('options.outputs.images', outs.images, outBytes);
-    if (outImages === source) throw new MixupError('options.outputs.images', 'a buffer other than the input (use options.inPlace to mix in place)', got('the input buffer'));
+    if (outImages === source)
+      throw new MixupError(
+        'options.outputs.images',
+        'a buffer other than the input (use options.inPlace to mix in place)',
+        got('the input buffer'),
+      );
   }
 
   // 5. labels
@@ -134,15 +184,31 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   let labels: CheckedCall['labels'] = null;
   let outTargets: GPUBuffer | null = null;
   if (ins.labels !== undefined) {
-    if (isGpuBuffer(ins.labels)) throw new MixupError('inputs.labels', '{ buffer, dtype, shape } (the GPUBuffer goes in its buffer field)', got('a GPUBuffer'));
+    if (isGpuBuffer(ins.labels))
+      throw new MixupError(
+        'inputs.labels',
+        '{ buffer, dtype, shape } (the GPUBuffer goes in its buffer field)',
+        got('a GPUBuffer'),
+      );
     const l = checkObject('inputs.labels', ins.labels);
     checkKeys('inputs.labels', l, LABELS_KEYS, 'field');
     const dtype = checkOneOf('inputs.labels.dtype', l.dtype, LABEL_DTYPES);
-    checkLabelShape('inputs.labels.shape', l.shape, dtype, batch, numClasses, isGpuBuffer(l.buffer) ? l.buffer.size : undefined);
-    labels = { buffer: checkBuffer('inputs.labels.buffer', l.buffer, dtype === 'float32' ? batch * numClasses * 4 : batch * 4), dtype };
+    checkLabelShape(
+      'inputs.labels.shape',
+      l.shape,
+      dtype,
+      batch,
+      numClasses,
+      isGpuBuffer(l.buffer) ? l.buffer.size : undefined,
+    );
+    labels = {
+      buffer: checkBuffer('inputs.labels.buffer', l.buffer, dtype === 'float32' ? batch * numClasses * 4 : batch * 4),
+      dtype,
+    };
     if (outs.targets !== undefined) {
       outTargets = checkBuffer('options.outputs.targets', outs.targets, batch * numClasses * 4);
-      if (outTargets === labels.buffer) throw new MixupError('options.outputs.targets', 'a buffer other than the labels', got('the labels buffer'));
+      if (outTargets === labels.buffer)
+        throw new MixupError('options.outputs.targets', 'a buffer other than the labels', got('the labels buffer'));
     }
   }
 
@@ -159,10 +225,31 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   // 8. encode
   if (kind === 'encode') {
     if (plan === null) throw new MixupError('options.plan', 'a MixPlan (encode executes an explicit plan)', undefined);
-    if (!inPlace && outImages === null) throw new MixupError('options.outputs.images', 'a GPUBuffer (encode does not allocate outputs) or options.inPlace', undefined);
-    if (labels && outTargets === null) throw new MixupError('options.outputs.targets', 'a GPUBuffer when labels are given', undefined);
+    if (!inPlace && outImages === null)
+      throw new MixupError(
+        'options.outputs.images',
+        'a GPUBuffer (encode does not allocate outputs) or options.inPlace',
+        undefined,
+      );
+    if (labels && outTargets === null)
+      throw new MixupError('options.outputs.targets', 'a GPUBuffer when labels are given', undefined);
   }
-  return { geometry, imageSize, inDtype, outDtype, normalize, inPlace, source, outBytes, outImages, outTargets, labels, numClasses, plan, checkLabels };
+  return {
+    geometry,
+    imageSize,
+    inDtype,
+    outDtype,
+    normalize,
+    inPlace,
+    source,
+    outBytes,
+    outImages,
+    outTargets,
+    labels,
+    numClasses,
+    plan,
+    checkLabels,
+  };
 }
 
 /**
@@ -171,16 +258,25 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
  * written into an int32 buffer (1.0 reads as 1065353216), and the message says so.
  */
 export function idsOutOfRange(count: number, batch: number, numClasses: number, dtype: LabelDType): MixupError {
-  const floats = 2 * count >= batch ? ": are they float32 values in an int32 buffer (1.0 reads as id 1065353216)? Write class ids as an Int32Array, or give float32 targets as dtype 'float32' with shape [B, K]" : '';
+  const floats =
+    2 * count >= batch
+      ? ': are they float32 values in an int32 buffer (1.0 reads as id 1065353216)? Write class ids as an ' +
+        "Int32Array, or give float32 targets as dtype 'float32' with shape [B, K]"
+      : '';
   return new MixupError(
     'inputs.labels.buffer',
-    `${dtype} class ids in [0, ${numClasses - 1}] (numClasses ${numClasses}), as the CPU reference requires (checked on the first call with class ids; options.checkLabels: false skips it)`,
+    `${dtype} class ids in [0, ${numClasses - 1}] (numClasses ${numClasses}), as the CPU reference ` +
+      `requires (checked on the first call with class ids; options.checkLabels: false skips it)`,
     got(`${count} of ${batch} ids outside that range${floats}`),
   );
 }
 
 function notPermutation(): MixupError {
-  return new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', got('an array with repeated partners'));
+  return new MixupError(
+    'plan.partner',
+    'a permutation when mixing in place (a sample used twice would be read after it was overwritten)',
+    got('an array with repeated partners'),
+  );
 }
 
 /** What the planner will draw must fit the batch: checked here, since a draw cannot be taken back. */
@@ -188,13 +284,18 @@ function checkDrawable(o: ResolvedMixOptions, geometry: Geometry, imageSize: Ima
   if (imageSize === null && o.cutmixAlpha > 0) {
     throw new MixupError(
       'inputs.images.shape.layout',
-      "'NCHW' or 'NHWC' when the mixer has CutMix enabled (rows have no height and width to cut boxes from; mix rows with a mixer created with cutmixAlpha: 0)",
+      "'NCHW' or 'NHWC' when the mixer has CutMix enabled (rows have no height and width to cut boxes " +
+        'from; mix rows with a mixer created with cutmixAlpha: 0)',
       geometry.layout,
     );
   }
   if (typeof o.pairing !== 'string') {
     if (o.pairing.length !== geometry.batch) {
-      throw new MixupError('options.pairing', `an array of ${geometry.batch} partner indices (one per sample)`, o.pairing);
+      throw new MixupError(
+        'options.pairing',
+        `an array of ${geometry.batch} partner indices (one per sample)`,
+        o.pairing,
+      );
     }
     if (inPlace && !isPermutation(o.pairing)) throw notPermutation();
   }
@@ -205,21 +306,38 @@ function fitsBinding(ctx: CheckContext, batch: number, bytes: number): boolean {
   return ceil4(batch * bytes) <= ctx.maxBindingBytes;
 }
 
-function checkLimits(ctx: CheckContext, g: Geometry, inDtype: DType, outDtype: DType, imagesInPlace: boolean, labels: CheckedCall['labels']): void {
+function checkLimits(
+  ctx: CheckContext,
+  g: Geometry,
+  inDtype: DType,
+  outDtype: DType,
+  imagesInPlace: boolean,
+  labels: CheckedCall['labels'],
+): void {
   const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   const limit = ctx.maxBindingBytes;
   const a = ctx.alignment;
   const batchOf = (argument: string, n: number, inBytes: number, outBytes: number, inPlace: boolean) => {
     // A walk has at most one segment per sample: B x quads threads bound every dispatch.
     const threads = g.batch * Math.ceil(n / 4);
-    if (dispatchSize(threads, maxGroups)[1] > maxGroups) throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', got(`${threads} threads`));
+    if (dispatchSize(threads, maxGroups)[1] > maxGroups)
+      throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', got(`${threads} threads`));
     if (fitsBinding(ctx, g.batch, n * inBytes) && fitsBinding(ctx, g.batch, n * outBytes)) return;
     if (inPlace) {
-      throw new MixupError('options.inPlace', `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, which needs a separate output`, got(`${g.batch * n * inBytes} bytes`));
+      throw new MixupError(
+        'options.inPlace',
+        `false for a batch larger than one binding (${limit} bytes): large batches are mixed in chunks, ` +
+          `which needs a separate output`,
+        got(`${g.batch * n * inBytes} bytes`),
+      );
     }
     const sample = Math.max(n * inBytes, n * outBytes);
     if (sample > limit - a) {
-      throw new MixupError(`${argument}.shape`, `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`, got(`${sample} bytes per sample`));
+      throw new MixupError(
+        `${argument}.shape`,
+        `samples of at most ${limit - a} bytes (one binding minus its offset alignment)`,
+        got(`${sample} bytes per sample`),
+      );
     }
   };
   batchOf('inputs.images', g.n, DTYPE_BYTES[inDtype], DTYPE_BYTES[outDtype], imagesInPlace);
@@ -227,6 +345,10 @@ function checkLimits(ctx: CheckContext, g: Geometry, inDtype: DType, outDtype: D
   const K = ctx.options.numClasses;
   if (labels.dtype === 'float32') batchOf('inputs.labels', K, 4, 4, false);
   else if (g.batch * K * 4 > limit && K * 4 > limit - a) {
-    throw new MixupError('options.numClasses', `at most ${(limit - a) / 4} classes (a target row must fit one binding)`, K);
+    throw new MixupError(
+      'options.numClasses',
+      `at most ${(limit - a) / 4} classes (a target row must fit one binding)`,
+      K,
+    );
   }
 }

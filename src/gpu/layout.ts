@@ -44,7 +44,10 @@ export interface Dispatch {
   threads: number;
   groups: [x: number, y: number];
   src: Window;
-  /** The second input binding (a chunk's partners, or the upper part of a split input); an empty window (count 0) over `src` when unused. */
+  /**
+   * The second input binding (a chunk's partners, or the upper part of a split input); an empty window (count 0) over
+   * `src` when unused.
+   */
   src2: Window;
   dst: Window;
   /** Array elements in the first binding of a split input; 0 when not split. */
@@ -106,15 +109,30 @@ export interface CallLayout {
 }
 
 /** Lays out a checked call with its resolved plan; see the module comment. */
-export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, labelSmoothing: number, scratch?: { images: WalkScratch; soft: WalkScratch }): CallLayout {
+export function layoutCall(
+  ctx: CheckContext,
+  call: CheckedCall,
+  plan: MixPlan,
+  labelSmoothing: number,
+  scratch?: { images: WalkScratch; soft: WalkScratch },
+): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
   const kinds = planKinds(plan.kind);
   const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (windowed) =>
-    imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, windowed),
+    imagesVariant(
+      { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
+      kinds,
+      windowed,
+    ),
   );
   const K = call.numClasses;
-  const soft = call.labels?.dtype === 'float32' ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, scratch?.soft, (w) => softVariant(K, kinds, w)) : null;
+  const soft =
+    call.labels?.dtype === 'float32'
+      ? batchJob(ctx, plan, call.labels.buffer, K, { channels: 1, width: K, height: 1 }, false, scratch?.soft, (w) =>
+          softVariant(K, kinds, w),
+        )
+      : null;
   const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;
 
   // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
@@ -146,7 +164,20 @@ export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, 
   }
   const normAt = at;
   const normSize = Math.max(8, g.channels * 8);
-  return { batch, plan, images, soft, ids, normalize: call.normalize, paramsSize, samplesAt, samplesSize, normAt, normSize, uploadSize: normAt + normSize };
+  return {
+    batch,
+    plan,
+    images,
+    soft,
+    ids,
+    normalize: call.normalize,
+    paramsSize,
+    samplesAt,
+    samplesSize,
+    normAt,
+    normSize,
+    uploadSize: normAt + normSize,
+  };
 }
 
 /**
@@ -157,7 +188,13 @@ export function layoutCall(ctx: CheckContext, call: CheckedCall, plan: MixPlan, 
  * 154 MB float32 output is written in two windows); or in chunks of whole samples for inputs larger
  * than two bindings (each input then read twice).
  */
-function bindingMode(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): 'whole' | 'split' | 'chunks' {
+function bindingMode(
+  ctx: CheckContext,
+  batch: number,
+  bytesIn: number,
+  bytesOut: number,
+  inPlace: boolean,
+): 'whole' | 'split' | 'chunks' {
   const limit = ctx.maxBindingBytes;
   const total = (bytes: number) => ceil4(batch * bytes);
   if (total(bytesIn) <= limit && total(bytesOut) <= limit) return 'whole';
@@ -188,11 +225,45 @@ function batchJob(
     const inBytes = ceil4(batch * bytesIn);
     const outBytes = ceil4(batch * bytesOut);
     // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
-    return { mode, inBytes, outBytes, variant, entry, key: batchKey(variant, entry), source, n, quads, ...geometry, walk, dispatches, segmentsAt: 0, segmentsSize: 16 * batch, walkAt: 0, walkSize: 8 * batch };
+    return {
+      mode,
+      inBytes,
+      outBytes,
+      variant,
+      entry,
+      key: batchKey(variant, entry),
+      source,
+      n,
+      quads,
+      ...geometry,
+      walk,
+      dispatches,
+      segmentsAt: 0,
+      segmentsSize: 16 * batch,
+      walkAt: 0,
+      walkSize: 8 * batch,
+    };
   };
-  const dispatch = (segBase: number, segCount: number, src: Window, src2: Window | null, dst: Window, srcSplit = 0): Dispatch => {
+  const dispatch = (
+    segBase: number,
+    segCount: number,
+    src: Window,
+    src2: Window | null,
+    dst: Window,
+    srcSplit = 0,
+  ): Dispatch => {
     const threads = segCount * quads;
-    return { paramsAt: 0, segBase, segCount, threads, groups: dispatchSize(threads, maxGroups), src, src2: src2 ?? { ...src, count: 0 }, dst, srcSplit };
+    return {
+      paramsAt: 0,
+      segBase,
+      segCount,
+      threads,
+      groups: dispatchSize(threads, maxGroups),
+      src,
+      src2: src2 ?? { ...src, count: 0 },
+      dst,
+      srcSplit,
+    };
   };
   const probe = variantFor({ windowed: false, srcSplit: false, dstWindowed: false });
   const bytesIn = n * DTYPE_BYTES[probe.inDtype];
@@ -218,14 +289,27 @@ function batchJob(
     const dstWindowed = ceil4(batch * bytesOut) > limit;
     const variant = variantFor({ windowed: false, srcSplit, dstWindowed });
     const perWindow = dstWindowed ? Math.floor((limit - a) / bytesOut) : batch;
-    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS, outputChunk: perWindow }, scratch);
+    const walk = buildWalk(
+      plan.partner,
+      { inPlace, quads, targetThreads: TARGET_THREADS, outputChunk: perWindow },
+      scratch,
+    );
     // The input: whole, or [0, first) and the rest; the split counts array elements.
     const first = splitAt(ctx);
     const src = srcSplit ? { ...whole(bytesIn), size: first } : whole(bytesIn);
     const src2 = srcSplit ? { ...whole(bytesIn), offset: first, size: ceil4(batch * bytesIn) - first } : null;
     const split = srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0;
     const unitOut = addressUnit(variant.outDtype, variant.vec4);
-    const dispatches = (walk.outputGroups ?? []).map((g) => dispatch(g.segBase, g.segCount, src, src2, dstWindowed ? window(g.chunk, perWindow, bytesOut, unitOut) : whole(bytesOut), split));
+    const dispatches = (walk.outputGroups ?? []).map((g) =>
+      dispatch(
+        g.segBase,
+        g.segCount,
+        src,
+        src2,
+        dstWindowed ? window(g.chunk, perWindow, bytesOut, unitOut) : whole(bytesOut),
+        split,
+      ),
+    );
     return job(variant, walk, dispatches);
   }
   // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
@@ -249,7 +333,8 @@ function batchJob(
 /** Row windows of the [B, K] targets written by the labels kernel: all rows, or chunks that fit a binding. */
 function targetWindows(ctx: CheckContext, batch: number, numClasses: number): Window[] {
   const rowBytes = numClasses * 4;
-  if (batch * rowBytes <= ctx.maxBindingBytes) return [{ offset: 0, size: batch * rowBytes, base: 0, count: batch, shift: 0 }];
+  if (batch * rowBytes <= ctx.maxBindingBytes)
+    return [{ offset: 0, size: batch * rowBytes, base: 0, count: batch, shift: 0 }];
   const a = ctx.alignment;
   const perChunk = Math.floor((ctx.maxBindingBytes - a) / rowBytes);
   const windows: Window[] = [];
@@ -267,7 +352,11 @@ function targetWindows(ctx: CheckContext, batch: number, numClasses: number): Wi
  * compiles, so that no later call compiles): each subset of the kinds the options can draw, and
  * each entry point the pairing can give (one for a fixed partner array, singles when chunked).
  */
-export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: ResolvedMixOptions): Array<{ variant: BatchVariant; entry: BatchEntry }> {
+export function possibleKernels(
+  ctx: CheckContext,
+  call: CheckedCall,
+  options: ResolvedMixOptions,
+): Array<{ variant: BatchVariant; entry: BatchEntry }> {
   const g = call.geometry;
   const blends = options.mixupAlpha > 0 ? [false, true] : [false];
   const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
@@ -276,22 +365,40 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
     // Output windows cut cycles where they cross: any segment shape can come out.
     if (binding.dstWindowed) return ['main_pairs', 'main_singles', 'main_walk'];
     const p = options.pairing;
-    if (typeof p !== 'string') return [entryFor(buildWalk(Uint32Array.from(p), { inPlace: call.inPlace, quads, targetThreads: TARGET_THREADS }))];
+    if (typeof p !== 'string')
+      return [
+        entryFor(buildWalk(Uint32Array.from(p), { inPlace: call.inPlace, quads, targetThreads: TARGET_THREADS })),
+      ];
     if (p === 'flip' || (p === 'shuffle' && options.mode === 'pair') || g.batch <= 2) return ['main_pairs'];
     return p === 'roll' ? ['main_walk'] : ['main_pairs', 'main_walk'];
   };
   const out: Array<{ variant: BatchVariant; entry: BatchEntry }> = [];
   const add = (variant: BatchVariant, list: BatchEntry[]) => {
-    for (const entry of list) if (!out.some((o) => batchKey(o.variant, o.entry) === batchKey(variant, entry))) out.push({ variant, entry });
+    for (const entry of list)
+      if (!out.some((o) => batchKey(o.variant, o.entry) === batchKey(variant, entry))) out.push({ variant, entry });
   };
   const K = call.numClasses;
-  const imagesBinding = bindingOf(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype], call.inPlace);
+  const imagesBinding = bindingOf(
+    ctx,
+    g.batch,
+    g.n * DTYPE_BYTES[call.inDtype],
+    g.n * DTYPE_BYTES[call.outDtype],
+    call.inPlace,
+  );
   const softBinding = bindingOf(ctx, g.batch, K * 4, K * 4, false);
   for (const blend of blends) {
     for (const paste of pastes) {
       const kinds = { blend, paste };
-      add(imagesVariant({ ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width }, kinds, imagesBinding), entries(imagesBinding, Math.ceil(g.n / 4)));
-      if (call.labels?.dtype === 'float32') add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
+      add(
+        imagesVariant(
+          { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
+          kinds,
+          imagesBinding,
+        ),
+        entries(imagesBinding, Math.ceil(g.n / 4)),
+      );
+      if (call.labels?.dtype === 'float32')
+        add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
     }
   }
   return out;
@@ -301,5 +408,9 @@ export function possibleKernels(ctx: CheckContext, call: CheckedCall, options: R
 function bindingOf(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): Binding {
   const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
   const over = (bytes: number) => ceil4(batch * bytes) > ctx.maxBindingBytes;
-  return { windowed: mode === 'chunks', srcSplit: mode === 'split' && over(bytesIn), dstWindowed: mode === 'split' && over(bytesOut) };
+  return {
+    windowed: mode === 'chunks',
+    srcSplit: mode === 'split' && over(bytesIn),
+    dstWindowed: mode === 'split' && over(bytesOut),
+  };
 }

@@ -27,7 +27,18 @@ import { SlotPool } from './slots.js';
 import { WalkScratch, cloneWalk } from './walk.js';
 import type { ChunkingInfo, MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types.js';
 
-export type { ChunkingInfo, GpuBatch, GpuLabels, MixCallOptions, MixEncoding, MixInputs, MixOutputs, MixResult, Mixer, MixerSettings } from './types.js';
+export type {
+  ChunkingInfo,
+  GpuBatch,
+  GpuLabels,
+  MixCallOptions,
+  MixEncoding,
+  MixInputs,
+  MixOutputs,
+  MixResult,
+  Mixer,
+  MixerSettings,
+} from './types.js';
 
 const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onChunked', 'adapter'];
 
@@ -41,7 +52,8 @@ const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onC
  * const mixer = createMixer(device, { mixupAlpha: 0.2, cutmixAlpha: 1, mode: 'elem', numClasses: 1000, seed: 42 });
  * const { images, targets, plan } = await mixer.mix(
  *   {
- *     images: { buffer: imageBuffer, dtype: 'uint8', shape: { layout: 'NCHW', batch: 256, channels: 3, height: 224, width: 224 } },
+ * images: { buffer: imageBuffer, dtype: 'uint8', shape: { layout: 'NCHW', batch: 256, channels: 3, height: 224,
+ * width: 224 } },
  *     labels: { buffer: labelBuffer, dtype: 'int32' }, // STORAGE buffers: 256 class ids
  *   },
  *   { normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
@@ -59,11 +71,18 @@ export function createMixer(device: GPUDevice, options: MixOptions = {}, setting
   const s = checkObject('settings', settings);
   checkKeys('settings', s, SETTINGS_KEYS, 'setting');
   const limit = device.limits.maxStorageBufferBindingSize;
-  const maxBindingBytes = s.maxBindingBytes === undefined ? limit : checkInteger('settings.maxBindingBytes', s.maxBindingBytes, 1024, limit);
-  if (s.onChunked !== undefined && typeof s.onChunked !== 'function') throw new MixupError('settings.onChunked', 'a function', s.onChunked);
+  const maxBindingBytes =
+    s.maxBindingBytes === undefined ? limit : checkInteger('settings.maxBindingBytes', s.maxBindingBytes, 1024, limit);
+  if (s.onChunked !== undefined && typeof s.onChunked !== 'function')
+    throw new MixupError('settings.onChunked', 'a function', s.onChunked);
   const adapter = s.adapter as GPUAdapter | undefined;
-  if (adapter !== undefined && (typeof adapter !== 'object' || adapter === null || typeof adapter.limits !== 'object')) throw new MixupError('settings.adapter', 'a GPUAdapter', adapter);
-  return new GpuMixer(device, createPlanner(options), { maxBindingBytes, onChunked: s.onChunked as MixerSettings['onChunked'], adapter });
+  if (adapter !== undefined && (typeof adapter !== 'object' || adapter === null || typeof adapter.limits !== 'object'))
+    throw new MixupError('settings.adapter', 'a GPUAdapter', adapter);
+  return new GpuMixer(device, createPlanner(options), {
+    maxBindingBytes,
+    onChunked: s.onChunked as MixerSettings['onChunked'],
+    adapter,
+  });
 }
 
 /** The executor settings, checked. */
@@ -103,7 +122,11 @@ class GpuMixer implements Mixer, CheckContext {
       this.lostInfo = info;
       return info;
     });
-    this.alignment = Math.max(256, device.limits.minStorageBufferOffsetAlignment, device.limits.minUniformBufferOffsetAlignment);
+    this.alignment = Math.max(
+      256,
+      device.limits.minStorageBufferOffsetAlignment,
+      device.limits.minUniformBufferOffsetAlignment,
+    );
     this.pipelines = PipelineCache.for(device);
     this.slots = new SlotPool(device);
   }
@@ -127,7 +150,16 @@ class GpuMixer implements Mixer, CheckContext {
     if (!call.plan && call.labels && call.labels.dtype !== 'float32') specs.push(this.pipelines.labels());
     if (this.idsUnchecked(call)) {
       const check = this.idsCheckCall(call);
-      specs.push(...this.specs(layoutCall(this, checkCall(this, check.inputs, check.options, 'prepare'), check.options.plan, this.options.labelSmoothing)));
+      specs.push(
+        ...this.specs(
+          layoutCall(
+            this,
+            checkCall(this, check.inputs, check.options, 'prepare'),
+            check.options.plan,
+            this.options.labelSmoothing,
+          ),
+        ),
+      );
     }
     await Promise.all(specs.map((spec) => spec && this.pipelines.compile(spec)));
   }
@@ -147,13 +179,21 @@ class GpuMixer implements Mixer, CheckContext {
     this.checkAlive();
     const device = this.device;
     const created: GPUBuffer[] = [];
-    const dstImages = call.inPlace ? call.source : call.outImages ?? this.output(created, call.outBytes, 'mixup images');
+    const dstImages = call.inPlace
+      ? call.source
+      : (call.outImages ?? this.output(created, call.outBytes, 'mixup images'));
     const targetsBytes = layout.batch * call.numClasses * 4;
-    const dstTargets = call.labels ? call.outTargets ?? this.output(created, targetsBytes, 'mixup targets') : null;
+    const dstTargets = call.labels ? (call.outTargets ?? this.output(created, targetsBytes, 'mixup targets')) : null;
     const slot = this.slots.mixSlot(layout.uploadSize);
     const checkLabels = call.checkLabels && layout.ids !== null;
     // Debug only: a staging buffer per checked call, so concurrent checks never share a mapping.
-    const flagRead = checkLabels ? device.createBuffer({ label: 'mixup bad label read-back', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
+    const flagRead = checkLabels
+      ? device.createBuffer({
+          label: 'mixup bad label read-back',
+          size: 4,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        })
+      : null;
     // A destroyed buffer, or one of another device, only shows up as a WebGPU validation error: catch
     // it here and reject with a clear message. The rejected submit runs nothing, so no buffer changes.
     device.pushErrorScope('validation');
@@ -172,7 +212,11 @@ class GpuMixer implements Mixer, CheckContext {
       for (const buffer of created) buffer.destroy();
       flagRead?.destroy();
       if (thrown) throw thrown;
-      throw new MixupError('inputs and outputs', "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)", got(`WebGPU validation error: ${error!.message}`));
+      throw new MixupError(
+        'inputs and outputs',
+        "live GPUBuffers of the mixer's device (one is destroyed, or belongs to another device)",
+        got(`WebGPU validation error: ${error!.message}`),
+      );
     }
     let invalidLabels: number | null = null;
     if (flagRead) {
@@ -180,7 +224,13 @@ class GpuMixer implements Mixer, CheckContext {
       invalidLabels = new Uint32Array(flagRead.getMappedRange())[0];
       flagRead.destroy();
     }
-    return { images: dstImages, targets: dstTargets, plan: layout.plan, outDtype: layout.images.variant.outDtype, invalidLabels };
+    return {
+      images: dstImages,
+      targets: dstTargets,
+      plan: layout.plan,
+      outDtype: layout.images.variant.outDtype,
+      invalidLabels,
+    };
   }
 
   encode(encoder: GPUCommandEncoder, inputs: MixInputs, options: MixCallOptions & { plan: MixPlan }): MixEncoding {
@@ -188,7 +238,15 @@ class GpuMixer implements Mixer, CheckContext {
     const layout = this.layout(call, call.plan as MixPlan);
     const pipelines = this.readyPipelines(layout) ?? this.compileSync(layout);
     const slot = this.slots.acquire(layout.uploadSize);
-    record(this.pipelines, encoder, layout, pipelines, slot, call.inPlace ? call.source : (call.outImages as GPUBuffer), call.outTargets);
+    record(
+      this.pipelines,
+      encoder,
+      layout,
+      pipelines,
+      slot,
+      call.inPlace ? call.source : (call.outImages as GPUBuffer),
+      call.outTargets,
+    );
     let released = false;
     return {
       plan: layout.plan,
@@ -229,7 +287,12 @@ class GpuMixer implements Mixer, CheckContext {
   private idsCheckCall(call: CheckedCall): { inputs: MixInputs; options: MixCallOptions & { plan: MixPlan } } {
     const { buffer, dtype } = call.labels!;
     const batch = call.geometry.batch;
-    const plan: MixPlan = { kind: new Uint8Array(batch), lam: new Float32Array(batch).fill(1), partner: Uint32Array.from({ length: batch }, (_, i) => i), box: new Int32Array(4 * batch) };
+    const plan: MixPlan = {
+      kind: new Uint8Array(batch),
+      lam: new Float32Array(batch).fill(1),
+      partner: Uint32Array.from({ length: batch }, (_, i) => i),
+      box: new Int32Array(4 * batch),
+    };
     const images = { buffer, shape: { layout: 'rows', batch, features: 1 }, dtype: 'float32' } as const;
     return { inputs: { images, labels: { buffer, dtype } }, options: { plan, checkLabels: true } };
   }
@@ -240,7 +303,8 @@ class GpuMixer implements Mixer, CheckContext {
     const result = await this.mix(inputs, options);
     result.images.destroy();
     result.targets?.destroy();
-    if (result.invalidLabels) throw idsOutOfRange(result.invalidLabels, call.geometry.batch, call.numClasses, call.labels!.dtype);
+    if (result.invalidLabels)
+      throw idsOutOfRange(result.invalidLabels, call.geometry.batch, call.numClasses, call.labels!.dtype);
     this.idsChecked = true;
   }
 
@@ -262,17 +326,23 @@ class GpuMixer implements Mixer, CheckContext {
 
   private reportChunking(job: CallLayout['images'], argument: string): void {
     const a = this.settings.adapter?.limits;
-    const adapterLimits = a ? { maxStorageBufferBindingSize: a.maxStorageBufferBindingSize, maxBufferSize: a.maxBufferSize } : null;
+    const adapterLimits = a
+      ? { maxStorageBufferBindingSize: a.maxStorageBufferBindingSize, maxBufferSize: a.maxBufferSize }
+      : null;
     // Known to be the adapter's best: nothing the caller could change on this adapter.
     if (adapterLimits && adapterLimits.maxStorageBufferBindingSize <= this.maxBindingBytes) return;
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     const how =
       job.mode === 'split'
-        ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output in ${job.dispatches.length} windows (cycles cut where they cross windows)`
+        ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output in ` +
+          `${job.dispatches.length} windows (cycles cut where they cross windows)`
         : `mixed in ${job.dispatches.length} chunked dispatches (each input read twice)`;
     const fix = adapterLimits
-      ? `the adapter allows ${mib(adapterLimits.maxStorageBufferBindingSize)}: request it with requestDevice({ requiredLimits: { maxStorageBufferBindingSize: ${adapterLimits.maxStorageBufferBindingSize}, maxBufferSize: ${adapterLimits.maxBufferSize} } })`
-      : 'a device requested with larger requiredLimits (maxStorageBufferBindingSize, maxBufferSize), where the adapter allows them, binds it whole';
+      ? `the adapter allows ${mib(adapterLimits.maxStorageBufferBindingSize)}: request it with requestDevice({ ` +
+        `requiredLimits: { maxStorageBufferBindingSize: ${adapterLimits.maxStorageBufferBindingSize}, ` +
+        `maxBufferSize: ${adapterLimits.maxBufferSize} } })`
+      : 'a device requested with larger requiredLimits (maxStorageBufferBindingSize, maxBufferSize), ' +
+        'where the adapter allows them, binds it whole';
     const info: ChunkingInfo = {
       argument,
       mode: job.mode === 'split' ? 'split' : 'chunks',
@@ -281,7 +351,9 @@ class GpuMixer implements Mixer, CheckContext {
       bindingLimit: this.maxBindingBytes,
       adapterLimits,
       dispatches: job.dispatches.length,
-      message: `${argument} (${mib(job.inBytes)} in, ${mib(job.outBytes)} out) exceeds one binding of ${mib(this.maxBindingBytes)} and is ${how}; ${fix}`,
+      message:
+        `${argument} (${mib(job.inBytes)} in, ${mib(job.outBytes)} out) exceeds one binding of ` +
+        `${mib(this.maxBindingBytes)} and is ${how}; ${fix}`,
     };
     this.chunking = info;
     this.settings.onChunked?.(info);
@@ -295,7 +367,14 @@ class GpuMixer implements Mixer, CheckContext {
   private checkAlive(): void {
     if (this.destroyed) throw new MixupError('mixer', 'a live mixer', got('a mixer after destroy()'));
     if (this.lostInfo) {
-      throw new MixupError('device', 'a live GPUDevice', got(`a lost device (${this.lostInfo.reason}: ${this.lostInfo.message || 'no message'}); create a new mixer on a new device`));
+      throw new MixupError(
+        'device',
+        'a live GPUDevice',
+        got(
+          `a lost device (${this.lostInfo.reason}: ${this.lostInfo.message || 'no message'}); create a ` +
+            `new mixer on a new device`,
+        ),
+      );
     }
   }
 
@@ -332,7 +411,11 @@ class GpuMixer implements Mixer, CheckContext {
   // ---- buffers ----
 
   private output(created: GPUBuffer[], bytes: number, label: string): GPUBuffer {
-    const buffer = this.device.createBuffer({ label, size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const buffer = this.device.createBuffer({
+      label,
+      size: Math.max(4, bytes),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
     created.push(buffer);
     return buffer;
   }

@@ -11,10 +11,20 @@ import type { BatchEntry, BatchVariant } from './variant.js';
 type BindingTable = Record<string, { binding: number; type: GPUBufferBindingType }>;
 
 /** A bind group layout with the table's bindings, less `omit`. */
-function layoutFrom(device: GPUDevice, label: string, table: BindingTable, omit: readonly string[] = []): GPUBindGroupLayout {
+function layoutFrom(
+  device: GPUDevice,
+  label: string,
+  table: BindingTable,
+  omit: readonly string[] = [],
+): GPUBindGroupLayout {
   const entries: GPUBindGroupLayoutEntry[] = [];
   for (const name in table) {
-    if (!omit.includes(name)) entries.push({ binding: table[name].binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: table[name].type } });
+    if (!omit.includes(name))
+      entries.push({
+        binding: table[name].binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: table[name].type },
+      });
   }
   return device.createBindGroupLayout({ label, entries });
 }
@@ -60,7 +70,11 @@ export class PipelineCache {
       labels: layoutFrom(device, 'mixup labels', LabelsBindings),
     };
     const pipelineLayout = (layout: GPUBindGroupLayout) => device.createPipelineLayout({ bindGroupLayouts: [layout] });
-    this.pipelineLayouts = { copy: pipelineLayout(this.layouts.copy), inPlace: pipelineLayout(this.layouts.inPlace), labels: pipelineLayout(this.layouts.labels) };
+    this.pipelineLayouts = {
+      copy: pipelineLayout(this.layouts.copy),
+      inPlace: pipelineLayout(this.layouts.inPlace),
+      labels: pipelineLayout(this.layouts.labels),
+    };
   }
 
   /** The batch kernel of `variant` at `entry`. */
@@ -71,7 +85,10 @@ export class PipelineCache {
       descriptor: () => ({
         label: key,
         layout: variant.inPlace ? this.pipelineLayouts.inPlace : this.pipelineLayouts.copy,
-        compute: { module: this.module(key.slice(0, key.lastIndexOf(':')), () => batchShaderCode(variant)), entryPoint: entry },
+        compute: {
+          module: this.module(key.slice(0, key.lastIndexOf(':')), () => batchShaderCode(variant)),
+          entryPoint: entry,
+        },
       }),
     };
   }
@@ -80,7 +97,11 @@ export class PipelineCache {
   labels(): PipelineSpec {
     return {
       key: LABELS_KEY,
-      descriptor: () => ({ label: 'mixup labels', layout: this.pipelineLayouts.labels, compute: { module: this.module('labels', labelsShaderCode), entryPoint: 'main' } }),
+      descriptor: () => ({
+        label: 'mixup labels',
+        layout: this.pipelineLayouts.labels,
+        compute: { module: this.module('labels', labelsShaderCode), entryPoint: 'main' },
+      }),
     };
   }
 

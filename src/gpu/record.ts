@@ -56,7 +56,15 @@ interface Pass {
 }
 
 /** Writes the upload, then records the call's pass into `encoder`. */
-export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout: CallLayout, pipelines: CallPipelines, slot: Slot, dstImages: GPUBuffer, dstTargets: GPUBuffer | null): void {
+export function record(
+  cache: PipelineCache,
+  encoder: GPUCommandEncoder,
+  layout: CallLayout,
+  pipelines: CallPipelines,
+  slot: Slot,
+  dstImages: GPUBuffer,
+  dstTargets: GPUBuffer | null,
+): void {
   const device = cache.device;
   writePlanTable(slot, layout.samplesAt, layout.plan);
   const channels = layout.images.channels;
@@ -72,13 +80,17 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
     slot.u32.set(job.walk.segments.subarray(0, job.walk.count * 4), job.segmentsAt / 4);
     slot.u32.set(job.walk.walk.subarray(0, job.walk.used), job.walkAt / 4);
     const groupLayout = job.variant.inPlace ? cache.layouts.inPlace : cache.layouts.copy;
-    const shared = `${job.segmentsAt}:${job.segmentsSize}:${job.walkAt}:${job.walkSize}:${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}:${layout.normSize}`;
+    const shared =
+      `${job.segmentsAt}:${job.segmentsSize}:${job.walkAt}:${job.walkSize}:` +
+      `${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}:${layout.normSize}`;
     const srcId = job.variant.inPlace ? 0 : bufferId(job.source);
     const dstId = bufferId(dst);
     for (const d of job.dispatches) {
       writeBatchParams(slot, job, d);
       // Everything the group binds: its layout, the buffers and every range.
-      const key = `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${shared}`;
+      const key =
+        `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}` +
+        `>${dstId}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${shared}`;
       const group = cachedGroup(slot, key, () => {
         const entries: GPUBindGroupEntry[] = [
           { binding: B.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
@@ -89,8 +101,14 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
           { binding: B.norm.binding, resource: range(layout.normAt, layout.normSize) },
         ];
         if (!job.variant.inPlace) {
-          entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
-          entries.push({ binding: B.src2.binding, resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size } });
+          entries.push({
+            binding: B.src.binding,
+            resource: { buffer: job.source, offset: d.src.offset, size: d.src.size },
+          });
+          entries.push({
+            binding: B.src2.binding,
+            resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size },
+          });
         }
         return device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
       });
@@ -113,7 +131,9 @@ export function record(cache: PipelineCache, encoder: GPUCommandEncoder, layout:
       slot.f32[w + P.label_off] = ids.off;
       slot.u32[w + P.dst_base] = d.dst.base;
       slot.u32[w + P.dst_shift] = d.dst.shift;
-      const key = `l${bufferId(ids.labels)}:${ids.labelsSize}>${bufferId(dstTargets)}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${layout.samplesAt}:${layout.samplesSize}`;
+      const key =
+        `l${bufferId(ids.labels)}:${ids.labelsSize}>${bufferId(dstTargets)}:${d.dst.offset}:${d.dst.size}` +
+        `@${d.paramsAt}:${layout.samplesAt}:${layout.samplesSize}`;
       const group = cachedGroup(slot, key, () =>
         device.createBindGroup({
           label: 'mixup labels',

@@ -13,7 +13,10 @@ export function resolvePlan(planner: Planner, call: CheckedCall, into?: MixPlan)
   return drawPlan(planner, call.geometry.batch, call.imageSize, into);
 }
 
-/** The planner's next plan, written into `into` when given (a caller's plan, reused per batch; checked before the draw). */
+/**
+ * The planner's next plan, written into `into` when given (a caller's plan, reused per batch; checked before the
+ * draw).
+ */
 export function drawPlan(planner: Planner, batch: number, size: ImageSize | null, into?: MixPlan): MixPlan {
   return planner.plan(batch, size ?? undefined, into);
 }

@@ -61,9 +61,15 @@ function elementType(dtype: DType, vec4: boolean): string {
  */
 function loadFunction(v: BatchVariant, name: string, array: string, shift: string): string {
   const snippet = LOADS[v.inDtype][v.vec4 ? 1 : 0];
-  const word = array === 'split' ? 'src_at(i)' : array === 'dst' && atomicOutput(v) ? `atomicLoad(&${array}[i])` : `${array}[i]`;
+  const word =
+    array === 'split' ? 'src_at(i)' : array === 'dst' && atomicOutput(v) ? `atomicLoad(&${array}[i])` : `${array}[i]`;
   const reader = snippet.includes('WORD') ? `fn ${name}_word(i: u32) -> u32 { return ${word}; }\n` : '';
-  const code = reader + snippet.replace(/\bWORD\b/g, `${name}_word`).replace(/\bLOAD\b/g, name).replace(/\bSHIFT\b/g, shift);
+  const code =
+    reader +
+    snippet
+      .replace(/\bWORD\b/g, `${name}_word`)
+      .replace(/\bLOAD\b/g, name)
+      .replace(/\bSHIFT\b/g, shift);
   return array === 'split' ? code.replace(/\bSRC\[([^\]]+)\]/g, 'src_at($1)') : code.replace(/\bSRC\b/g, array);
 }
 
@@ -89,9 +95,15 @@ export function batchIoCode(v: BatchVariant): string {
   const dstBase = dstWindow ? 'params.dst_base' : '0u';
   let io: string[];
   if (v.inPlace) {
-    io = [loadFunction(v, 'load_dst', 'dst', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s, quad); }'];
+    io = [
+      loadFunction(v, 'load_dst', 'dst', '0u'),
+      'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_dst(s, quad); }',
+    ];
   } else if (!v.windowed) {
-    io = [loadFunction(v, 'load_src', v.srcSplit ? 'split' : 'src', '0u'), 'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }'];
+    io = [
+      loadFunction(v, 'load_src', v.srcSplit ? 'split' : 'src', '0u'),
+      'fn load4(s: u32, quad: u32) -> vec4<f32> { return load_src(s, quad); }',
+    ];
     if (v.srcSplit) io.unshift(SRC_AT);
   } else {
     io = [
@@ -133,7 +145,10 @@ export function elementBytes(dtype: DType, vec4: boolean): number {
   return vec4 ? 4 * bytes : bytes;
 }
 
-/** Bytes of one addressing unit of a binding (what the window shifts count): the array element, or a byte for scalar uint8. */
+/**
+ * Bytes of one addressing unit of a binding (what the window shifts count): the array element, or a byte for scalar
+ * uint8.
+ */
 export function addressUnit(dtype: DType, vec4: boolean): number {
   if (dtype === 'uint8') return vec4 ? 4 : 1;
   const bytes = dtype === 'float16' ? 2 : 4;

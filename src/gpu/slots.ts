@@ -83,8 +83,16 @@ export class SlotPool {
     const capacity = Math.max(4096, 2 ** Math.ceil(Math.log2(size)));
     const host = new ArrayBuffer(capacity);
     return {
-      buffer: this.device.createBuffer({ label: 'mixup upload', size: capacity, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
-      flag: this.device.createBuffer({ label: 'mixup bad label count', size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }),
+      buffer: this.device.createBuffer({
+        label: 'mixup upload',
+        size: capacity,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      }),
+      flag: this.device.createBuffer({
+        label: 'mixup bad label count',
+        size: 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      }),
       host,
       u32: new Uint32Array(host),
       i32: new Int32Array(host),

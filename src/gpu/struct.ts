@@ -13,7 +13,8 @@ export function fieldWords<L extends StructLayout>(layout: L): { readonly [K in 
   const words: Record<string, number> = {};
   for (const name in layout.fields) {
     const { offset, type } = layout.fields[name];
-    if (offset % 4 !== 0 || !/^(vec\d<)?(u32|i32|f32)>?$/.test(type)) throw new Error(`internal: field ${name} (${type} at ${offset}) is not 4-byte words`);
+    if (offset % 4 !== 0 || !/^(vec\d<)?(u32|i32|f32)>?$/.test(type))
+      throw new Error(`internal: field ${name} (${type} at ${offset}) is not 4-byte words`);
     words[name] = offset / 4;
   }
   return words as { [K in keyof L['fields']]: number };

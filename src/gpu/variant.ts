@@ -61,12 +61,26 @@ export interface Binding {
 function canonical(v: BatchVariant): BatchVariant {
   const paste = v.paste && !v.blendOnly && v.layout !== 'rows';
   const split = !v.windowed && !v.inPlace;
-  return { ...v, paste, rowAligned: v.rowAligned && v.layout !== 'NHWC', srcSplit: split && v.srcSplit, dstWindowed: split && v.dstWindowed };
+  return {
+    ...v,
+    paste,
+    rowAligned: v.rowAligned && v.layout !== 'NHWC',
+    srcSplit: split && v.srcSplit,
+    dstWindowed: split && v.dstWindowed,
+  };
 }
 
 /** The images' kernel for a call of these dtypes and shape, and a plan with these kinds. */
 export function imagesVariant(
-  c: { inDtype: DType; outDtype: DType; inPlace: boolean; normalize: boolean; layout: Layout; n: number; width: number },
+  c: {
+    inDtype: DType;
+    outDtype: DType;
+    inPlace: boolean;
+    normalize: boolean;
+    layout: Layout;
+    n: number;
+    width: number;
+  },
   kinds: { blend: boolean; paste: boolean },
   binding: Binding,
 ): BatchVariant {
@@ -86,7 +100,11 @@ export function imagesVariant(
 }
 
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
-export function softVariant(numClasses: number, kinds: { blend: boolean; paste: boolean }, binding: Binding): BatchVariant {
+export function softVariant(
+  numClasses: number,
+  kinds: { blend: boolean; paste: boolean },
+  binding: Binding,
+): BatchVariant {
   const vec4 = numClasses % 4 === 0;
   return canonical({
     inDtype: 'float32',
@@ -119,7 +137,10 @@ export function batchKey(v: BatchVariant, entry: BatchEntry): string {
   return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}:${entry}`;
 }
 
-/** The straight-line entry point a walk allows: pairs when every segment is a closed cycle of one or two samples, singles when every segment is open with one output; else the cycle walk. */
+/**
+ * The straight-line entry point a walk allows: pairs when every segment is a closed cycle of one or two samples,
+ * singles when every segment is open with one output; else the cycle walk.
+ */
 export function entryFor(walk: Walk): BatchEntry {
   let pairs = true;
   let singles = true;

@@ -131,7 +131,11 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
 
   if (!permutes(partner, seen)) {
     if (inPlace) {
-      throw new MixupError('plan.partner', 'a permutation when mixing in place (a sample used twice would be read after it was overwritten)', 'an array with repeated partners');
+      throw new MixupError(
+        'plan.partner',
+        'a permutation when mixing in place (a sample used twice would be read after it was overwritten)',
+        'an array with repeated partners',
+      );
     }
     for (let i = 0; i < n; i++) {
       cycle[0] = i;
@@ -160,7 +164,12 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
   const open = (start: number, end: number, length: number) => {
     const pieces = Math.ceil((end - start) / maxLength);
     for (let p = 0; p < pieces; p++) {
-      push(start + Math.floor((p * (end - start)) / pieces), start + Math.floor(((p + 1) * (end - start)) / pieces), length, false);
+      push(
+        start + Math.floor((p * (end - start)) / pieces),
+        start + Math.floor(((p + 1) * (end - start)) / pieces),
+        length,
+        false,
+      );
     }
   };
 
@@ -234,7 +243,12 @@ export function buildChunkedWalk(partner: Uint32Array, samplesPerChunk: number):
   let count = 0;
   for (const key of [...byGroup.keys()].sort((a, b) => a - b)) {
     const samples = byGroup.get(key)!;
-    groups.push({ chunk: Math.floor(key / chunks), partnerChunk: key % chunks, segBase: count, segCount: samples.length });
+    groups.push({
+      chunk: Math.floor(key / chunks),
+      partnerChunk: key % chunks,
+      segBase: count,
+      segCount: samples.length,
+    });
     for (const i of samples) {
       segments.set([2 * count, 1, 0, 0], 4 * count);
       walk[2 * count] = i;

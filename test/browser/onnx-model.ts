@@ -59,9 +59,28 @@ export function mulModel(dims: readonly (number | string)[], scale: number, opse
   // TensorProto: data_type = 2, name = 8, raw_data = 9 (little-endian); no dims = a scalar.
   const initializer = message(5, intField(2, FLOAT), stringField(8, 'scale'), bytesField(9, scaleBytes));
   // NodeProto: input = 1, output = 2, name = 3, op_type = 4.
-  const node = message(1, stringField(1, 'X'), stringField(1, 'scale'), stringField(2, 'Y'), stringField(3, 'mul'), stringField(4, 'Mul'));
+  const node = message(
+    1,
+    stringField(1, 'X'),
+    stringField(1, 'scale'),
+    stringField(2, 'Y'),
+    stringField(3, 'mul'),
+    stringField(4, 'Mul'),
+  );
   // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12.
-  const graph = message(7, node, stringField(2, 'scale_graph'), initializer, floatValueInfo(11, 'X', dims), floatValueInfo(12, 'Y', dims));
+  const graph = message(
+    7,
+    node,
+    stringField(2, 'scale_graph'),
+    initializer,
+    floatValueInfo(11, 'X', dims),
+    floatValueInfo(12, 'Y', dims),
+  );
   // ModelProto: ir_version = 1, producer_name = 2, graph = 7, opset_import = 8 (OperatorSetIdProto: domain = 1, version = 2).
-  return concat([intField(1, 8), stringField(2, 'webgpu-mixup test'), graph, message(8, stringField(1, ''), intField(2, opset))]);
+  return concat([
+    intField(1, 8),
+    stringField(2, 'webgpu-mixup test'),
+    graph,
+    message(8, stringField(1, ''), intField(2, opset)),
+  ]);
 }

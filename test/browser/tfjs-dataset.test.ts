@@ -25,7 +25,15 @@ const C = 1;
 const K = 5;
 const SHAPE: BatchShape = { layout: 'NHWC', batch: B, channels: C, height: H, width: W };
 /** Mixup and CutMix per sample with smoothing: one plan exercises blends, pastes and smoothed targets. */
-const OPTIONS: MixOptions = { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', labelSmoothing: 0.1, numClasses: K, seed: 7 };
+const OPTIONS: MixOptions = {
+  mixupAlpha: 1,
+  cutmixAlpha: 1,
+  mode: 'elem',
+  pairing: 'shuffle',
+  labelSmoothing: 0.1,
+  numClasses: K,
+  seed: 7,
+};
 
 function webgpuDevice(): GPUDevice {
   return (tf.backend() as unknown as { device: GPUDevice }).device;
@@ -74,8 +82,18 @@ describe('mixDataset', () => {
       const { pixels, ids } = batchData(i % 4);
       expect(xs.shape).toEqual([B, H, W, C]);
       expect(ys.shape).toEqual([B, K]);
-      expectClose('float32', (await xs.data()) as Float32Array, mixBatchCpu({ data: pixels, dtype: 'float32', shape: SHAPE }, plan), `batch ${i} xs`);
-      expectClose('float32', (await ys.data()) as Float32Array, mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }), `batch ${i} ys`);
+      expectClose(
+        'float32',
+        (await xs.data()) as Float32Array,
+        mixBatchCpu({ data: pixels, dtype: 'float32', shape: SHAPE }, plan),
+        `batch ${i} xs`,
+      );
+      expectClose(
+        'float32',
+        (await ys.data()) as Float32Array,
+        mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }),
+        `batch ${i} ys`,
+      );
       tf.dispose([xs, ys]);
     }
     expect((await it.next()).done).toBe(true);
@@ -84,26 +102,39 @@ describe('mixDataset', () => {
     mixer.destroy();
   });
 
-  tfTest('batches stay intact when each is used by queued GPU work and disposed at once, as fitDataset does', async () => {
-    const mixer = createTfjsMixer(tf, OPTIONS);
-    const reference = createPlanner(OPTIONS);
-    const it = await mixDataset(mixer, batches(10)).iterator();
-    const copies: tf.Tensor[] = [];
-    for (let i = 0; i < 10; i++) {
-      const { xs, ys } = (await it.next()).value as TfjsBatch;
-      // GPU kernels read the batch; nothing waits for them before the batch is disposed and the next is mixed.
-      copies.push(tf.mul(xs, 1), tf.mul(ys, 1));
-      tf.dispose([xs, ys]);
-    }
-    for (let i = 0; i < 10; i++) {
-      const plan = reference.plan(B, { height: H, width: W });
-      const { pixels, ids } = batchData(i % 4);
-      expectClose('float32', (await copies[2 * i].data()) as Float32Array, mixBatchCpu({ data: pixels, dtype: 'float32', shape: SHAPE }, plan), `batch ${i} xs`);
-      expectClose('float32', (await copies[2 * i + 1].data()) as Float32Array, mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }), `batch ${i} ys`);
-    }
-    tf.dispose(copies);
-    mixer.destroy();
-  });
+  tfTest(
+    'batches stay intact when each is used by queued GPU work and disposed at once, as fitDataset does',
+    async () => {
+      const mixer = createTfjsMixer(tf, OPTIONS);
+      const reference = createPlanner(OPTIONS);
+      const it = await mixDataset(mixer, batches(10)).iterator();
+      const copies: tf.Tensor[] = [];
+      for (let i = 0; i < 10; i++) {
+        const { xs, ys } = (await it.next()).value as TfjsBatch;
+        // GPU kernels read the batch; nothing waits for them before the batch is disposed and the next is mixed.
+        copies.push(tf.mul(xs, 1), tf.mul(ys, 1));
+        tf.dispose([xs, ys]);
+      }
+      for (let i = 0; i < 10; i++) {
+        const plan = reference.plan(B, { height: H, width: W });
+        const { pixels, ids } = batchData(i % 4);
+        expectClose(
+          'float32',
+          (await copies[2 * i].data()) as Float32Array,
+          mixBatchCpu({ data: pixels, dtype: 'float32', shape: SHAPE }, plan),
+          `batch ${i} xs`,
+        );
+        expectClose(
+          'float32',
+          (await copies[2 * i + 1].data()) as Float32Array,
+          mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }),
+          `batch ${i} ys`,
+        );
+      }
+      tf.dispose(copies);
+      mixer.destroy();
+    },
+  );
 
   tfTest('tf.memory() stays flat over many batches iterated by hand', async () => {
     const mixer = createTfjsMixer(tf, OPTIONS);
@@ -121,53 +152,68 @@ describe('mixDataset', () => {
     mixer.destroy();
   });
 
-  tfTest('model.fitDataset trains on the mixed batches with tf.memory() flat from batch to batch and epoch to epoch', async () => {
-    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [H, W, C] }), tf.layers.dense({ units: K, activation: 'softmax' })] });
-    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
-    const mixer = createTfjsMixer(tf, OPTIONS);
-    const perBatch: number[] = [];
-    const perEpoch: number[] = [];
-    const history = await model.fitDataset(mixDataset(mixer, batches(12)), {
-      epochs: 3,
-      verbose: 0,
-      callbacks: {
-        onBatchEnd: async () => {
-          perBatch.push(tf.memory().numTensors);
-        },
-        onEpochEnd: async () => {
-          perEpoch.push(tf.memory().numTensors);
-        },
-      },
-    });
-    expect(history.history.loss).toHaveLength(3);
-    expect(history.history.loss.every((l) => Number.isFinite(l as number))).toBe(true);
-    expect(perBatch).toHaveLength(36);
-    // After the first step (which creates Adam's moments), the count does not move.
-    expect(new Set(perBatch.slice(1))).toEqual(new Set([perBatch[1]]));
-    expect(new Set(perEpoch)).toEqual(new Set([perEpoch[0]]));
-    mixer.destroy();
-    model.optimizer.dispose();
-    model.dispose();
-  });
-
-  tfTest('fitDataset on mixed batches is deterministic: the same seeds give the same weights, bit for bit', async () => {
-    const train = async () => {
+  tfTest(
+    'model.fitDataset trains on the mixed batches with tf.memory() flat from batch to batch and epoch to epoch',
+    async () => {
       const model = tf.sequential({
-        layers: [tf.layers.flatten({ inputShape: [H, W, C] }), tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: tf.initializers.heNormal({ seed: 3 }) })],
+        layers: [tf.layers.flatten({ inputShape: [H, W, C] }), tf.layers.dense({ units: K, activation: 'softmax' })],
       });
       model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
       const mixer = createTfjsMixer(tf, OPTIONS);
-      await model.fitDataset(mixDataset(mixer, batches(8)), { epochs: 3, verbose: 0 });
-      const weights = Float32Array.from((await model.getWeights()[0].data()) as Float32Array);
+      const perBatch: number[] = [];
+      const perEpoch: number[] = [];
+      const history = await model.fitDataset(mixDataset(mixer, batches(12)), {
+        epochs: 3,
+        verbose: 0,
+        callbacks: {
+          onBatchEnd: async () => {
+            perBatch.push(tf.memory().numTensors);
+          },
+          onEpochEnd: async () => {
+            perEpoch.push(tf.memory().numTensors);
+          },
+        },
+      });
+      expect(history.history.loss).toHaveLength(3);
+      expect(history.history.loss.every((l) => Number.isFinite(l as number))).toBe(true);
+      expect(perBatch).toHaveLength(36);
+      // After the first step (which creates Adam's moments), the count does not move.
+      expect(new Set(perBatch.slice(1))).toEqual(new Set([perBatch[1]]));
+      expect(new Set(perEpoch)).toEqual(new Set([perEpoch[0]]));
       mixer.destroy();
       model.optimizer.dispose();
       model.dispose();
-      return weights;
-    };
-    const first = await train();
-    const second = await train();
-    expect(new Uint32Array(second.buffer)).toEqual(new Uint32Array(first.buffer));
-  });
+    },
+  );
+
+  tfTest(
+    'fitDataset on mixed batches is deterministic: the same seeds give the same weights, bit for bit',
+    async () => {
+      const train = async () => {
+        const model = tf.sequential({
+          layers: [
+            tf.layers.flatten({ inputShape: [H, W, C] }),
+            tf.layers.dense({
+              units: K,
+              activation: 'softmax',
+              kernelInitializer: tf.initializers.heNormal({ seed: 3 }),
+            }),
+          ],
+        });
+        model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+        const mixer = createTfjsMixer(tf, OPTIONS);
+        await model.fitDataset(mixDataset(mixer, batches(8)), { epochs: 3, verbose: 0 });
+        const weights = Float32Array.from((await model.getWeights()[0].data()) as Float32Array);
+        mixer.destroy();
+        model.optimizer.dispose();
+        model.dispose();
+        return weights;
+      };
+      const first = await train();
+      const second = await train();
+      expect(new Uint32Array(second.buffer)).toEqual(new Uint32Array(first.buffer));
+    },
+  );
 
   tfTest('checks its arguments before anything is mixed', async () => {
     const mixer = createTfjsMixer(tf, OPTIONS);
@@ -180,7 +226,9 @@ describe('mixDataset', () => {
     const bare = tf.data.generator(function* () {
       yield tf.zeros([B, H, W, C]);
     });
-    const error = await (await mixDataset(mixer, bare as unknown as typeof data).iterator()).next().catch((e: unknown) => e);
+    const error = await (await mixDataset(mixer, bare as unknown as typeof data).iterator())
+      .next()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MixupError);
     expect(String(error)).toMatch(/dataset element.*\{ xs, ys \}/);
     // Nothing was mixed: the stream is where a fresh one starts.

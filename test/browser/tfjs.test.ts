@@ -59,7 +59,13 @@ function expectOnGpu(t: tf.Tensor): void {
   tensorRef.dispose();
 }
 
-async function expectImagesMatch(result: tf.Tensor, data: Float32Array, shape: BatchShape, plan: MixPlan, what = 'images'): Promise<void> {
+async function expectImagesMatch(
+  result: tf.Tensor,
+  data: Float32Array,
+  shape: BatchShape,
+  plan: MixPlan,
+  what = 'images',
+): Promise<void> {
   expect(result.dtype).toBe('float32');
   const gpu = (await result.data()) as Float32Array;
   expectClose('float32', gpu, mixBatchCpu({ data, dtype: 'float32', shape }, plan), what);
@@ -108,7 +114,10 @@ describe('createTfjsMixer on the webgpu backend', () => {
     await expectImagesMatch(images, data, NHWC, plan);
     expect(targets!.shape).toEqual([B, K]);
     expect(targets!.dtype).toBe('float32');
-    const cpuTargets = mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: mixer.options.labelSmoothing });
+    const cpuTargets = mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, {
+      numClasses: K,
+      labelSmoothing: mixer.options.labelSmoothing,
+    });
     expectClose('float32', (await targets!.data()) as Float32Array, cpuTargets, 'targets');
     // The inputs are untouched and still the caller's.
     expect(x.isDisposed || y.isDisposed).toBe(false);
@@ -195,21 +204,45 @@ describe('createTfjsMixer on the webgpu backend', () => {
     const { images, targets, plan } = await mixer.mix(x, y);
     expect(tf.memory().numTensors).toBe(before + 2);
     await expectImagesMatch(images, data, NHWC, plan);
-    expectClose('float32', (await targets!.data()) as Float32Array, mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }), 'targets');
+    expectClose(
+      'float32',
+      (await targets!.data()) as Float32Array,
+      mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }),
+      'targets',
+    );
     // A small result that CPU forwarding computes on the CPU works too.
     const small = tf.add(tf.tensor2d(data.subarray(0, B * 4), [B, 4]), 1);
     const rowsMixer = createTfjsMixer(tf, { mixupAlpha: 1, numClasses: K, seed: 9 });
     const s = await rowsMixer.mix(small);
-    await expectImagesMatch(s.images, Float32Array.from(data.subarray(0, B * 4), (v) => Math.fround(v + 1)), { layout: 'rows', batch: B, features: 4 }, s.plan, 'small rows');
+    await expectImagesMatch(
+      s.images,
+      Float32Array.from(data.subarray(0, B * 4), (v) => Math.fround(v + 1)),
+      { layout: 'rows', batch: B, features: 4 },
+      s.plan,
+      'small rows',
+    );
     // int32 images and bool-backed int32 ids held on the CPU are converted on upload.
     const bytes = Int32Array.from(randomData('uint8', B * H * W * C, 6));
     const xi = tf.tidy(() => tf.cast(tf.tensor4d(bytes, [B, H, W, C], 'int32'), 'float32'));
-    const flags = tf.tidy(() => tf.cast(tf.tensor1d(Array.from(ids, (id) => id % 2 === 1), 'bool'), 'int32'));
+    const flags = tf.tidy(() =>
+      tf.cast(
+        tf.tensor1d(
+          Array.from(ids, (id) => id % 2 === 1),
+          'bool',
+        ),
+        'int32',
+      ),
+    );
     expect(() => xi.dataToGPU()).toThrow(/not on GPU but on CPU/);
     const c = await mixer.mix(xi, flags);
     await expectImagesMatch(c.images, Float32Array.from(bytes), NHWC, c.plan, 'int32 images on the CPU');
     const flagIds = Int32Array.from(ids, (id) => id % 2);
-    expectClose('float32', (await c.targets!.data()) as Float32Array, mixTargetsCpu({ data: flagIds, dtype: 'int32' }, c.plan, { numClasses: K, labelSmoothing: 0.1 }), 'bool ids');
+    expectClose(
+      'float32',
+      (await c.targets!.data()) as Float32Array,
+      mixTargetsCpu({ data: flagIds, dtype: 'int32' }, c.plan, { numClasses: K, labelSmoothing: 0.1 }),
+      'bool ids',
+    );
     tf.dispose([x, y, small, xi, flags, images, targets!, s.images, c.images, c.targets!]);
     mixer.destroy();
     rowsMixer.destroy();
@@ -239,27 +272,33 @@ describe('createTfjsMixer on the webgpu backend', () => {
     for (const m of [mixer, a, b]) m.destroy();
   });
 
-  tfTest('returned tensors are independent of later calls and of destroy(); they are ordinary TF.js tensors', async () => {
-    const mixer = createTfjsMixer(tf, OPTIONS);
-    const first = randomData('float32', B * H * W * C, 8) as Float32Array;
-    const second = randomData('float32', B * H * W * C, 9) as Float32Array;
-    const x1 = onGpu(tf.tensor4d(first, [B, H, W, C]));
-    const x2 = onGpu(tf.tensor4d(second, [B, H, W, C]));
-    const r1 = await mixer.mix(x1);
-    // Same shape: the mixer writes the same kept buffers again, which must not show through r1.
-    const r2 = await mixer.mix(x2);
-    mixer.destroy();
-    await expectImagesMatch(r1.images, first, NHWC, r1.plan, 'first result');
-    await expectImagesMatch(r2.images, second, NHWC, r2.plan, 'second result');
-    // TF.js owns them: views and tidy work as on any tensor.
-    const flat = r1.images.reshape([B, H * W * C]);
-    r1.images.dispose();
-    const sum = tf.tidy(() => flat.sum());
-    const expected = (mixBatchCpu({ data: first, dtype: 'float32', shape: NHWC }, r1.plan) as Float32Array).reduce((a, v) => a + v, 0);
-    expect(Math.abs((await sum.data())[0] - expected)).toBeLessThan(1e-2);
-    tf.dispose([x1, x2, flat, sum, r2.images]);
-    await expect(mixer.mix(x1)).rejects.toThrow(MixupError);
-  });
+  tfTest(
+    'returned tensors are independent of later calls and of destroy(); they are ordinary TF.js tensors',
+    async () => {
+      const mixer = createTfjsMixer(tf, OPTIONS);
+      const first = randomData('float32', B * H * W * C, 8) as Float32Array;
+      const second = randomData('float32', B * H * W * C, 9) as Float32Array;
+      const x1 = onGpu(tf.tensor4d(first, [B, H, W, C]));
+      const x2 = onGpu(tf.tensor4d(second, [B, H, W, C]));
+      const r1 = await mixer.mix(x1);
+      // Same shape: the mixer writes the same kept buffers again, which must not show through r1.
+      const r2 = await mixer.mix(x2);
+      mixer.destroy();
+      await expectImagesMatch(r1.images, first, NHWC, r1.plan, 'first result');
+      await expectImagesMatch(r2.images, second, NHWC, r2.plan, 'second result');
+      // TF.js owns them: views and tidy work as on any tensor.
+      const flat = r1.images.reshape([B, H * W * C]);
+      r1.images.dispose();
+      const sum = tf.tidy(() => flat.sum());
+      const expected = (mixBatchCpu({ data: first, dtype: 'float32', shape: NHWC }, r1.plan) as Float32Array).reduce(
+        (a, v) => a + v,
+        0,
+      );
+      expect(Math.abs((await sum.data())[0] - expected)).toBeLessThan(1e-2);
+      tf.dispose([x1, x2, flat, sum, r2.images]);
+      await expect(mixer.mix(x1)).rejects.toThrow(MixupError);
+    },
+  );
 
   tfTest('leaks no tensors and no GPU memory over 50 calls when results are disposed', async () => {
     const mixer = createTfjsMixer(tf, OPTIONS);
@@ -297,13 +336,16 @@ describe('createTfjsMixer on the webgpu backend', () => {
   tfTest('calls made without waiting run in order, each on its own input, even across destroy()', async () => {
     const mixer = createTfjsMixer(tf, OPTIONS);
     const inputs = [11, 12, 13].map((seed) => randomData('float32', B * H * W * C, seed) as Float32Array);
-    const tensors = inputs.map((d, i) => (i === 1 ? tf.tensor4d(d, [B, H, W, C]) : onGpu(tf.tensor4d(d, [B, H, W, C]))));
+    const tensors = inputs.map((d, i) =>
+      i === 1 ? tf.tensor4d(d, [B, H, W, C]) : onGpu(tf.tensor4d(d, [B, H, W, C])),
+    );
     const calls = tensors.map((t) => mixer.mix(t));
     // destroy() waits for calls already made; later ones are refused.
     mixer.destroy();
     await expect(mixer.mix(tensors[0])).rejects.toThrow(/after destroy/);
     const results = await Promise.all(calls);
-    for (let i = 0; i < 3; i++) await expectImagesMatch(results[i].images, inputs[i], NHWC, results[i].plan, `call ${i}`);
+    for (let i = 0; i < 3; i++)
+      await expectImagesMatch(results[i].images, inputs[i], NHWC, results[i].plan, `call ${i}`);
     // In call order: the plans are the stream's first three.
     const replay = createTfjsMixer(tf, OPTIONS);
     for (const r of results) expect(r.plan).toEqual(replay.plan(B, { height: H, width: W }));
@@ -331,7 +373,14 @@ describe('createTfjsMixer on the webgpu backend', () => {
       ['bool images', () => mixer.mix(args.bools), /images\.dtype/],
       ['unknown option', () => mixer.mix(x, null, { outDtype: 'float16' } as never), /callOptions\.outDtype/],
       ['not a tensor', () => mixer.mix(new Float32Array(4) as never), /images must be a tf\.Tensor/],
-      ['bad plan', () => mixer.mix(x, null, { plan: { ...mixer.plan(B, { height: H, width: W }), partner: new Uint32Array(B).fill(B) } }), /plan\.partner/],
+      [
+        'bad plan',
+        () =>
+          mixer.mix(x, null, {
+            plan: { ...mixer.plan(B, { height: H, width: W }), partner: new Uint32Array(B).fill(B) },
+          }),
+        /plan\.partner/,
+      ],
     ];
     const before = tf.memory().numTensors;
     for (const [name, call, message] of cases) {
@@ -381,78 +430,89 @@ describe('createTfjsMixer on a device shared with TF.js', () => {
     };
   }
 
-  gpuTest('mixes on a WebGPUBackend registered on the caller\'s device, with buffers of the caller\'s own', async ({ adapter, device, buffers }) => {
-    const { name, remove } = registerShared(adapter, device);
-    try {
-      expect(await tf.setBackend(name)).toBe(true);
-      expect(webgpuDevice()).toBe(device);
-      const mixer = createTfjsMixer(tf, OPTIONS);
-      const data = randomData('float32', B * H * W * C, 15) as Float32Array;
-      const ids = classIds(B, K, 15);
-      // The caller's own GPUBuffer, filled by the caller, wrapped for TF.js without a copy.
-      const own = bufferFrom(device, data);
-      const x = tf.tensor({ buffer: own, zeroCopy: true }, [B, H, W, C], 'float32');
-      const y = onGpu(tf.tensor1d(ids, 'int32'));
-      expectOnGpu(x);
+  gpuTest(
+    "mixes on a WebGPUBackend registered on the caller's device, with buffers of the caller's own",
+    async ({ adapter, device, buffers }) => {
+      const { name, remove } = registerShared(adapter, device);
+      try {
+        expect(await tf.setBackend(name)).toBe(true);
+        expect(webgpuDevice()).toBe(device);
+        const mixer = createTfjsMixer(tf, OPTIONS);
+        const data = randomData('float32', B * H * W * C, 15) as Float32Array;
+        const ids = classIds(B, K, 15);
+        // The caller's own GPUBuffer, filled by the caller, wrapped for TF.js without a copy.
+        const own = bufferFrom(device, data);
+        const x = tf.tensor({ buffer: own, zeroCopy: true }, [B, H, W, C], 'float32');
+        const y = onGpu(tf.tensor1d(ids, 'int32'));
+        expectOnGpu(x);
 
-      const { images, targets, plan } = await mixer.mix(x, y);
-      expect(kinds(plan).has(1) && kinds(plan).has(2)).toBe(true);
-      await expectImagesMatch(images, data, NHWC, plan);
-      expectClose('float32', (await targets!.data()) as Float32Array, mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }), 'targets');
-      tf.dispose([images, targets!]);
+        const { images, targets, plan } = await mixer.mix(x, y);
+        expect(kinds(plan).has(1) && kinds(plan).has(2)).toBe(true);
+        await expectImagesMatch(images, data, NHWC, plan);
+        expectClose(
+          'float32',
+          (await targets!.data()) as Float32Array,
+          mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, { numClasses: K, labelSmoothing: 0.1 }),
+          'targets',
+        );
+        tf.dispose([images, targets!]);
 
-      // 50 more calls: the mixer's buffers on this device stay the same few, TF.js's tensors come back.
-      const tensorsBefore = tf.memory().numTensors;
-      const mixerBuffers = buffers.live('mixup');
-      const allBuffers = buffers.live();
-      for (let i = 0; i < 50; i++) {
-        const r = await mixer.mix(x, y);
-        tf.dispose([r.images, r.targets!]);
+        // 50 more calls: the mixer's buffers on this device stay the same few, TF.js's tensors come back.
+        const tensorsBefore = tf.memory().numTensors;
+        const mixerBuffers = buffers.live('mixup');
+        const allBuffers = buffers.live();
+        for (let i = 0; i < 50; i++) {
+          const r = await mixer.mix(x, y);
+          tf.dispose([r.images, r.targets!]);
+        }
+        expect(tf.memory().numTensors).toBe(tensorsBefore);
+        expect(buffers.live('mixup')).toBe(mixerBuffers);
+        expect(buffers.live()).toBe(allBuffers);
+        mixer.destroy();
+        expect(buffers.live('mixup'), 'destroy() releases every buffer the mixer made').toBe(0);
+        // The caller's buffer is still the caller's: TF.js and the mixer left it alone.
+        expect(own.mapState).toBe('unmapped');
+        const check = onGpu(tf.clone(x));
+        expect(Array.from((await check.data()) as Float32Array)).toEqual(Array.from(data));
+        tf.dispose([x, y, check]);
+        own.destroy();
+      } finally {
+        await remove();
       }
-      expect(tf.memory().numTensors).toBe(tensorsBefore);
-      expect(buffers.live('mixup')).toBe(mixerBuffers);
-      expect(buffers.live()).toBe(allBuffers);
-      mixer.destroy();
-      expect(buffers.live('mixup'), 'destroy() releases every buffer the mixer made').toBe(0);
-      // The caller's buffer is still the caller's: TF.js and the mixer left it alone.
-      expect(own.mapState).toBe('unmapped');
-      const check = onGpu(tf.clone(x));
-      expect(Array.from((await check.data()) as Float32Array)).toEqual(Array.from(data));
-      tf.dispose([x, y, check]);
-      own.destroy();
-    } finally {
-      await remove();
-    }
-  });
+    },
+  );
 
-  gpuTest('one mixer follows the active backend from TF.js\'s device to a shared one', async ({ adapter, device, buffers }) => {
-    const { name, remove } = registerShared(adapter, device);
-    try {
-      const mixer = createTfjsMixer(tf, OPTIONS);
-      const data = randomData('float32', B * H * W * C, 16) as Float32Array;
-      expect(await tf.setBackend('webgpu')).toBe(true);
-      const ownDevice = webgpuDevice();
-      expect(ownDevice).not.toBe(device);
-      const x1 = tf.tensor4d(data, [B, H, W, C]);
-      const r1 = await mixer.mix(x1);
-      await expectImagesMatch(r1.images, data, NHWC, r1.plan, 'on TF.js\'s device');
-      tf.dispose([x1, r1.images]);
+  gpuTest(
+    "one mixer follows the active backend from TF.js's device to a shared one",
+    async ({ adapter, device, buffers }) => {
+      const { name, remove } = registerShared(adapter, device);
+      try {
+        const mixer = createTfjsMixer(tf, OPTIONS);
+        const data = randomData('float32', B * H * W * C, 16) as Float32Array;
+        expect(await tf.setBackend('webgpu')).toBe(true);
+        const ownDevice = webgpuDevice();
+        expect(ownDevice).not.toBe(device);
+        const x1 = tf.tensor4d(data, [B, H, W, C]);
+        const r1 = await mixer.mix(x1);
+        await expectImagesMatch(r1.images, data, NHWC, r1.plan, "on TF.js's device");
+        tf.dispose([x1, r1.images]);
 
-      expect(await tf.setBackend(name)).toBe(true);
-      const x2 = tf.tensor4d(data, [B, H, W, C]);
-      const r2 = await mixer.mix(x2);
-      expect(buffers.live('mixup')).toBeGreaterThan(0);
-      await expectImagesMatch(r2.images, data, NHWC, r2.plan, 'on the shared device');
-      // One stream across devices: the second call got the stream's second plan.
-      const replay = createTfjsMixer(tf, OPTIONS);
-      replay.plan(B, { height: H, width: W });
-      expect(r2.plan).toEqual(replay.plan(B, { height: H, width: W }));
-      tf.dispose([x2, r2.images]);
-      mixer.destroy();
-      replay.destroy();
-      expect(buffers.live('mixup')).toBe(0);
-    } finally {
-      await remove();
-    }
-  });
+        expect(await tf.setBackend(name)).toBe(true);
+        const x2 = tf.tensor4d(data, [B, H, W, C]);
+        const r2 = await mixer.mix(x2);
+        expect(buffers.live('mixup')).toBeGreaterThan(0);
+        await expectImagesMatch(r2.images, data, NHWC, r2.plan, 'on the shared device');
+        // One stream across devices: the second call got the stream's second plan.
+        const replay = createTfjsMixer(tf, OPTIONS);
+        replay.plan(B, { height: H, width: W });
+        expect(r2.plan).toEqual(replay.plan(B, { height: H, width: W }));
+        tf.dispose([x2, r2.images]);
+        mixer.destroy();
+        replay.destroy();
+        expect(buffers.live('mixup')).toBe(0);
+      } finally {
+        await remove();
+      }
+    },
+  );
 });

@@ -7,7 +7,17 @@
 // first run). The heavy packages a user would install (webgpu, @webgpu/types, TF.js's core,
 // onnxruntime-web) are linked from this repository's node_modules rather than installed again.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +100,10 @@ beforeAll(() => {
   for (const project of ['core', 'tfjs']) {
     const dir = join(work, project);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${project}`, private: true, type: 'module' }));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: `consumer-${project}`, private: true, type: 'module' }),
+    );
     const install = npm(['install', '--prefer-offline', '--ignore-scripts', tarball], dir);
     expect(install.status, `npm install ${tarball} failed:\n${install.output}`).toBe(0);
   }
@@ -108,7 +121,8 @@ beforeAll(() => {
   const nested = join(tfjsCore, 'node_modules', '@webgpu', 'types');
   link(tfjs, '@tensorflow/tfjs-core', tfjsCore);
   link(tfjs, '@webgpu/types', existsSync(nested) ? nested : join(modules, '@webgpu', 'types'));
-  for (const types of ['long', 'offscreencanvas', 'seedrandom']) link(tfjs, `@types/${types}`, join(modules, '@types', types));
+  for (const types of ['long', 'offscreencanvas', 'seedrandom'])
+    link(tfjs, `@types/${types}`, join(modules, '@types', types));
   cpSync(join(fixture, 'tfjs.ts'), join(tfjs, 'tfjs.ts'));
 
   ts6 = join(work, 'typescript-6');
@@ -126,19 +140,45 @@ describe('the packed package, installed as a user would', () => {
   it('ships the built library, its declarations, LICENSE and the README image, and no sources', () => {
     const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     expect(list.status).toBe(0);
-    const files = list.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'docs/demo.png', 'dist/index.js', 'dist/index.d.ts', 'dist/tfjs.js', 'dist/adapters/tfjs.d.ts', 'dist/ort.js', 'dist/adapters/ort.d.ts']) {
+    const files = list.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    for (const file of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'docs/demo.png',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/tfjs.js',
+      'dist/adapters/tfjs.d.ts',
+      'dist/ort.js',
+      'dist/adapters/ort.d.ts',
+    ]) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((f) => /^(src|shaders|test)\//.test(f))).toEqual([]);
     // The README's image is linked relatively, so it must be in the package.
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)) if (!/^https?:/.test(image!)) expect(files, `README image ${image}`).toContain(image);
+    for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g))
+      if (!/^https?:/.test(image!)) expect(files, `README image ${image}`).toContain(image);
   });
 
   it('@arethetypeswrong/cli finds no problem for node16 (ESM) and bundler', async () => {
     // esm-only: the package is ESM only, so attw's node10 and node16-from-CJS modes do not apply.
-    const attw = await run(process.execPath, [join(modules, '@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball, '--profile', 'esm-only', '--format', 'ascii'], work);
+    const attw = await run(
+      process.execPath,
+      [
+        join(modules, '@arethetypeswrong', 'cli', 'dist', 'index.js'),
+        tarball,
+        '--profile',
+        'esm-only',
+        '--format',
+        'ascii',
+      ],
+      work,
+    );
     expect(attw.status, attw.output).toBe(0);
     expect(attw.output).toMatch(/node16 \(from ESM\)/);
   });
@@ -148,15 +188,22 @@ describe('the packed package, installed as a user would', () => {
     const tsc6 = join(ts6, 'node_modules', 'typescript', 'bin', 'tsc');
     const checks: [string, string, string, string][] = [];
     for (const resolution of ['nodenext', 'bundler'] as const) {
-      writeFileSync(join(core, `tsconfig.${resolution}.json`), tsconfig(resolution, ['@webgpu/types'], ['core.ts', 'ort.ts']));
+      writeFileSync(
+        join(core, `tsconfig.${resolution}.json`),
+        tsconfig(resolution, ['@webgpu/types'], ['core.ts', 'ort.ts']),
+      );
       writeFileSync(join(tfjs, `tsconfig.${resolution}.json`), tsconfig(resolution, [], ['tfjs.ts']));
       checks.push([`core + ort, ${resolution}, @webgpu/types`, tsc5, core, `tsconfig.${resolution}.json`]);
       checks.push([`tfjs, ${resolution}, tfjs-core's @webgpu/types`, tsc5, tfjs, `tsconfig.${resolution}.json`]);
     }
     writeFileSync(join(core, 'tsconfig.dom.json'), tsconfig('nodenext', [], ['core.ts']));
     checks.push([`core, nodenext, TypeScript ${TYPESCRIPT_6}'s DOM lib only`, tsc6, core, 'tsconfig.dom.json']);
-    const results = await Promise.all(checks.map(([, tsc, cwd, config]) => run(process.execPath, [tsc, '-p', config], cwd)));
-    const failures = results.flatMap((r, i) => (r.status === 0 ? [] : [`${checks[i]![0]} (exit ${r.status}):\n${r.output}`]));
+    const results = await Promise.all(
+      checks.map(([, tsc, cwd, config]) => run(process.execPath, [tsc, '-p', config], cwd)),
+    );
+    const failures = results.flatMap((r, i) =>
+      r.status === 0 ? [] : [`${checks[i]![0]} (exit ${r.status}):\n${r.output}`],
+    );
     expect(failures.join('\n')).toBe('');
   });
 
@@ -173,13 +220,19 @@ describe('the packed package, installed as a user would', () => {
     const lines = runs[0]!.output.split('\n').filter((l) => l.startsWith('sample '));
     expect(lines).toHaveLength(8);
     for (const line of lines) {
-      const m = /^sample (\d+): (unchanged|mixup|cutmix) with (\d+), lam ([\d.]+), first pixel (-?[\d.]+), target ([\d. ]+)$/.exec(line);
+      const m =
+        /^sample (\d+): (unchanged|mixup|cutmix) with (\d+), lam ([\d.]+), first pixel (-?[\d.]+), target ([\d. ]+)$/.exec(
+          line,
+        );
       expect(m, line).not.toBeNull();
       const [i, partner, lam] = [Number(m![1]), Number(m![3]), Number(m![4])];
       const row = m![6]!.split(' ').map(Number);
       const onehot = (c: number, k: number) => (k === c ? 1 - 0.1 + 0.1 / K : 0.1 / K);
       row.forEach((v, k) => {
-        expect(Math.abs(v - (lam * onehot(i % K, k) + (1 - lam) * onehot(partner % K, k))), `${line} [${k}]`).toBeLessThan(1.5e-3);
+        expect(
+          Math.abs(v - (lam * onehot(i % K, k) + (1 - lam) * onehot(partner % K, k))),
+          `${line} [${k}]`,
+        ).toBeLessThan(1.5e-3);
       });
     }
     // Seeded: every run prints the same batch.

@@ -66,7 +66,11 @@ const snapshot = (page: Page) => page.evaluate(() => (window.mixupDemo as { snap
 
 /** Waits until at least `after + 1` renders have finished and none is pending. */
 async function settled(page: Page, after: number): Promise<DemoSnapshot> {
-  await page.waitForFunction((n) => Number(document.body.dataset.renders) > n && document.body.dataset.state === 'idle', after, { timeout: 60_000 });
+  await page.waitForFunction(
+    (n) => Number(document.body.dataset.renders) > n && document.body.dataset.state === 'idle',
+    after,
+    { timeout: 60_000 },
+  );
   return snapshot(page);
 }
 
@@ -83,7 +87,12 @@ interface GridPixels {
 async function gridPixels(page: Page): Promise<GridPixels> {
   return page.evaluate(async (bg) => {
     const canvas = document.getElementById('grid') as HTMLCanvasElement;
-    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
+    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+      0,
+      0,
+      canvas.width,
+      canvas.height,
+    ).data;
     let drawn = 0;
     const colours = new Set<number>();
     for (let p = 0; p < data.length; p += 4) {
@@ -91,7 +100,13 @@ async function gridPixels(page: Page): Promise<GridPixels> {
       colours.add(((data[p] >> 3) << 10) | ((data[p + 1] >> 3) << 5) | (data[p + 2] >> 3));
     }
     const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-    return { width: canvas.width, height: canvas.height, drawn, colours: colours.size, digest: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('') };
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      drawn,
+      colours: colours.size,
+      digest: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join(''),
+    };
   }, BACKGROUND);
 }
 
@@ -101,7 +116,11 @@ async function pixelAt(page: Page, x: number, y: number): Promise<number[]> {
     ([px, py]) => {
       const canvas = document.getElementById('grid') as HTMLCanvasElement;
       const ratio = canvas.width / canvas.clientWidth;
-      return Array.from((canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(Math.floor(px * ratio), Math.floor(py * ratio), 1, 1).data.slice(0, 3));
+      return Array.from(
+        (canvas.getContext('2d') as CanvasRenderingContext2D)
+          .getImageData(Math.floor(px * ratio), Math.floor(py * ratio), 1, 1)
+          .data.slice(0, 3),
+      );
     },
     [x, y],
   );
@@ -231,10 +250,16 @@ describe('demo page', () => {
       expect(s.batch).toBe(16);
       expect(new Set(s.plan!.kind)).toEqual(new Set([1, 2]));
       await page.click('#bench-run');
-      await page.waitForFunction(() => document.body.dataset.bench === 'done' || document.body.dataset.bench === 'failed', null, { timeout: 90_000 });
+      await page.waitForFunction(
+        () => document.body.dataset.bench === 'done' || document.body.dataset.bench === 'failed',
+        null,
+        { timeout: 90_000 },
+      );
       expect(await page.evaluate(() => document.body.dataset.bench)).toBe('done');
       expect(await page.locator('#bench').isVisible()).toBe(true);
-      await expect(page.locator('#bench-info').textContent()).resolves.toMatch(UPDATE_SCREENSHOT ? /\d+ runs/ : /3 runs/);
+      await expect(page.locator('#bench-info').textContent()).resolves.toMatch(
+        UPDATE_SCREENSHOT ? /\d+ runs/ : /3 runs/,
+      );
 
       const full = await page.screenshot({ fullPage: true, path: join(shots, 'page.png') });
       if (UPDATE_SCREENSHOT) {
@@ -250,7 +275,9 @@ describe('demo page', () => {
   it('without WebGPU says so and mixes the same pixels on the CPU', async () => {
     const context = await browser.newContext({ viewport: { width: 1320, height: 900 } });
     // A browser without WebGPU: navigator.gpu reads undefined before any page script runs.
-    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
+    await context.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }),
+    );
     const { page, errors } = await open(context, START);
     try {
       const s = await settled(page, 0);
@@ -258,7 +285,9 @@ describe('demo page', () => {
       expect(s.check).toBeNull();
       const banner = page.locator('#banner');
       expect(await banner.isVisible()).toBe(true);
-      await expect(banner.textContent()).resolves.toMatch(/WebGPU is unavailable.*navigator\.gpu is missing.*CPU reference/s);
+      await expect(banner.textContent()).resolves.toMatch(
+        /WebGPU is unavailable.*navigator\.gpu is missing.*CPU reference/s,
+      );
       expect(await page.locator('#bench-run').isDisabled()).toBe(true);
       const pixels = await gridPixels(page);
       expectTilesDrawn(pixels, s.batch);

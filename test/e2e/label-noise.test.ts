@@ -52,7 +52,12 @@ function decodePng(file: Buffer): { width: number; height: number; rgba: Uint8Ar
       const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
       const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] : 0;
       const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
       const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
       pixels[y * stride + x] = (v + predictor) & 255;
     }
@@ -68,13 +73,20 @@ function decodePng(file: Buffer): { width: number; height: number; rgba: Uint8Ar
 function countColour(rgba: Uint8Array, hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   let n = 0;
-  for (let i = 0; i < rgba.length; i += 4) if (Math.abs(rgba[i] - r) + Math.abs(rgba[i + 1] - g) + Math.abs(rgba[i + 2] - b) < 30) n++;
+  for (let i = 0; i < rgba.length; i += 4)
+    if (Math.abs(rgba[i] - r) + Math.abs(rgba[i + 1] - g) + Math.abs(rgba[i + 2] - b) < 30) n++;
   return n;
 }
 
-it('npm run example:label-noise -- --smoke trains ERM and mixup above chance and writes the results and the plot', { timeout: 900_000 }, () => {
+it('npm run example:label-noise -- --smoke trains ERM and mixup above chance and writes the results and the plot', {
+  timeout: 900_000,
+}, () => {
   const started = Date.now();
-  const run = spawnSync(process.execPath, [join(root, 'scripts', 'label-noise.mjs'), '--smoke', '--out', out], { cwd: root, encoding: 'utf8', timeout: 850_000 });
+  const run = spawnSync(process.execPath, [join(root, 'scripts', 'label-noise.mjs'), '--smoke', '--out', out], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 850_000,
+  });
   console.log(`[label-noise smoke] ${((Date.now() - started) / 1000).toFixed(0)} s\n${run.stdout}${run.stderr}`);
   expect(run.status).toBe(0);
 
@@ -83,7 +95,9 @@ it('npm run example:label-noise -- --smoke trains ERM and mixup above chance and
   expect(result.complete).toBe(true);
   expect(result.config).toEqual(JSON.parse(JSON.stringify(SMOKE)));
   // The smoke configuration is the fixed one, smaller: same noise, model, optimiser, batch.
-  expect({ ...result.config, trainSize: FIXED.trainSize, epochs: FIXED.epochs, runs: FIXED.runs }).toEqual(JSON.parse(JSON.stringify(FIXED)));
+  expect({ ...result.config, trainSize: FIXED.trainSize, epochs: FIXED.epochs, runs: FIXED.runs }).toEqual(
+    JSON.parse(JSON.stringify(FIXED)),
+  );
   expect(result.data.trainSize).toBe(1000);
   expect(result.data.testSize).toBe(10000);
   expect(result.adapter.architecture).not.toBe('');
@@ -103,7 +117,13 @@ it('npm run example:label-noise -- --smoke trains ERM and mixup above chance and
     expect(r.steps).toBe(2 * Math.floor(1000 / 128));
     expect(r.tensorsLeaked).toBe(0);
   }
-  expect(result.runs[1].mixer).toMatchObject({ mixupAlpha: 1, cutmixAlpha: 0, mode: 'batch', pairing: 'shuffle', labelSmoothing: 0 });
+  expect(result.runs[1].mixer).toMatchObject({
+    mixupAlpha: 1,
+    cutmixAlpha: 0,
+    mode: 'batch',
+    pairing: 'shuffle',
+    labelSmoothing: 0,
+  });
   const timing = result.runs[0].stepTiming!;
   expect(timing.trainMs).toBeGreaterThan(0);
   expect(timing.mixFraction).toBeGreaterThan(0);

@@ -15,7 +15,10 @@ const OPTIONS: MixOptions = { numClasses: 10, mode: 'elem', pairing: 'shuffle', 
 
 function fixture(device: GPUDevice) {
   const images = bufferFrom(device, randomData('float32', 32, 5));
-  const input = (labels: GPUBuffer): MixInputs => ({ images: { buffer: images, shape: SHAPE, dtype: 'float32' }, labels: { buffer: labels, dtype: 'int32' } });
+  const input = (labels: GPUBuffer): MixInputs => ({
+    images: { buffer: images, shape: SHAPE, dtype: 'float32' },
+    labels: { buffer: labels, dtype: 'int32' },
+  });
   const good = bufferFrom(device, Int32Array.from([3, 1, 4, 1]));
   return { images, input, good };
 }
@@ -28,65 +31,87 @@ const mixPlan = async (m: Mixer, inputs: MixInputs) => {
 };
 
 describe('class ids are checked on the first call', () => {
-  gpuTest('float32 ids in an int32 buffer: rejected before the draw, naming the cause; nothing left behind', async ({ device, buffers }) => {
-    const f = fixture(device);
-    const floats = new Float32Array([3, 1, 4, 1]);
-    const floatIds = bufferFrom(device, floats);
-    const mixer = createMixer(device, OPTIONS);
-    await expect(mixer.mix(f.input(floatIds))).rejects.toThrow(
-      /^webgpu-mixup: inputs\.labels\.buffer must be int32 class ids in \[0, 9\] \(numClasses 10\), as the CPU reference requires .*got 4 of 4 ids outside that range: are they float32 values in an int32 buffer \(1\.0 reads as id 1065353216\)\? Write class ids as an Int32Array/,
-    );
-    expect(buffers.live('mixup images') + buffers.live('mixup targets'), 'buffers left by the rejected call').toBe(0);
-    expect(new Float32Array(await readBuffer(device, floatIds))).toEqual(floats);
-    // The stream was not advanced: the next call's plan is a clean mixer's first.
-    const clean = createMixer(device, OPTIONS);
-    expect(await mixPlan(mixer, f.input(f.good))).toEqual(await mixPlan(clean, f.input(f.good)));
-    // The CPU reference rejects the same bits read as int32.
-    expect(() => mixTargetsCpu({ data: new Int32Array(floats.buffer), dtype: 'int32' }, clean.plan(4), { numClasses: 10 })).toThrow(/labels\.data\[0\]/);
-    mixer.destroy();
-    clean.destroy();
-  });
+  gpuTest(
+    'float32 ids in an int32 buffer: rejected before the draw, naming the cause; nothing left behind',
+    async ({ device, buffers }) => {
+      const f = fixture(device);
+      const floats = new Float32Array([3, 1, 4, 1]);
+      const floatIds = bufferFrom(device, floats);
+      const mixer = createMixer(device, OPTIONS);
+      await expect(mixer.mix(f.input(floatIds))).rejects.toThrow(
+        /^webgpu-mixup: inputs\.labels\.buffer must be int32 class ids in \[0, 9\] \(numClasses 10\), as the CPU reference requires .*got 4 of 4 ids outside that range: are they float32 values in an int32 buffer \(1\.0 reads as id 1065353216\)\? Write class ids as an Int32Array/,
+      );
+      expect(buffers.live('mixup images') + buffers.live('mixup targets'), 'buffers left by the rejected call').toBe(0);
+      expect(new Float32Array(await readBuffer(device, floatIds))).toEqual(floats);
+      // The stream was not advanced: the next call's plan is a clean mixer's first.
+      const clean = createMixer(device, OPTIONS);
+      expect(await mixPlan(mixer, f.input(f.good))).toEqual(await mixPlan(clean, f.input(f.good)));
+      // The CPU reference rejects the same bits read as int32.
+      expect(() =>
+        mixTargetsCpu({ data: new Int32Array(floats.buffer), dtype: 'int32' }, clean.plan(4), { numClasses: 10 }),
+      ).toThrow(/labels\.data\[0\]/);
+      mixer.destroy();
+      clean.destroy();
+    },
+  );
 
-  gpuTest('a few ids out of range: rejected with the count; checkLabels: false skips the check; later calls are not checked', async ({ device }) => {
-    const f = fixture(device);
-    const oneBad = bufferFrom(device, Int32Array.from([0, 12, 1, 2]));
-    const first = createMixer(device, OPTIONS);
-    await expect(first.mix(f.input(oneBad))).rejects.toThrow(/got 1 of 4 ids outside that range$/);
-    const unchecked = createMixer(device, OPTIONS);
-    const r = await unchecked.mix(f.input(oneBad), { checkLabels: false });
-    expect(r.invalidLabels).toBeNull();
-    r.images.destroy();
-    r.targets?.destroy();
-    // Once a call's ids passed, later calls are not checked (a check per call would wait for the GPU).
-    await mixPlan(first, f.input(f.good));
-    await expect(mixPlan(first, f.input(oneBad))).resolves.toBeTruthy();
-    // checkLabels: true counts on every call and never throws.
-    const counted = await first.mix(f.input(oneBad), { checkLabels: true });
-    expect(counted.invalidLabels).toBe(1);
-    counted.images.destroy();
-    counted.targets?.destroy();
-    first.destroy();
-    unchecked.destroy();
-  });
+  gpuTest(
+    'a few ids out of range: rejected with the count; checkLabels: false skips the check; later calls are not checked',
+    async ({ device }) => {
+      const f = fixture(device);
+      const oneBad = bufferFrom(device, Int32Array.from([0, 12, 1, 2]));
+      const first = createMixer(device, OPTIONS);
+      await expect(first.mix(f.input(oneBad))).rejects.toThrow(/got 1 of 4 ids outside that range$/);
+      const unchecked = createMixer(device, OPTIONS);
+      const r = await unchecked.mix(f.input(oneBad), { checkLabels: false });
+      expect(r.invalidLabels).toBeNull();
+      r.images.destroy();
+      r.targets?.destroy();
+      // Once a call's ids passed, later calls are not checked (a check per call would wait for the GPU).
+      await mixPlan(first, f.input(f.good));
+      await expect(mixPlan(first, f.input(oneBad))).resolves.toBeTruthy();
+      // checkLabels: true counts on every call and never throws.
+      const counted = await first.mix(f.input(oneBad), { checkLabels: true });
+      expect(counted.invalidLabels).toBe(1);
+      counted.images.destroy();
+      counted.targets?.destroy();
+      first.destroy();
+      unchecked.destroy();
+    },
+  );
 
-  gpuTest('calls made without waiting still draw their plans in call order while the first call is checked', async ({ device }) => {
-    const f = fixture(device);
-    const clean = createMixer(device, OPTIONS);
-    const expected = [await mixPlan(clean, f.input(f.good)), await mixPlan(clean, { images: f.input(f.good).images }), await mixPlan(clean, f.input(f.good))];
-    const mixer = createMixer(device, OPTIONS);
-    const plans = await Promise.all([mixPlan(mixer, f.input(f.good)), mixPlan(mixer, { images: f.input(f.good).images }), mixPlan(mixer, f.input(f.good))]);
-    expect(plans).toEqual(expected);
-    mixer.destroy();
-    clean.destroy();
-  });
+  gpuTest(
+    'calls made without waiting still draw their plans in call order while the first call is checked',
+    async ({ device }) => {
+      const f = fixture(device);
+      const clean = createMixer(device, OPTIONS);
+      const expected = [
+        await mixPlan(clean, f.input(f.good)),
+        await mixPlan(clean, { images: f.input(f.good).images }),
+        await mixPlan(clean, f.input(f.good)),
+      ];
+      const mixer = createMixer(device, OPTIONS);
+      const plans = await Promise.all([
+        mixPlan(mixer, f.input(f.good)),
+        mixPlan(mixer, { images: f.input(f.good).images }),
+        mixPlan(mixer, f.input(f.good)),
+      ]);
+      expect(plans).toEqual(expected);
+      mixer.destroy();
+      clean.destroy();
+    },
+  );
 
-  gpuTest('prepare() compiles the kernels of the first-call check too: the first mix compiles nothing', async ({ device }) => {
-    const f = fixture(device);
-    const mixer = createMixer(device, { ...OPTIONS, pairing: 'flip' });
-    await mixer.prepare(f.input(f.good));
-    const compiled = PipelineCache.for(device).compiled;
-    await mixPlan(mixer, f.input(f.good));
-    expect(PipelineCache.for(device).compiled).toBe(compiled);
-    mixer.destroy();
-  });
+  gpuTest(
+    'prepare() compiles the kernels of the first-call check too: the first mix compiles nothing',
+    async ({ device }) => {
+      const f = fixture(device);
+      const mixer = createMixer(device, { ...OPTIONS, pairing: 'flip' });
+      await mixer.prepare(f.input(f.good));
+      const compiled = PipelineCache.for(device).compiled;
+      await mixPlan(mixer, f.input(f.good));
+      expect(PipelineCache.for(device).compiled).toBe(compiled);
+      mixer.destroy();
+    },
+  );
 });

@@ -34,30 +34,63 @@ const BORDER_BOXES = plan(
   ],
 );
 const LAM_EXTREMES = plan([1, 1, 0, 1, 1], [0, 1, 1, 0.5, 1], [4, 3, 2, 1, 0]);
-const MIXED_KINDS_SELF_PARTNER = plan([1, 2, 0, 2, 1], [0.25, 0.8, 1, 0.9, 0.75], [4, 3, 2, 1, 0], [[], [1, 3, 2, 4], [], [0, 2, 3, 6], []]);
-const REPEATED_PARTNERS = plan([1, 2, 1, 1, 2], [0.3, 0.5, 0.7, 0.1, 0.6], [0, 0, 0, 4, 1], [[], [0, 5, 0, 3], [], [], [2, 4, 1, 5]]);
+const MIXED_KINDS_SELF_PARTNER = plan(
+  [1, 2, 0, 2, 1],
+  [0.25, 0.8, 1, 0.9, 0.75],
+  [4, 3, 2, 1, 0],
+  [[], [1, 3, 2, 4], [], [0, 2, 3, 6], []],
+);
+const REPEATED_PARTNERS = plan(
+  [1, 2, 1, 1, 2],
+  [0.3, 0.5, 0.7, 0.1, 0.6],
+  [0, 0, 0, 4, 1],
+  [[], [0, 5, 0, 3], [], [], [2, 4, 1, 5]],
+);
 
 describe('edge plans', () => {
   for (const shape of [IMAGE, IMAGE_NHWC]) {
-    gpuTest(`${shape.layout}: border boxes, zero-area boxes, λ = 0 and 1, self and repeated partners`, async ({ device }) => {
-      const mixer = createMixer(device, { numClasses: 4 });
-      for (const p of [BORDER_BOXES, LAM_EXTREMES, MIXED_KINDS_SELF_PARTNER, REPEATED_PARTNERS]) {
-        for (const inDtype of ['float32', 'uint8'] as const) {
-          for (const labels of ['int32', 'float32'] as const) {
-            await checkCase(device, mixer, { shape, inDtype, outDtype: 'float32', labels, numClasses: 4, labelSmoothing: 0.1, plan: p });
+    gpuTest(
+      `${shape.layout}: border boxes, zero-area boxes, λ = 0 and 1, self and repeated partners`,
+      async ({ device }) => {
+        const mixer = createMixer(device, { numClasses: 4 });
+        for (const p of [BORDER_BOXES, LAM_EXTREMES, MIXED_KINDS_SELF_PARTNER, REPEATED_PARTNERS]) {
+          for (const inDtype of ['float32', 'uint8'] as const) {
+            for (const labels of ['int32', 'float32'] as const) {
+              await checkCase(device, mixer, {
+                shape,
+                inDtype,
+                outDtype: 'float32',
+                labels,
+                numClasses: 4,
+                labelSmoothing: 0.1,
+                plan: p,
+              });
+            }
+            if (p !== REPEATED_PARTNERS)
+              await checkCase(device, mixer, {
+                shape,
+                inDtype,
+                labels: 'uint32',
+                numClasses: 4,
+                labelSmoothing: 0.1,
+                plan: p,
+                inPlace: true,
+              });
           }
-          if (p !== REPEATED_PARTNERS) await checkCase(device, mixer, { shape, inDtype, labels: 'uint32', numClasses: 4, labelSmoothing: 0.1, plan: p, inPlace: true });
         }
-      }
-      mixer.destroy();
-    });
+        mixer.destroy();
+      },
+    );
   }
 
   gpuTest('a full-image box gives the partner exactly, a zero-area box the sample itself', async ({ device }) => {
     const mixer = createMixer(device);
     const data = randomData('float32', 5 * 60, 4) as Float32Array;
     const images = bufferFrom(device, data);
-    const result = await mixer.mix({ images: { buffer: images, shape: IMAGE, dtype: 'float32' } }, { plan: BORDER_BOXES });
+    const result = await mixer.mix(
+      { images: { buffer: images, shape: IMAGE, dtype: 'float32' } },
+      { plan: BORDER_BOXES },
+    );
     const out = new Float32Array(await readBuffer(device, result.images));
     expect(Array.from(out.subarray(0, 60))).toEqual(Array.from(data.subarray(240, 300)));
     expect(Array.from(out.subarray(60, 120))).toEqual(Array.from(data.subarray(60, 120)));
@@ -68,7 +101,12 @@ describe('edge plans', () => {
     const mixer = createMixer(device);
     const data = randomData('float32', 5 * 60, 5);
     const images = bufferFrom(device, data);
-    await expect(mixer.mix({ images: { buffer: images, shape: IMAGE, dtype: 'float32' } }, { plan: REPEATED_PARTNERS, inPlace: true })).rejects.toThrow(/plan\.partner must be a permutation when mixing in place/);
+    await expect(
+      mixer.mix(
+        { images: { buffer: images, shape: IMAGE, dtype: 'float32' } },
+        { plan: REPEATED_PARTNERS, inPlace: true },
+      ),
+    ).rejects.toThrow(/plan\.partner must be a permutation when mixing in place/);
     const after = new Float32Array(await readBuffer(device, images));
     expect(Array.from(after)).toEqual(Array.from(data));
     mixer.destroy();
@@ -96,15 +134,22 @@ describe('edge plans', () => {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
     const outImages = device.createBuffer({ size: data.byteLength, usage });
     const outTargets = device.createBuffer({ size: 5 * 7 * 4, usage });
-    const inputs = { images: { buffer: images, shape: IMAGE, dtype: 'float32' as const }, labels: { buffer: labels, dtype: 'int32' as const } };
+    const inputs = {
+      images: { buffer: images, shape: IMAGE, dtype: 'float32' as const },
+      labels: { buffer: labels, dtype: 'int32' as const },
+    };
     await mixer.prepare(inputs, { plan: p });
     const encoder = device.createCommandEncoder();
     const encoding = mixer.encode(encoder, inputs, { plan: p, outputs: { images: outImages, targets: outTargets } });
     device.queue.submit([encoder.finish()]);
     encoding.release();
     const viaMix = await mixer.mix(inputs, { plan: p });
-    expect(new Uint8Array(await readBuffer(device, outImages))).toEqual(new Uint8Array(await readBuffer(device, viaMix.images)));
-    expect(new Uint8Array(await readBuffer(device, outTargets))).toEqual(new Uint8Array(await readBuffer(device, viaMix.targets!)));
+    expect(new Uint8Array(await readBuffer(device, outImages))).toEqual(
+      new Uint8Array(await readBuffer(device, viaMix.images)),
+    );
+    expect(new Uint8Array(await readBuffer(device, outTargets))).toEqual(
+      new Uint8Array(await readBuffer(device, viaMix.targets!)),
+    );
     expect(() => mixer.encode(device.createCommandEncoder(), inputs, { plan: p })).toThrow(/options\.outputs\.images/);
     mixer.destroy();
   });
@@ -118,7 +163,12 @@ describe('edge plans', () => {
       const features = 65_540;
       const shape: BatchShape = { layout: 'rows', batch, features };
       const partner = new Uint32Array(batch);
-      const p: MixPlan = { kind: new Uint8Array(batch).fill(1), lam: new Float32Array(batch).fill(0.25), partner, box: new Int32Array(4 * batch) };
+      const p: MixPlan = {
+        kind: new Uint8Array(batch).fill(1),
+        lam: new Float32Array(batch).fill(0.25),
+        partner,
+        box: new Int32Array(4 * batch),
+      };
       // A cheap pattern rather than the seeded stream: 67 M bytes.
       const data = Uint8Array.from({ length: batch * features }, (_, i) => (i * 31 + (i >>> 9)) & 255);
       const images = bufferFrom(device, data);

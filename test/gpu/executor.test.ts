@@ -31,61 +31,76 @@ function buffers(device: GPUDevice, labels = false) {
   const out = device.createBuffer({ size: 16 * 48 * 4, usage });
   const ids = device.createBuffer({ size: 16 * 4, usage });
   const targets = device.createBuffer({ size: 16 * 10 * 4, usage });
-  const inputs: MixInputs = { images: { buffer: images, shape: SHAPE, dtype: 'float32' }, ...(labels ? { labels: { buffer: ids, dtype: 'int32' as const } } : {}) };
+  const inputs: MixInputs = {
+    images: { buffer: images, shape: SHAPE, dtype: 'float32' },
+    ...(labels ? { labels: { buffer: ids, dtype: 'int32' as const } } : {}),
+  };
   return { inputs, outputs: labels ? { images: out, targets } : { images: out } };
 }
 
 describe('host side of a call', () => {
-  gpuTest('after warm-up, a loop of one shape creates no bind groups, and mix() submits before it returns', async ({ device }) => {
-    const counts = count(device);
-    const mixer = createMixer(device, { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', numClasses: 10 });
-    const { inputs, outputs } = buffers(device, true);
-    await mixer.prepare(inputs, { outputs });
-    const encodeOnce = async () => {
-      const encoder = device.createCommandEncoder();
-      const encoding = mixer.encode(encoder, inputs, { outputs, plan: mixer.plan(16, { height: 4, width: 4 }) });
-      device.queue.submit([encoder.finish()]);
-      encoding.release();
-      await device.queue.onSubmittedWorkDone();
-    };
-    // Warm-up: the mix() slot and one encode() slot get their groups.
-    for (let i = 0; i < 5; i++) {
-      await mixer.mix(inputs, { outputs });
-      await encodeOnce();
-    }
-    const groups = counts.bindGroups;
-    const submits = counts.submits;
-    const pending = mixer.mix(inputs, { outputs });
-    // Submitted synchronously: no await stood between the call and its submit.
-    expect(counts.submits).toBe(submits + 1);
-    await pending;
-    for (let i = 0; i < 20; i++) {
-      await encodeOnce();
-      await mixer.mix(inputs, { outputs });
-    }
-    expect(counts.bindGroups - groups, 'bind groups created after warm-up').toBe(0);
-    mixer.destroy();
-  });
-
-  gpuTest('prepare() without a plan compiles every kernel the options can need; later calls compile nothing', async ({ device }) => {
-    const counts = count(device);
-    const configs: MixOptions[] = [
-      { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', prob: 0.5 },
-      { mixupAlpha: 0.4, cutmixAlpha: 1, mode: 'batch', pairing: 'flip', switchProb: 0.5 },
-      { mixupAlpha: 1, mode: 'pair', pairing: 'shuffle', prob: 0.7 },
-      { mixupAlpha: 1, pairing: 'roll' },
-    ];
-    for (const [c, options] of configs.entries()) {
-      const mixer = createMixer(device, { ...options, numClasses: 10, seed: c });
-      const { inputs, outputs } = buffers(device, c % 2 === 0);
+  gpuTest(
+    'after warm-up, a loop of one shape creates no bind groups, and mix() submits before it returns',
+    async ({ device }) => {
+      const counts = count(device);
+      const mixer = createMixer(device, {
+        mixupAlpha: 1,
+        cutmixAlpha: 1,
+        mode: 'elem',
+        pairing: 'shuffle',
+        numClasses: 10,
+      });
+      const { inputs, outputs } = buffers(device, true);
       await mixer.prepare(inputs, { outputs });
-      const compiled = counts.pipelines;
-      // Many plans: batch-mode plans are all mixup or all CutMix, elem plans mix kinds, prob < 1 gives none.
-      for (let i = 0; i < 40; i++) await mixer.mix(inputs, { outputs });
-      expect(counts.pipelines - compiled, `config ${c}: pipelines compiled after prepare()`).toBe(0);
+      const encodeOnce = async () => {
+        const encoder = device.createCommandEncoder();
+        const encoding = mixer.encode(encoder, inputs, { outputs, plan: mixer.plan(16, { height: 4, width: 4 }) });
+        device.queue.submit([encoder.finish()]);
+        encoding.release();
+        await device.queue.onSubmittedWorkDone();
+      };
+      // Warm-up: the mix() slot and one encode() slot get their groups.
+      for (let i = 0; i < 5; i++) {
+        await mixer.mix(inputs, { outputs });
+        await encodeOnce();
+      }
+      const groups = counts.bindGroups;
+      const submits = counts.submits;
+      const pending = mixer.mix(inputs, { outputs });
+      // Submitted synchronously: no await stood between the call and its submit.
+      expect(counts.submits).toBe(submits + 1);
+      await pending;
+      for (let i = 0; i < 20; i++) {
+        await encodeOnce();
+        await mixer.mix(inputs, { outputs });
+      }
+      expect(counts.bindGroups - groups, 'bind groups created after warm-up').toBe(0);
       mixer.destroy();
-    }
-  });
+    },
+  );
+
+  gpuTest(
+    'prepare() without a plan compiles every kernel the options can need; later calls compile nothing',
+    async ({ device }) => {
+      const counts = count(device);
+      const configs: MixOptions[] = [
+        { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', prob: 0.5 },
+        { mixupAlpha: 0.4, cutmixAlpha: 1, mode: 'batch', pairing: 'flip', switchProb: 0.5 },
+        { mixupAlpha: 1, mode: 'pair', pairing: 'shuffle', prob: 0.7 },
+        { mixupAlpha: 1, pairing: 'roll' },
+      ];
+      for (const [c, options] of configs.entries()) {
+        const mixer = createMixer(device, { ...options, numClasses: 10, seed: c });
+        const { inputs, outputs } = buffers(device, c % 2 === 0);
+        await mixer.prepare(inputs, { outputs });
+        const compiled = counts.pipelines;
+        // Many plans: batch-mode plans are all mixup or all CutMix, elem plans mix kinds, prob < 1 gives none.
+        for (let i = 0; i < 40; i++) await mixer.mix(inputs, { outputs });
+        expect(counts.pipelines - compiled, `config ${c}: pipelines compiled after prepare()`).toBe(0);
+        mixer.destroy();
+      }
+    },
+  );
 
   gpuTest('forks and mixers on one device share compiled pipelines', async ({ device }) => {
     const counts = count(device);
@@ -124,16 +139,19 @@ describe('host side of a call', () => {
     mixer.destroy();
   });
 
-  gpuTest('plan(B, size, into) fills the caller plan with the stream next plan, and a wrong-sized one is refused without a draw', async ({ device }) => {
-    const options: MixOptions = { cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 8 };
-    const mixer = createMixer(device, options);
-    const planner = createPlanner(options);
-    const into = emptyPlan(12);
-    const size = { height: 5, width: 6 };
-    expect(mixer.plan(12, size, into)).toBe(into);
-    expect(into).toEqual(planner.plan(12, size));
-    expect(() => mixer.plan(12, size, emptyPlan(11))).toThrow(/into\.kind must be a Uint8Array of length 12/);
-    expect(mixer.plan(12, size, into)).toEqual(planner.plan(12, size));
-    mixer.destroy();
-  });
+  gpuTest(
+    'plan(B, size, into) fills the caller plan with the stream next plan, and a wrong-sized one is refused without a draw',
+    async ({ device }) => {
+      const options: MixOptions = { cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 8 };
+      const mixer = createMixer(device, options);
+      const planner = createPlanner(options);
+      const into = emptyPlan(12);
+      const size = { height: 5, width: 6 };
+      expect(mixer.plan(12, size, into)).toBe(into);
+      expect(into).toEqual(planner.plan(12, size));
+      expect(() => mixer.plan(12, size, emptyPlan(11))).toThrow(/into\.kind must be a Uint8Array of length 12/);
+      expect(mixer.plan(12, size, into)).toEqual(planner.plan(12, size));
+      mixer.destroy();
+    },
+  );
 });

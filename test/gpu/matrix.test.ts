@@ -35,62 +35,90 @@ function shapes(layout: (typeof LAYOUTS)[number]): BatchShape[] {
 
 function f16Note(device: GPUDevice): boolean {
   const has = device.features.has('shader-f16');
-  if (!has) console.log('[matrix] this device has no shader-f16: float16 cases check the clear error instead of the output');
+  if (!has)
+    console.log('[matrix] this device has no shader-f16: float16 cases check the clear error instead of the output');
   return has;
 }
 
 for (const layout of LAYOUTS) {
   describe(`GPU = CPU reference, ${layout}`, () => {
     for (const inDtype of DTYPES) {
-      gpuTest(`${inDtype} input: every output dtype, normalisation, label form, mode, pairing and batch parity`, async ({ device }) => {
-        const hasF16 = f16Note(device);
-        const numClasses = 6;
-        const mixer = createMixer(device, { numClasses, labelSmoothing: 0.1 });
-        let ran = 0;
-        let rejected = 0;
-        let seed = 0;
-        for (const shape of shapes(layout)) {
-          const imageSize = shape.layout === 'rows' ? undefined : { height: shape.height, width: shape.width };
-          for (const mode of MODES) {
-            for (const pairing of PAIRINGS) {
-              if (mode === 'pair' && pairing === 'roll') continue; // roll is not an involution: rejected by the planner (unit tests)
-              const planner = createPlanner({
-                mixupAlpha: 1,
-                cutmixAlpha: shape.layout === 'rows' ? 0 : 1,
-                prob: 0.8,
-                mode,
-                pairing,
-                seed: ++seed,
-              });
-              const plan = planner.plan(shape.batch, imageSize);
-              const outputs: { outDtype: DType; normalize: Normalize | null }[] = DTYPES.map((outDtype) => ({ outDtype, normalize: null }));
-              if (inDtype === 'uint8') {
-                outputs.push({ outDtype: 'float32', normalize: shape.layout === 'rows' ? { mean: [0.5], std: [0.25] } : NORMALIZE });
-                outputs.push({ outDtype: 'float16', normalize: shape.layout === 'rows' ? { mean: [0.5], std: [0.25] } : NORMALIZE });
-              }
-              for (const { outDtype, normalize } of outputs) {
-                for (const labels of LABELS) {
-                  for (const inPlace of outDtype === inDtype && !normalize ? [false, true] : [false]) {
-                    const c: Case = { shape, inDtype, outDtype, normalize, labels, numClasses, labelSmoothing: 0.1, plan, inPlace, seed };
-                    const needsF16 = inDtype === 'float16' || outDtype === 'float16';
-                    if (needsF16 && !hasF16) {
-                      await expect(checkCase(device, mixer, c), describeCase(c)).rejects.toThrow(/float16.*shader-f16/);
-                      rejected++;
-                    } else {
-                      await checkCase(device, mixer, c);
-                      ran++;
+      gpuTest(
+        `${inDtype} input: every output dtype, normalisation, label form, mode, pairing and batch parity`,
+        async ({ device }) => {
+          const hasF16 = f16Note(device);
+          const numClasses = 6;
+          const mixer = createMixer(device, { numClasses, labelSmoothing: 0.1 });
+          let ran = 0;
+          let rejected = 0;
+          let seed = 0;
+          for (const shape of shapes(layout)) {
+            const imageSize = shape.layout === 'rows' ? undefined : { height: shape.height, width: shape.width };
+            for (const mode of MODES) {
+              for (const pairing of PAIRINGS) {
+                if (mode === 'pair' && pairing === 'roll') continue; // roll is not an involution: rejected by the planner (unit tests)
+                const planner = createPlanner({
+                  mixupAlpha: 1,
+                  cutmixAlpha: shape.layout === 'rows' ? 0 : 1,
+                  prob: 0.8,
+                  mode,
+                  pairing,
+                  seed: ++seed,
+                });
+                const plan = planner.plan(shape.batch, imageSize);
+                const outputs: { outDtype: DType; normalize: Normalize | null }[] = DTYPES.map((outDtype) => ({
+                  outDtype,
+                  normalize: null,
+                }));
+                if (inDtype === 'uint8') {
+                  outputs.push({
+                    outDtype: 'float32',
+                    normalize: shape.layout === 'rows' ? { mean: [0.5], std: [0.25] } : NORMALIZE,
+                  });
+                  outputs.push({
+                    outDtype: 'float16',
+                    normalize: shape.layout === 'rows' ? { mean: [0.5], std: [0.25] } : NORMALIZE,
+                  });
+                }
+                for (const { outDtype, normalize } of outputs) {
+                  for (const labels of LABELS) {
+                    for (const inPlace of outDtype === inDtype && !normalize ? [false, true] : [false]) {
+                      const c: Case = {
+                        shape,
+                        inDtype,
+                        outDtype,
+                        normalize,
+                        labels,
+                        numClasses,
+                        labelSmoothing: 0.1,
+                        plan,
+                        inPlace,
+                        seed,
+                      };
+                      const needsF16 = inDtype === 'float16' || outDtype === 'float16';
+                      if (needsF16 && !hasF16) {
+                        await expect(checkCase(device, mixer, c), describeCase(c)).rejects.toThrow(
+                          /float16.*shader-f16/,
+                        );
+                        rejected++;
+                      } else {
+                        await checkCase(device, mixer, c);
+                        ran++;
+                      }
                     }
                   }
                 }
               }
             }
           }
-        }
-        console.log(`[matrix] ${layout} ${inDtype}: ${ran} cases compared, ${rejected} rejected with the expected error`);
-        expect(ran + rejected).toBeGreaterThan(50);
-        if (inDtype !== 'float16' || hasF16) expect(ran).toBeGreaterThan(50);
-        mixer.destroy();
-      });
+          console.log(
+            `[matrix] ${layout} ${inDtype}: ${ran} cases compared, ${rejected} rejected with the expected error`,
+          );
+          expect(ran + rejected).toBeGreaterThan(50);
+          if (inDtype !== 'float16' || hasF16) expect(ran).toBeGreaterThan(50);
+          mixer.destroy();
+        },
+      );
     }
   });
 }

@@ -12,12 +12,20 @@ describe('createMixer', () => {
     const ids = Int32Array.from([0, 4, 2, 3, 1, 4]);
     const images = bufferFrom(device, data);
     const labels = bufferFrom(device, ids);
-    const result = await mixer.mix({ images: { buffer: images, shape, dtype: 'float32' }, labels: { buffer: labels, dtype: 'int32' } });
+    const result = await mixer.mix({
+      images: { buffer: images, shape, dtype: 'float32' },
+      labels: { buffer: labels, dtype: 'int32' },
+    });
     const gpu = typedFrom('float32', await readBuffer(device, result.images), data.length);
     const cpu = mixBatchCpu({ data, dtype: 'float32', shape }, result.plan);
     expectClose('float32', gpu, cpu);
     const targets = new Float32Array(await readBuffer(device, result.targets!));
-    expectClose('float32', targets, mixTargetsCpu({ data: ids, dtype: 'int32' }, result.plan, { numClasses: 5, labelSmoothing: 0.1 }), 'targets');
+    expectClose(
+      'float32',
+      targets,
+      mixTargetsCpu({ data: ids, dtype: 'int32' }, result.plan, { numClasses: 5, labelSmoothing: 0.1 }),
+      'targets',
+    );
     expect(Array.from(result.plan.kind).some((k) => k !== 0)).toBe(true);
     mixer.destroy();
   });

@@ -19,7 +19,11 @@ const shapeArb: fc.Arbitrary<BatchShape> = fc.oneof(
     height: fc.integer({ min: 1, max: 7 }),
     width: fc.integer({ min: 1, max: 9 }),
   }),
-  fc.record({ layout: fc.constant('rows' as const), batch: fc.integer({ min: 1, max: 9 }), features: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({
+    layout: fc.constant('rows' as const),
+    batch: fc.integer({ min: 1, max: 9 }),
+    features: fc.integer({ min: 1, max: 40 }),
+  }),
 );
 
 function planArb(shape: BatchShape): fc.Arbitrary<MixPlan> {
@@ -27,7 +31,10 @@ function planArb(shape: BatchShape): fc.Arbitrary<MixPlan> {
   const rows = shape.layout === 'rows';
   const H = rows ? 1 : shape.height;
   const W = rows ? 1 : shape.width;
-  const span = (size: number) => fc.tuple(fc.integer({ min: 0, max: size }), fc.integer({ min: 0, max: size })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)]);
+  const span = (size: number) =>
+    fc
+      .tuple(fc.integer({ min: 0, max: size }), fc.integer({ min: 0, max: size }))
+      .map(([a, b]) => [Math.min(a, b), Math.max(a, b)]);
   const entry = fc.record({
     kind: rows ? fc.constantFrom(0, 1) : fc.constantFrom(0, 1, 2),
     lam: fc.oneof(fc.constantFrom(0, 1, 0.5), fc.float({ min: 0, max: 1, noNaN: true })),
@@ -68,12 +75,29 @@ const caseArb = (hasF16: boolean): fc.Arbitrary<Case> => {
       .map((r) => {
         const n = shape.layout === 'rows' ? shape.features : shape.channels * shape.height * shape.width;
         const channels = shape.layout === 'rows' ? 1 : shape.channels;
-        const normalize = r.normalize && r.inDtype === 'uint8' ? { mean: Array.from({ length: channels }, (_, c) => 0.3 + 0.1 * c), std: Array.from({ length: channels }, (_, c) => 0.2 + 0.05 * c) } : null;
+        const normalize =
+          r.normalize && r.inDtype === 'uint8'
+            ? {
+                mean: Array.from({ length: channels }, (_, c) => 0.3 + 0.1 * c),
+                std: Array.from({ length: channels }, (_, c) => 0.2 + 0.05 * c),
+              }
+            : null;
         let outDtype: DType = normalize ? (r.outDtype === 'uint8' ? 'float32' : r.outDtype) : r.outDtype;
         if (outDtype === 'uint8' && n % 4 !== 0) outDtype = 'float32';
         const permutation = new Set(r.plan.partner).size === shape.batch;
         const inPlace = r.inPlace && outDtype === r.inDtype && !normalize && permutation;
-        return { shape, plan: r.plan, inDtype: r.inDtype, outDtype, normalize, labels: r.labels, inPlace, seed: r.seed, numClasses: NUM_CLASSES, labelSmoothing: 0.1 };
+        return {
+          shape,
+          plan: r.plan,
+          inDtype: r.inDtype,
+          outDtype,
+          normalize,
+          labels: r.labels,
+          inPlace,
+          seed: r.seed,
+          numClasses: NUM_CLASSES,
+          labelSmoothing: 0.1,
+        };
       }),
   );
 };

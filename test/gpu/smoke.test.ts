@@ -5,7 +5,9 @@ describe('WebGPU harness', () => {
   gpuTest('finds a real adapter and reports it', async ({ adapter, device }) => {
     const info = adapter.info;
     // Printed so CI logs show which adapter ran the GPU tests.
-    console.log(`[webgpu] adapter: vendor=${info.vendor} architecture=${info.architecture} description=${info.description} fallback=${(adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter}`);
+    console.log(
+      `[webgpu] adapter: vendor=${info.vendor} architecture=${info.architecture} description=${info.description} fallback=${(adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter}`,
+    );
     expect(adapter).toBeTruthy();
     expect(device.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
     expect(device.limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256);
@@ -20,7 +22,10 @@ describe('WebGPU harness', () => {
           if (id.x < arrayLength(&dst)) { dst[id.x] = src[id.x] * 2.0 + f32(id.x); }
         }`,
     });
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const pipeline = await device.createComputePipelineAsync({
+      layout: 'auto',
+      compute: { module, entryPoint: 'main' },
+    });
     const n = 1000;
     const input = Float32Array.from({ length: n }, (_, i) => i * 0.5 - 7);
     const src = bufferFrom(device, input);

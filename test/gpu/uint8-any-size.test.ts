@@ -25,7 +25,14 @@ function plans(shape: BatchShape, seed: number): MixPlan[] {
   const imageSize = shape.layout === 'rows' ? undefined : { height: shape.height, width: shape.width };
   const out: MixPlan[] = [];
   for (const pairing of ['flip', 'roll', 'shuffle'] as const) {
-    const planner = createPlanner({ mixupAlpha: 1, cutmixAlpha: imageSize ? 1 : 0, mode: 'elem', prob: 0.9, pairing, seed: seed++ });
+    const planner = createPlanner({
+      mixupAlpha: 1,
+      cutmixAlpha: imageSize ? 1 : 0,
+      mode: 'elem',
+      prob: 0.9,
+      pairing,
+      seed: seed++,
+    });
     out.push(planner.plan(shape.batch, imageSize));
   }
   const repeats = createPlanner({ mixupAlpha: 1, mode: 'elem', pairing: 'flip', seed }).plan(shape.batch, imageSize);
@@ -40,28 +47,40 @@ function inputDtypes(device: GPUDevice): DType[] {
 
 describe('uint8 output of any sample size = CPU reference, bit for bit', () => {
   for (const chunked of [false, true]) {
-    gpuTest(`odd small shapes, every input dtype, every pairing${chunked ? ', chunked (1 KiB bindings)' : ', in place too'}`, async ({ device }) => {
-      const mixer = createMixer(device, { numClasses: 3 }, chunked ? { maxBindingBytes: 1024 } : {});
-      let ran = 0;
-      let seed = 1;
-      for (const shape of SMALL) {
-        seed += 10;
-        for (const plan of plans(shape, seed)) {
-          for (const inDtype of inputDtypes(device)) {
-            const c = { shape, inDtype, outDtype: 'uint8' as const, labels: null, numClasses: 3, labelSmoothing: 0.1, plan, seed };
-            await checkCase(device, mixer, c);
-            ran++;
-            const permutation = new Set(plan.partner).size === plan.partner.length;
-            if (!chunked && inDtype === 'uint8' && permutation) {
-              await checkCase(device, mixer, { ...c, inPlace: true });
+    gpuTest(
+      `odd small shapes, every input dtype, every pairing${chunked ? ', chunked (1 KiB bindings)' : ', in place too'}`,
+      async ({ device }) => {
+        const mixer = createMixer(device, { numClasses: 3 }, chunked ? { maxBindingBytes: 1024 } : {});
+        let ran = 0;
+        let seed = 1;
+        for (const shape of SMALL) {
+          seed += 10;
+          for (const plan of plans(shape, seed)) {
+            for (const inDtype of inputDtypes(device)) {
+              const c = {
+                shape,
+                inDtype,
+                outDtype: 'uint8' as const,
+                labels: null,
+                numClasses: 3,
+                labelSmoothing: 0.1,
+                plan,
+                seed,
+              };
+              await checkCase(device, mixer, c);
               ran++;
+              const permutation = new Set(plan.partner).size === plan.partner.length;
+              if (!chunked && inDtype === 'uint8' && permutation) {
+                await checkCase(device, mixer, { ...c, inPlace: true });
+                ran++;
+              }
             }
           }
         }
-      }
-      expect(ran).toBeGreaterThan(50);
-      mixer.destroy();
-    });
+        expect(ran).toBeGreaterThan(50);
+        mixer.destroy();
+      },
+    );
   }
 
   // Chunked: bindings of one sample (plus the offset alignment), so every sample is its own window
@@ -74,16 +93,31 @@ describe('uint8 output of any sample size = CPU reference, bit for bit', () => {
   for (const [shape, chunked] of LARGE) {
     const s = shape as Extract<BatchShape, { channels: number }>;
     const n = s.channels * s.height * s.width;
-    gpuTest(`${s.layout} ${s.channels}x${s.height}x${s.width}${chunked ? ' chunked' : ''}: uint8 and float32 input`, async ({ device }) => {
-      const [flip, roll] = plans(shape, 3);
-      for (const inDtype of ['uint8', 'float32'] as const) {
-        const mixer = createMixer(device, { numClasses: 3 }, chunked ? { maxBindingBytes: n * (inDtype === 'uint8' ? 1 : 4) + 512 } : {});
-        for (const plan of [flip, roll]) {
-          const c = { shape, inDtype, outDtype: 'uint8' as const, labels: null, numClasses: 3, labelSmoothing: 0.1, plan };
-          await checkCase(device, mixer, c).catch((e: unknown) => expect.fail(`${describeCase(c)}: ${String(e)}`));
+    gpuTest(
+      `${s.layout} ${s.channels}x${s.height}x${s.width}${chunked ? ' chunked' : ''}: uint8 and float32 input`,
+      async ({ device }) => {
+        const [flip, roll] = plans(shape, 3);
+        for (const inDtype of ['uint8', 'float32'] as const) {
+          const mixer = createMixer(
+            device,
+            { numClasses: 3 },
+            chunked ? { maxBindingBytes: n * (inDtype === 'uint8' ? 1 : 4) + 512 } : {},
+          );
+          for (const plan of [flip, roll]) {
+            const c = {
+              shape,
+              inDtype,
+              outDtype: 'uint8' as const,
+              labels: null,
+              numClasses: 3,
+              labelSmoothing: 0.1,
+              plan,
+            };
+            await checkCase(device, mixer, c).catch((e: unknown) => expect.fail(`${describeCase(c)}: ${String(e)}`));
+          }
+          mixer.destroy();
         }
-        mixer.destroy();
-      }
-    });
+      },
+    );
   }
 });

@@ -45,13 +45,19 @@ export async function checkCase(device: GPUDevice, mixer: Mixer, c: Case): Promi
   const result = await mixer.mix(
     {
       images: { buffer: images, shape: c.shape, dtype: c.inDtype },
-      labels: labels && c.labels ? { buffer: labels, dtype: c.labels, shape: c.labels === 'float32' ? [B, c.numClasses] : [B] } : undefined,
+      labels:
+        labels && c.labels
+          ? { buffer: labels, dtype: c.labels, shape: c.labels === 'float32' ? [B, c.numClasses] : [B] }
+          : undefined,
     },
     { plan: c.plan, outDtype: c.outDtype, normalize: c.normalize ?? null, inPlace: c.inPlace ?? false },
   );
   expect(result.plan, label).toBe(c.plan);
   const outDtype = result.outDtype;
-  const cpu = mixBatchCpu({ data, dtype: c.inDtype, shape: c.shape }, c.plan, { outDtype, normalize: c.normalize ?? null });
+  const cpu = mixBatchCpu({ data, dtype: c.inDtype, shape: c.shape }, c.plan, {
+    outDtype,
+    normalize: c.normalize ?? null,
+  });
   const gpu = typedFrom(outDtype, await readBuffer(device, result.images), B * n);
   expectClose(outDtype, gpu, cpu, `${label}: images`);
   if (c.inPlace) expect(result.images, label).toBe(images);
@@ -60,7 +66,10 @@ export async function checkCase(device: GPUDevice, mixer: Mixer, c: Case): Promi
     expect(Array.from(after), `${label}: input unchanged`).toEqual(Array.from(data));
   }
   if (labelData && c.labels) {
-    const cpuTargets = mixTargetsCpu({ data: labelData, dtype: c.labels }, c.plan, { numClasses: c.numClasses, labelSmoothing: c.labelSmoothing });
+    const cpuTargets = mixTargetsCpu({ data: labelData, dtype: c.labels }, c.plan, {
+      numClasses: c.numClasses,
+      labelSmoothing: c.labelSmoothing,
+    });
     const gpuTargets = new Float32Array(await readBuffer(device, result.targets!), 0, B * c.numClasses);
     expectClose('float32', gpuTargets, cpuTargets, `${label}: targets`);
     const labelsAfter = new Uint8Array(await readBuffer(device, labels!, labelData.byteLength));

@@ -34,9 +34,14 @@ const isNode = (globalThis as { __MIXUP_NODE_GPU__?: boolean }).__MIXUP_NODE_GPU
 
 export async function requestTestAdapter(): Promise<GPUAdapter> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (!gpu) throw new Error('WebGPU is unavailable: navigator.gpu is missing (is --enable-unsafe-webgpu set, is the page a secure context?)');
+  if (!gpu)
+    throw new Error(
+      'WebGPU is unavailable: navigator.gpu is missing (is --enable-unsafe-webgpu set, is the page a secure context?)',
+    );
   // Dawn in Node picks SwiftShader only when asked for the fallback adapter (ENVIRONMENT.md).
-  const adapter = await gpu.requestAdapter(isNode ? { forceFallbackAdapter: true } : { powerPreference: 'high-performance' });
+  const adapter = await gpu.requestAdapter(
+    isNode ? { forceFallbackAdapter: true } : { powerPreference: 'high-performance' },
+  );
   if (!adapter) throw new Error('WebGPU adapter request returned null: no GPU and no software fallback available');
   return adapter;
 }
@@ -83,7 +88,8 @@ function trackBuffers(device: GPUDevice): { tracker: BufferTracker; alive: Set<G
       get destroyed() {
         return destroyed;
       },
-      live: (labelPrefix?: string) => (labelPrefix === undefined ? alive.size : [...alive].filter((b) => b.label.startsWith(labelPrefix)).length),
+      live: (labelPrefix?: string) =>
+        labelPrefix === undefined ? alive.size : [...alive].filter((b) => b.label.startsWith(labelPrefix)).length,
     },
   };
 }
@@ -118,7 +124,10 @@ export async function withErrorScopes(device: GPUDevice, body: () => Promise<voi
 }
 
 /** Runs `body` with a fresh device inside error scopes; fails on any GPU error; destroys what the test left. */
-export async function withDevice(body: (ctx: GpuContext) => Promise<void>, limits?: Record<string, number>): Promise<void> {
+export async function withDevice(
+  body: (ctx: GpuContext) => Promise<void>,
+  limits?: Record<string, number>,
+): Promise<void> {
   const adapter = await requestTestAdapter();
   const device = await createTestDevice(adapter, limits);
   const { tracker, alive } = trackBuffers(device);
@@ -136,7 +145,11 @@ export function gpuTest(name: string, body: (ctx: GpuContext) => Promise<void>, 
 }
 
 /** Creates a buffer holding `data`, usable as storage and copy source and destination. */
-export function bufferFrom(device: GPUDevice, data: ArrayBufferView, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST): GPUBuffer {
+export function bufferFrom(
+  device: GPUDevice,
+  data: ArrayBufferView,
+  usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+): GPUBuffer {
   const size = Math.max(4, Math.ceil(data.byteLength / 4) * 4);
   const buffer = device.createBuffer({ size, usage, mappedAtCreation: true });
   new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -145,7 +158,12 @@ export function bufferFrom(device: GPUDevice, data: ArrayBufferView, usage = GPU
 }
 
 /** Reads `size` bytes of `buffer` (which needs COPY_SRC) back to the CPU. */
-export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, size = buffer.size, offset = 0): Promise<ArrayBuffer> {
+export async function readBuffer(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  size = buffer.size,
+  offset = 0,
+): Promise<ArrayBuffer> {
   const padded = Math.ceil(size / 4) * 4;
   const staging = device.createBuffer({ size: padded, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const encoder = device.createCommandEncoder();

@@ -59,10 +59,20 @@ describe('every kernel variant compiles and validates (Dawn null backend, shader
           for (const inDtype of dtypes) {
             for (const outDtype of dtypes) {
               const normalize = inDtype === 'uint8' && outDtype !== 'uint8' ? { mean: [0.5], std: [0.25] } : null;
-              for (const inPlace of inDtype === outDtype && settings.maxBindingBytes === undefined && name !== 'repeats (singles)' ? [false, true] : [false]) {
-                for (const labels of [{ buffer: ids, dtype: 'int32' as const }, { buffer: soft, dtype: 'float32' as const, shape: [4, 6] }]) {
+              for (const inPlace of inDtype === outDtype &&
+              settings.maxBindingBytes === undefined &&
+              name !== 'repeats (singles)'
+                ? [false, true]
+                : [false]) {
+                for (const labels of [
+                  { buffer: ids, dtype: 'int32' as const },
+                  { buffer: soft, dtype: 'float32' as const, shape: [4, 6] },
+                ]) {
                   // checkLabels: false: the null backend computes nothing, so a first-call id count reads garbage.
-                  const result = await mixer.mix({ images: { buffer: images, shape, dtype: inDtype }, labels }, { plan: p, outDtype, normalize, inPlace, checkLabels: false });
+                  const result = await mixer.mix(
+                    { images: { buffer: images, shape, dtype: inDtype }, labels },
+                    { plan: p, outDtype, normalize, inPlace, checkLabels: false },
+                  );
                   if (!inPlace) result.images.destroy();
                   result.targets?.destroy();
                   calls++;

@@ -9,7 +9,15 @@ import { rewrite } from '../../scripts/add-js-extensions.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'add-js-extensions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-for (const file of ['plan.ts', 'gpu/index.ts', 'gpu/mixer.ts', 'helper.mts', 'layouts.generated.ts', 'tool.mjs', 'shaders/a.wgsl']) {
+for (const file of [
+  'plan.ts',
+  'gpu/index.ts',
+  'gpu/mixer.ts',
+  'helper.mts',
+  'layouts.generated.ts',
+  'tool.mjs',
+  'shaders/a.wgsl',
+]) {
   mkdirSync(join(dir, file, '..'), { recursive: true });
   writeFileSync(join(dir, file), '');
 }

@@ -15,10 +15,18 @@ class Scripted implements RandomSource {
     if (v === undefined) throw new Error('script exhausted');
     return v;
   }
-  nextU32() { return this.take('nextU32'); }
-  nextFloat() { return this.take('nextFloat'); }
-  nextOpen() { return this.take('nextOpen'); }
-  nextInt() { return this.take('nextInt'); }
+  nextU32() {
+    return this.take('nextU32');
+  }
+  nextFloat() {
+    return this.take('nextFloat');
+  }
+  nextOpen() {
+    return this.take('nextOpen');
+  }
+  nextInt() {
+    return this.take('nextInt');
+  }
 }
 
 /**

@@ -19,7 +19,18 @@ function oursRow(id: string, shape: string, gpu: number, wall: number, copy: num
 }
 
 function torchRow(id: string, impl: string, pairing: string | null, gpu: number, wall: number): TorchRow {
-  return { id, impl, pairing, skipped: null, timing: 'cuda-events', ms: stats(gpu), wallMs: stats(wall), gbps: 1, check: { ok: true }, note: '' };
+  return {
+    id,
+    impl,
+    pairing,
+    skipped: null,
+    timing: 'cuda-events',
+    ms: stats(gpu),
+    wallMs: stats(wall),
+    gbps: 1,
+    check: { ok: true },
+    note: '',
+  };
 }
 
 const ours = {
@@ -65,16 +76,32 @@ describe('device summary: ours next to the torch peer', () => {
   });
 
   it("pairs torchvision's roll with our shuffle, and says so", () => {
-    expect(table.get('images f32 | batch mixup roll / torchvision.v2')).toEqual(['15.000', '5.000 (shuffle)', '3.00x', '2.00x', '20%']);
+    expect(table.get('images f32 | batch mixup roll / torchvision.v2')).toEqual([
+      '15.000',
+      '5.000 (shuffle)',
+      '3.00x',
+      '2.00x',
+      '20%',
+    ]);
   });
 
   it('sets the copies side by side', () => {
-    expect(table.get('images f32 | copy / torch copy_ vs copyBufferToBuffer')).toEqual(['0.500', '1.000', '0.50x', '0.50x', '-']);
+    expect(table.get('images f32 | copy / torch copy_ vs copyBufferToBuffer')).toEqual([
+      '0.500',
+      '1.000',
+      '0.50x',
+      '0.50x',
+      '-',
+    ]);
   });
 
   it('gives no ratio where the two ran at different sizes', () => {
     // torch ran a batch of 4; ours had 256 ids.
-    expect(table.get('labels i32>f32 | batch mixup flip / torch')?.slice(1, 4)).toEqual(['1.000 (shape 256 ids, K=1000)', '-', '-']);
+    expect(table.get('labels i32>f32 | batch mixup flip / torch')?.slice(1, 4)).toEqual([
+      '1.000 (shape 256 ids, K=1000)',
+      '-',
+      '-',
+    ]);
     expect(text).toContain('1 rows ran at different shapes');
   });
 });

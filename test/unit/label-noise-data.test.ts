@@ -39,14 +39,24 @@ describe('IDX loader', () => {
     const floats = idxBytes([1], new Uint8Array(4));
     floats[2] = 0x0d;
     expect(() => parseIdx(floats)).toThrow(/element type 0xd, expected 0x08/);
-    expect(() => parseIdx(idxBytes([2, 3], new Uint8Array(5)))).toThrow(/shape \[2, 3\] needs 18 bytes, the file has 17/);
+    expect(() => parseIdx(idxBytes([2, 3], new Uint8Array(5)))).toThrow(
+      /shape \[2, 3\] needs 18 bytes, the file has 17/,
+    );
   });
 
   it('loads a data set the same way in the browser loader and the Node reader, and checks images against labels', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fmnist-'));
     try {
-      const images = (n: number, seed: number) => idxBytes([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => (i * seed) % 256));
-      const labels = (n: number) => idxBytes([n], Uint8Array.from({ length: n }, (_, i) => i % 10));
+      const images = (n: number, seed: number) =>
+        idxBytes(
+          [n, 28, 28],
+          Uint8Array.from({ length: n * 784 }, (_, i) => (i * seed) % 256),
+        );
+      const labels = (n: number) =>
+        idxBytes(
+          [n],
+          Uint8Array.from({ length: n }, (_, i) => i % 10),
+        );
       const files: Record<string, Uint8Array> = {
         [FASHION_MNIST_FILES.trainImages]: gzipSync(images(12, 3)),
         [FASHION_MNIST_FILES.trainLabels]: gzipSync(labels(12)),
@@ -63,8 +73,13 @@ describe('IDX loader', () => {
       expect(Array.from(node.test.labels)).toEqual(Array.from(browser.test.labels));
       // Labels for another number of images, or a class above 9, are refused.
       const wrong: Record<string, Uint8Array> = { ...files, [FASHION_MNIST_FILES.testLabels]: gzipSync(labels(4)) };
-      await expect(loadFashionMnist(async (name) => wrong[name])).rejects.toThrow(/test labels: shape \[4\], expected \[5\]/);
-      const bad: Record<string, Uint8Array> = { ...files, [FASHION_MNIST_FILES.testLabels]: gzipSync(idxBytes([5], Uint8Array.from([0, 1, 12, 3, 4]))) };
+      await expect(loadFashionMnist(async (name) => wrong[name])).rejects.toThrow(
+        /test labels: shape \[4\], expected \[5\]/,
+      );
+      const bad: Record<string, Uint8Array> = {
+        ...files,
+        [FASHION_MNIST_FILES.testLabels]: gzipSync(idxBytes([5], Uint8Array.from([0, 1, 12, 3, 4]))),
+      };
       await expect(loadFashionMnist(async (name) => bad[name])).rejects.toThrow(/test labels: label 12 at 2/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,11 @@ describe('struct layouts from WGSL reflection', () => {
     }
     expect(LabelsBindings.bad_ids).toEqual({ binding: 8, type: 'storage' });
     expect(BatchBindings.src2.type).toBe('read-only-storage');
-    expect(() => bindingsFromWgsl('@group(0) @binding(1) var<storage, read> a: array<u32>;\n@group(0) @binding(1) var<storage, read> b: array<u32>;')).toThrow(/binding 1 declared twice/);
+    expect(() =>
+      bindingsFromWgsl(
+        '@group(0) @binding(1) var<storage, read> a: array<u32>;\n@group(0) @binding(1) var<storage, read> b: array<u32>;',
+      ),
+    ).toThrow(/binding 1 declared twice/);
   });
 
   it('SamplePlan and Params have the sizes and offsets WGSL alignment rules give', () => {
@@ -42,12 +46,28 @@ describe('assembled kernel variants', () => {
   for (const inDtype of dtypes) {
     for (const outDtype of dtypes) {
       for (const vec4 of [true, false]) {
-        for (const mode of inDtype === outDtype ? ['copy', 'windowed', 'split', 'in place'] : ['copy', 'windowed', 'split']) {
+        for (const mode of inDtype === outDtype
+          ? ['copy', 'windowed', 'split', 'in place']
+          : ['copy', 'windowed', 'split']) {
           it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'} ${mode} parses and binds what the host binds`, () => {
             const inPlace = mode === 'in place';
             const windowed = mode === 'windowed';
             const split = mode === 'split';
-            const code = batchShaderCode({ inDtype, outDtype, vec4, inPlace, windowed, srcSplit: split, dstWindowed: split, layout: 'NHWC', normalize: true, blendOnly: false, blend: true, paste: true, rowAligned: false });
+            const code = batchShaderCode({
+              inDtype,
+              outDtype,
+              vec4,
+              inPlace,
+              windowed,
+              srcSplit: split,
+              dstWindowed: split,
+              layout: 'NHWC',
+              normalize: true,
+              blendOnly: false,
+              blend: true,
+              paste: true,
+              rowAligned: false,
+            });
             const reflect = new WgslReflect(code);
             // Every binding is declared (the table is one for all variants); only these are used.
             const names = reflect.storage.map((s) => s.name).sort();
@@ -58,7 +78,11 @@ describe('assembled kernel variants', () => {
             expect(/load_src\(/.test(code)).toBe(!inPlace);
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
             expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
-            expect(reflect.entry.compute.map((e) => e.name).sort()).toEqual(['main_pairs', 'main_singles', 'main_walk']);
+            expect(reflect.entry.compute.map((e) => e.name).sort()).toEqual([
+              'main_pairs',
+              'main_singles',
+              'main_walk',
+            ]);
             // Window arithmetic only where the batch is bound in windows.
             expect(code.includes('params.src2_base')).toBe(windowed);
             expect(code.includes('params.dst_shift')).toBe(windowed || split);
@@ -69,7 +93,21 @@ describe('assembled kernel variants', () => {
   }
 
   it('writes the variant as constants, so untaken paths are compiled out', () => {
-    const code = batchShaderCode({ inDtype: 'uint8', outDtype: 'float32', vec4: true, inPlace: false, windowed: false, srcSplit: false, dstWindowed: false, layout: 'NCHW', normalize: true, blendOnly: false, blend: true, paste: false, rowAligned: true });
+    const code = batchShaderCode({
+      inDtype: 'uint8',
+      outDtype: 'float32',
+      vec4: true,
+      inPlace: false,
+      windowed: false,
+      srcSplit: false,
+      dstWindowed: false,
+      layout: 'NCHW',
+      normalize: true,
+      blendOnly: false,
+      blend: true,
+      paste: false,
+      rowAligned: true,
+    });
     expect(code).toMatch(/const LAYOUT: u32 = 0u;/);
     expect(code).toMatch(/const NORMALIZE = true;/);
     expect(code).toMatch(/const HAS_PASTE = false;/);
@@ -78,7 +116,12 @@ describe('assembled kernel variants', () => {
 
   it('the labels kernel binds labels, targets, the plan and the bad-id counter', () => {
     const reflect = new WgslReflect(labelsShaderCode());
-    expect(reflect.storage.map((s) => `${s.binding}:${s.name}`).sort()).toEqual(['1:labels', '2:targets', '3:samples', '8:bad_ids']);
+    expect(reflect.storage.map((s) => `${s.binding}:${s.name}`).sort()).toEqual([
+      '1:labels',
+      '2:targets',
+      '3:samples',
+      '8:bad_ids',
+    ]);
   });
 });
 

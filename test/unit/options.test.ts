@@ -23,8 +23,24 @@ describe('resolveOptions defaults (timm Mixup)', () => {
   });
 
   it('keeps given values and treats undefined as "use the default"', () => {
-    const o = resolveOptions({ mixupAlpha: 0.2, cutmixAlpha: 1, mode: 'elem', seed: 7, stream: 3, correctLam: false, prob: undefined });
-    expect(o).toMatchObject({ mixupAlpha: 0.2, cutmixAlpha: 1, prob: 1, mode: 'elem', seed: 7, stream: 3, correctLam: false });
+    const o = resolveOptions({
+      mixupAlpha: 0.2,
+      cutmixAlpha: 1,
+      mode: 'elem',
+      seed: 7,
+      stream: 3,
+      correctLam: false,
+      prob: undefined,
+    });
+    expect(o).toMatchObject({
+      mixupAlpha: 0.2,
+      cutmixAlpha: 1,
+      prob: 1,
+      mode: 'elem',
+      seed: 7,
+      stream: 3,
+      correctLam: false,
+    });
   });
 
   it('forces cutmixAlpha to 1 when cutmixMinMax is set, as timm does', () => {
@@ -43,7 +59,9 @@ describe('resolveOptions defaults (timm Mixup)', () => {
 
   it('accepts the extremes of every range', () => {
     expect(() => resolveOptions({ prob: 0, switchProb: 1, labelSmoothing: 0, numClasses: 1 })).not.toThrow();
-    expect(() => resolveOptions({ prob: 1, switchProb: 0, labelSmoothing: 1, seed: Number.MAX_SAFE_INTEGER, stream: 2 ** 32 - 1 })).not.toThrow();
+    expect(() =>
+      resolveOptions({ prob: 1, switchProb: 0, labelSmoothing: 1, seed: Number.MAX_SAFE_INTEGER, stream: 2 ** 32 - 1 }),
+    ).not.toThrow();
   });
 });
 
@@ -66,7 +84,18 @@ describe('resolveOptions rejects each bad option, naming it', () => {
   });
 
   it('cutmixMinMax: not two finite numbers with 0 < min < max < 1', () => {
-    for (const v of [[0.8, 0.2], [0.5, 0.5], [0, 0.5], [0.5, 1], [-0.1, 0.5], [0.2, NaN], [0.2], [0.1, 0.2, 0.3], 0.5, 'a']) {
+    for (const v of [
+      [0.8, 0.2],
+      [0.5, 0.5],
+      [0, 0.5],
+      [0.5, 1],
+      [-0.1, 0.5],
+      [0.2, NaN],
+      [0.2],
+      [0.1, 0.2, 0.3],
+      0.5,
+      'a',
+    ]) {
       expect(bad({ cutmixMinMax: v })).toThrow(/options\.cutmixMinMax must be \[min, max\] with 0 < min < max < 1/);
     }
   });
@@ -77,7 +106,8 @@ describe('resolveOptions rejects each bad option, naming it', () => {
   });
 
   it('numClasses not an integer >= 1', () => {
-    for (const v of [0, 2.5, -3, NaN]) expect(bad({ numClasses: v })).toThrow(/options\.numClasses must be an integer >= 1/);
+    for (const v of [0, 2.5, -3, NaN])
+      expect(bad({ numClasses: v })).toThrow(/options\.numClasses must be an integer >= 1/);
   });
 
   it('mode not batch, pair or elem', () => {
@@ -93,7 +123,8 @@ describe('resolveOptions rejects each bad option, naming it', () => {
   });
 
   it('stream not an integer in [0, 2^32 - 1]', () => {
-    for (const v of [-1, 2 ** 32, 1.5]) expect(bad({ stream: v })).toThrow(/options\.stream must be an integer in \[0, 4294967295\]/);
+    for (const v of [-1, 2 ** 32, 1.5])
+      expect(bad({ stream: v })).toThrow(/options\.stream must be an integer in \[0, 4294967295\]/);
   });
 
   it('pairing: unknown name, bad entries, or not an involution in pair mode', () => {
@@ -109,12 +140,16 @@ describe('resolveOptions rejects each bad option, naming it', () => {
   });
 
   it('unknown keys, with a hint for a snake_case spelling', () => {
-    expect(bad({ mixup_alpha: 0.2 })).toThrow(/options\.mixup_alpha must be a known option \(did you mean mixupAlpha\?\)/);
+    expect(bad({ mixup_alpha: 0.2 })).toThrow(
+      /options\.mixup_alpha must be a known option \(did you mean mixupAlpha\?\)/,
+    );
     expect(bad({ alpha: 0.2 })).toThrow(/options\.alpha must be one of the known options/);
   });
 
   it('neither mixup nor CutMix enabled', () => {
-    expect(bad({ mixupAlpha: 0 })).toThrow(/options\.mixupAlpha must be > 0 unless CutMix is enabled \(cutmixAlpha > 0 or cutmixMinMax set\)/);
+    expect(bad({ mixupAlpha: 0 })).toThrow(
+      /options\.mixupAlpha must be > 0 unless CutMix is enabled \(cutmixAlpha > 0 or cutmixMinMax set\)/,
+    );
     expect(bad({ mixupAlpha: 0, cutmixAlpha: 0, cutmixMinMax: null })).toThrow(MixupError);
   });
 

@@ -14,9 +14,15 @@ class ScriptedInts implements RandomSource {
     if (v === undefined) throw new Error('script exhausted');
     return v;
   }
-  nextU32(): number { throw new Error('unexpected nextU32'); }
-  nextFloat(): number { throw new Error('unexpected nextFloat'); }
-  nextOpen(): number { throw new Error('unexpected nextOpen'); }
+  nextU32(): number {
+    throw new Error('unexpected nextU32');
+  }
+  nextFloat(): number {
+    throw new Error('unexpected nextFloat');
+  }
+  nextOpen(): number {
+    throw new Error('unexpected nextOpen');
+  }
 }
 
 /** A generator that must not be used: fixed pairings consume no draws. */
@@ -144,7 +150,9 @@ describe('partnerFor with an explicit array', () => {
   });
 
   it('must be an involution in pair mode', () => {
-    expect(() => partnerFor([1, 2, 0], 3, noDraws, 'pair')).toThrow(/options\.pairing.*partner\[0\] = 1 but partner\[1\] = 2/);
+    expect(() => partnerFor([1, 2, 0], 3, noDraws, 'pair')).toThrow(
+      /options\.pairing.*partner\[0\] = 1 but partner\[1\] = 2/,
+    );
   });
 
   it('rejects unknown pairing names and batch sizes below 1', () => {
@@ -153,7 +161,7 @@ describe('partnerFor with an explicit array', () => {
   });
 });
 
-describe('partnerFor into a caller\'s array', () => {
+describe("partnerFor into a caller's array", () => {
   it('writes `out` and returns it, for every pairing', () => {
     for (const pairing of ['flip', 'roll', 'shuffle', [2, 0, 1, 1]] as const) {
       const out = new Uint32Array(4).fill(99);
@@ -168,13 +176,19 @@ describe('partnerFor into a caller\'s array', () => {
     const expected = list(partnerFor('shuffle', 9, new Philox(2), 'pair'));
     expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), scratch))).toEqual(expected);
     expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), scratch))).toEqual(expected);
-    expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), new Uint32Array(3)))).toEqual(expected);
+    expect(list(partnerFor('shuffle', 9, new Philox(2), 'pair', new Uint32Array(9), new Uint32Array(3)))).toEqual(
+      expected,
+    );
   });
 
   it('rejects an `out` of the wrong length; a rejected pairing leaves `out` untouched and draws nothing', () => {
-    expect(() => partnerFor('flip', 4, noDraws, 'batch', new Uint32Array(5))).toThrow(/out must be a Uint32Array of length 4, got Uint32Array\(5\)/);
+    expect(() => partnerFor('flip', 4, noDraws, 'batch', new Uint32Array(5))).toThrow(
+      /out must be a Uint32Array of length 4, got Uint32Array\(5\)/,
+    );
     const out = Uint32Array.of(9, 9, 9, 9);
-    expect(() => partnerFor('roll', 4, noDraws, 'pair', out)).toThrow(/roll at batch size 4: partner\[0\] = 3 but partner\[3\] = 2/);
+    expect(() => partnerFor('roll', 4, noDraws, 'pair', out)).toThrow(
+      /roll at batch size 4: partner\[0\] = 3 but partner\[3\] = 2/,
+    );
     expect(() => partnerFor([0, 1, 5, 2], 4, noDraws, 'elem', out)).toThrow(/options\.pairing\[2\]/);
     expect(() => partnerFor([1, 2, 3, 0], 4, noDraws, 'pair', out)).toThrow(/involution/);
     expect(list(out)).toEqual([9, 9, 9, 9]);

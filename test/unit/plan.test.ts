@@ -218,7 +218,14 @@ describe('createPlanner: draws against the formulas and the Beta CDF', () => {
   });
 
   it('cutmixMinMax: λ = 1 − area / (H·W) even with correctLam = false', () => {
-    const plan = createPlanner({ ...base, mixupAlpha: 0, cutmixMinMax: [0.2, 0.7], mode: 'elem', correctLam: false, seed: 4 }).plan(64, { height: 10, width: 14 });
+    const plan = createPlanner({
+      ...base,
+      mixupAlpha: 0,
+      cutmixMinMax: [0.2, 0.7],
+      mode: 'elem',
+      correctLam: false,
+      seed: 4,
+    }).plan(64, { height: 10, width: 14 });
     for (let i = 0; i < 64; i++) {
       expect(plan.kind[i]).toBe(2);
       expect(plan.lam[i]).toBe(Math.fround(1 - area(boxOf(plan, i)) / 140));
@@ -238,7 +245,10 @@ describe('createPlanner: modes and pairings, structure of the plan', () => {
   });
 
   it('pair mode: both members of a pair share λ and box, different pairs draw separately', () => {
-    const plan = createPlanner({ cutmixAlpha: 1, switchProb: 1, mode: 'pair', seed: 2 }).plan(8, { height: 32, width: 32 });
+    const plan = createPlanner({ cutmixAlpha: 1, switchProb: 1, mode: 'pair', seed: 2 }).plan(8, {
+      height: 32,
+      width: 32,
+    });
     for (let i = 0; i < 8; i++) {
       expect(plan.partner[i]).toBe(7 - i);
       expect(plan.lam[i]).toBe(plan.lam[7 - i]);
@@ -375,7 +385,9 @@ describe('createPlanner: rates and λ', () => {
   });
 
   it('with only CutMix enabled every mixed sample is CutMix, with only mixup every one is mixup', () => {
-    expect(kinds(createPlanner({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem' }).plan(50, { height: 8, width: 8 }))).toEqual([0, 0, 50]);
+    expect(
+      kinds(createPlanner({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem' }).plan(50, { height: 8, width: 8 })),
+    ).toEqual([0, 0, 50]);
     expect(kinds(createPlanner({ switchProb: 1, mode: 'elem' }).plan(50))).toEqual([0, 50, 0]);
   });
 
@@ -413,8 +425,10 @@ describe('createPlanner: rates and λ', () => {
     }
     expect([...ys.keys()].sort()).toEqual([3, 4, 5]); // ⌊10·0.3⌋ .. ⌊10·0.5⌋, both ends
     expect([...xs.keys()].sort()).toEqual([3, 4, 5, 6]); // ⌊12·0.3⌋ .. ⌊12·0.5⌋
-    for (const [side, origins] of ys) expect([...origins].sort((a, b) => a - b)).toEqual(Array.from({ length: H - side + 1 }, (_, k) => k));
-    for (const [side, origins] of xs) expect([...origins].sort((a, b) => a - b)).toEqual(Array.from({ length: W - side + 1 }, (_, k) => k));
+    for (const [side, origins] of ys)
+      expect([...origins].sort((a, b) => a - b)).toEqual(Array.from({ length: H - side + 1 }, (_, k) => k));
+    for (const [side, origins] of xs)
+      expect([...origins].sort((a, b) => a - b)).toEqual(Array.from({ length: W - side + 1 }, (_, k) => k));
   });
 
   it('a CutMix box of zero area stays kind 2 with λ = 1', () => {
@@ -423,7 +437,10 @@ describe('createPlanner: rates and λ', () => {
     expect(list(plan.kind)).toEqual(new Array(10).fill(2));
     expect(list(plan.lam)).toEqual(new Array(10).fill(1));
     // With min/max on 2x2, ⌊2·0.1⌋ = 0: some sides are 0.
-    const mm = createPlanner({ mixupAlpha: 0, cutmixMinMax: [0.1, 0.6], mode: 'elem', seed: 1 }).plan(64, { height: 2, width: 2 });
+    const mm = createPlanner({ mixupAlpha: 0, cutmixMinMax: [0.1, 0.6], mode: 'elem', seed: 1 }).plan(64, {
+      height: 2,
+      width: 2,
+    });
     let empty = 0;
     for (let i = 0; i < 64; i++) {
       if (area(boxOf(mm, i)) === 0) {
@@ -448,7 +465,8 @@ describe('createPlanner: rates and λ', () => {
 describe('createPlanner: reproducibility, streams and forks', () => {
   const opts: MixOptions = { cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 77, stream: 4 };
   const size = { height: 16, width: 16 };
-  const run = (planner: { plan(b: number, s?: ImageSize): MixPlan }, n = 5) => Array.from({ length: n }, () => planner.plan(16, size));
+  const run = (planner: { plan(b: number, s?: ImageSize): MixPlan }, n = 5) =>
+    Array.from({ length: n }, () => planner.plan(16, size));
 
   it('two planners with the same options give identical plans, batch after batch', () => {
     expect(run(createPlanner(opts))).toEqual(run(createPlanner(opts)));
@@ -508,7 +526,7 @@ describe('createPlanner: reproducibility, streams and forks', () => {
   });
 });
 
-describe('plan(batchSize, imageSize, into): filling a caller\'s plan', () => {
+describe("plan(batchSize, imageSize, into): filling a caller's plan", () => {
   /** A plan for B samples full of values no planner writes, so a field left unwritten shows. */
   function stale(B: number): MixPlan {
     return {
@@ -519,11 +537,26 @@ describe('plan(batchSize, imageSize, into): filling a caller\'s plan', () => {
     };
   }
   const cases: [string, MixOptions, number, ImageSize | undefined][] = [
-    ['elem, mixup + CutMix, shuffle, 13x21', { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 1 }, 16, { height: 13, width: 21 }],
-    ['pair, shuffle, odd B, prob 0.6', { cutmixAlpha: 1, mode: 'pair', pairing: 'shuffle', prob: 0.6, seed: 2 }, 9, { height: 8, width: 5 }],
+    [
+      'elem, mixup + CutMix, shuffle, 13x21',
+      { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 1 },
+      16,
+      { height: 13, width: 21 },
+    ],
+    [
+      'pair, shuffle, odd B, prob 0.6',
+      { cutmixAlpha: 1, mode: 'pair', pairing: 'shuffle', prob: 0.6, seed: 2 },
+      9,
+      { height: 8, width: 5 },
+    ],
     ['batch, flip, odd B', { cutmixAlpha: 1, seed: 3 }, 7, { height: 6, width: 6 }],
     ['elem, roll, mixup only, no image size', { mode: 'elem', pairing: 'roll', seed: 4 }, 5, undefined],
-    ['elem, cutmixMinMax', { mixupAlpha: 0, cutmixMinMax: [0.2, 0.6], mode: 'elem', seed: 5 }, 6, { height: 10, width: 12 }],
+    [
+      'elem, cutmixMinMax',
+      { mixupAlpha: 0, cutmixMinMax: [0.2, 0.6], mode: 'elem', seed: 5 },
+      6,
+      { height: 10, width: 12 },
+    ],
   ];
 
   it.each(cases)('%s: returns `into`, every field overwritten, the same draws as without it', (_, options, B, size) => {
@@ -545,7 +578,14 @@ describe('plan(batchSize, imageSize, into): filling a caller\'s plan', () => {
   });
 
   /** Expects `call` to throw `message`, leaving `into` as it was and the planner's generator unmoved. */
-  function expectRejected(options: MixOptions, call: (p: ReturnType<typeof createPlanner>) => unknown, into: MixPlan | null, message: RegExp, B = 8, size?: ImageSize) {
+  function expectRejected(
+    options: MixOptions,
+    call: (p: ReturnType<typeof createPlanner>) => unknown,
+    into: MixPlan | null,
+    message: RegExp,
+    B = 8,
+    size?: ImageSize,
+  ) {
     const planner = createPlanner(options);
     const before = into && clonePlan(into);
     expect(() => call(planner)).toThrow(MixupError);
@@ -557,7 +597,12 @@ describe('plan(batchSize, imageSize, into): filling a caller\'s plan', () => {
   it('rejects an `into` of the wrong type or length, naming the field, before anything is drawn or written', () => {
     const o: MixOptions = { mode: 'elem', pairing: 'shuffle', seed: 7 };
     const bad = (field: keyof MixPlan, value: unknown) => ({ ...stale(8), [field]: value }) as MixPlan;
-    expectRejected(o, (p) => p.plan(8, undefined, null as unknown as MixPlan), null, /into must be a MixPlan object, got null/);
+    expectRejected(
+      o,
+      (p) => p.plan(8, undefined, null as unknown as MixPlan),
+      null,
+      /into must be a MixPlan object, got null/,
+    );
     for (const [into, message] of [
       [bad('kind', new Int8Array(8)), /into\.kind must be a Uint8Array of length 8, got Int8Array\(8\)/],
       [bad('lam', new Float64Array(8)), /into\.lam must be a Float32Array of length 8/],
@@ -573,25 +618,55 @@ describe('plan(batchSize, imageSize, into): filling a caller\'s plan', () => {
     const o: MixPlan = stale(8);
     const buffer = new ArrayBuffer(256);
     const overlapping: MixPlan = { ...o, kind: new Uint8Array(buffer, 0, 8), lam: new Float32Array(buffer, 4, 8) };
-    expectRejected({ mode: 'elem', seed: 8 }, (p) => p.plan(8, undefined, overlapping), overlapping, /into\.lam must be an array of its own \(not sharing memory with into\.kind\)/);
+    expectRejected(
+      { mode: 'elem', seed: 8 },
+      (p) => p.plan(8, undefined, overlapping),
+      overlapping,
+      /into\.lam must be an array of its own \(not sharing memory with into\.kind\)/,
+    );
     const other = new ArrayBuffer(1024);
     const aliased: MixPlan = { ...o, lam: new Float32Array(other, 0, 8), box: new Int32Array(other, 16, 32) };
-    expectRejected({ mode: 'elem', seed: 8 }, (p) => p.plan(8, undefined, aliased), aliased, /into\.box must be an array of its own \(not sharing memory with into\.lam\)/);
+    expectRejected(
+      { mode: 'elem', seed: 8 },
+      (p) => p.plan(8, undefined, aliased),
+      aliased,
+      /into\.box must be an array of its own \(not sharing memory with into\.lam\)/,
+    );
     const disjoint: MixPlan = {
       kind: new Uint8Array(buffer, 0, 8),
       lam: new Float32Array(buffer, 8, 8),
       partner: new Uint32Array(buffer, 40, 8),
       box: new Int32Array(buffer, 72, 32),
     };
-    expect(createPlanner({ mode: 'elem', seed: 8 }).plan(8, undefined, disjoint)).toEqual(createPlanner({ mode: 'elem', seed: 8 }).plan(8));
+    expect(createPlanner({ mode: 'elem', seed: 8 }).plan(8, undefined, disjoint)).toEqual(
+      createPlanner({ mode: 'elem', seed: 8 }).plan(8),
+    );
   });
 
   it('a bad pairing or image size with `into` leaves it untouched', () => {
     const into = stale(4);
-    expectRejected({ pairing: 'roll', mode: 'pair' }, (p) => p.plan(4, undefined, into), into, /options\.pairing.*involution/, 2);
-    expectRejected({ pairing: [1, 0, 2], mode: 'elem' }, (p) => p.plan(4, undefined, into), into, /options\.pairing must be an array of 4/, 3);
-    expectRejected({ cutmixAlpha: 1 }, (p) => p.plan(4, { height: 4, width: 0 }, into), into, /imageSize\.width/, 4, { height: 4, width: 4 });
-    expectRejected({ cutmixAlpha: 1 }, (p) => p.plan(4, undefined, into), into, /imageSize must be/, 4, { height: 4, width: 4 });
+    expectRejected(
+      { pairing: 'roll', mode: 'pair' },
+      (p) => p.plan(4, undefined, into),
+      into,
+      /options\.pairing.*involution/,
+      2,
+    );
+    expectRejected(
+      { pairing: [1, 0, 2], mode: 'elem' },
+      (p) => p.plan(4, undefined, into),
+      into,
+      /options\.pairing must be an array of 4/,
+      3,
+    );
+    expectRejected({ cutmixAlpha: 1 }, (p) => p.plan(4, { height: 4, width: 0 }, into), into, /imageSize\.width/, 4, {
+      height: 4,
+      width: 4,
+    });
+    expectRejected({ cutmixAlpha: 1 }, (p) => p.plan(4, undefined, into), into, /imageSize must be/, 4, {
+      height: 4,
+      width: 4,
+    });
   });
 });
 
@@ -661,37 +736,95 @@ describe('validatePlan', () => {
   });
 
   it('rejects fields of the wrong type or length, naming the field', () => {
-    expect(() => validatePlan(withField('kind', Int8Array.of(2, 1, 0, 2)), 4, size)).toThrow(/plan\.kind must be a Uint8Array of length 4/);
-    expect(() => validatePlan(withField('lam', new Float64Array(4)), 4, size)).toThrow(/plan\.lam must be a Float32Array/);
-    expect(() => validatePlan(withField('lam', new Float32Array(3)), 4, size)).toThrow(/plan\.lam must be a Float32Array of length 4/);
-    expect(() => validatePlan(withField('partner', [3, 2, 1, 0]), 4, size)).toThrow(/plan\.partner must be a Uint32Array/);
-    expect(() => validatePlan(withField('box', new Int32Array(12)), 4, size)).toThrow(/plan\.box must be an? Int32Array of length 16/);
+    expect(() => validatePlan(withField('kind', Int8Array.of(2, 1, 0, 2)), 4, size)).toThrow(
+      /plan\.kind must be a Uint8Array of length 4/,
+    );
+    expect(() => validatePlan(withField('lam', new Float64Array(4)), 4, size)).toThrow(
+      /plan\.lam must be a Float32Array/,
+    );
+    expect(() => validatePlan(withField('lam', new Float32Array(3)), 4, size)).toThrow(
+      /plan\.lam must be a Float32Array of length 4/,
+    );
+    expect(() => validatePlan(withField('partner', [3, 2, 1, 0]), 4, size)).toThrow(
+      /plan\.partner must be a Uint32Array/,
+    );
+    expect(() => validatePlan(withField('box', new Int32Array(12)), 4, size)).toThrow(
+      /plan\.box must be an? Int32Array of length 16/,
+    );
     expect(() => validatePlan(good(), 5, size)).toThrow(/plan\.kind must be a Uint8Array of length 5/);
   });
 
   it('rejects a kind outside {0, 1, 2}', () => {
-    expect(() => validatePlan(edit((p) => (p.kind[1] = 3)), 4, size)).toThrow(/plan\.kind\[1\]/);
+    expect(() =>
+      validatePlan(
+        edit((p) => (p.kind[1] = 3)),
+        4,
+        size,
+      ),
+    ).toThrow(/plan\.kind\[1\]/);
   });
 
   it('rejects λ outside [0, 1] or not finite', () => {
     for (const v of [NaN, 1.5, -0.1, Infinity]) {
-      expect(() => validatePlan(edit((p) => (p.lam[2] = v)), 4, size)).toThrow(/plan\.lam\[2\] must be a finite number in \[0, 1\]/);
+      expect(() =>
+        validatePlan(
+          edit((p) => (p.lam[2] = v)),
+          4,
+          size,
+        ),
+      ).toThrow(/plan\.lam\[2\] must be a finite number in \[0, 1\]/);
     }
   });
 
   it('rejects a partner outside [0, B)', () => {
-    expect(() => validatePlan(edit((p) => (p.partner[3] = 4)), 4, size)).toThrow(/plan\.partner\[3\] must be an integer in \[0, 3\], got 4/);
+    expect(() =>
+      validatePlan(
+        edit((p) => (p.partner[3] = 4)),
+        4,
+        size,
+      ),
+    ).toThrow(/plan\.partner\[3\] must be an integer in \[0, 3\], got 4/);
   });
 
   it('rejects CutMix boxes outside the image or inverted', () => {
-    expect(() => validatePlan(edit((p) => (p.box[13] = 9)), 4, size)).toThrow(/plan\.box\[12\.\.15\]/);
-    expect(() => validatePlan(edit((p) => (p.box[0] = -1)), 4, size)).toThrow(/plan\.box\[0\.\.3\]/);
-    expect(() => validatePlan(edit((p) => p.box.set([5, 4], 0)), 4, size)).toThrow(/plan\.box\[0\.\.3\].*got \[5, 4, 2, 6\]/);
-    expect(() => validatePlan(edit((p) => p.box.set([7, 7], 14)), 4, size)).not.toThrow(); // empty box is fine
+    expect(() =>
+      validatePlan(
+        edit((p) => (p.box[13] = 9)),
+        4,
+        size,
+      ),
+    ).toThrow(/plan\.box\[12\.\.15\]/);
+    expect(() =>
+      validatePlan(
+        edit((p) => (p.box[0] = -1)),
+        4,
+        size,
+      ),
+    ).toThrow(/plan\.box\[0\.\.3\]/);
+    expect(() =>
+      validatePlan(
+        edit((p) => p.box.set([5, 4], 0)),
+        4,
+        size,
+      ),
+    ).toThrow(/plan\.box\[0\.\.3\].*got \[5, 4, 2, 6\]/);
+    expect(() =>
+      validatePlan(
+        edit((p) => p.box.set([7, 7], 14)),
+        4,
+        size,
+      ),
+    ).not.toThrow(); // empty box is fine
   });
 
   it('ignores boxes of samples that are not CutMix', () => {
-    expect(() => validatePlan(edit((p) => p.box.set([9, 0, 9, 0], 4)), 4, size)).not.toThrow();
+    expect(() =>
+      validatePlan(
+        edit((p) => p.box.set([9, 0, 9, 0], 4)),
+        4,
+        size,
+      ),
+    ).not.toThrow();
   });
 
   it('rejects CutMix without an image size (rows data has no boxes)', () => {
@@ -705,16 +838,34 @@ describe('validatePlan', () => {
   });
 
   it('validatePlanForTargets allows CutMix without an image size and ignores boxes, but checks the rest', () => {
-    expect(() => validatePlanForTargets(edit((p) => (p.box[13] = 99)), 4)).not.toThrow();
-    expect(() => validatePlanForTargets(edit((p) => (p.lam[0] = 2)), 4)).toThrow(/plan\.lam\[0\]/);
-    expect(() => validatePlanForTargets(edit((p) => (p.partner[0] = 9)), 4)).toThrow(/plan\.partner\[0\]/);
+    expect(() =>
+      validatePlanForTargets(
+        edit((p) => (p.box[13] = 99)),
+        4,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      validatePlanForTargets(
+        edit((p) => (p.lam[0] = 2)),
+        4,
+      ),
+    ).toThrow(/plan\.lam\[0\]/);
+    expect(() =>
+      validatePlanForTargets(
+        edit((p) => (p.partner[0] = 9)),
+        4,
+      ),
+    ).toThrow(/plan\.partner\[0\]/);
   });
 });
 
 // Recorded from commit 2c57f2c; see 'pinned plans' below.
 const ELEM_0 = {
   kind: [1, 2, 0, 1, 1, 2, 1, 0],
-  lam: [0.09345004707574844, 0.8021978139877319, 1, 0.3588566780090332, 0.8301753401756287, 0.5970696210861206, 0.13828571140766144, 1],
+  lam: [
+    0.09345004707574844, 0.8021978139877319, 1, 0.3588566780090332, 0.8301753401756287, 0.5970696210861206,
+    0.13828571140766144, 1,
+  ],
   partner: [6, 3, 2, 1, 5, 0, 4, 7],
   box: [0, 0, 0, 0, 6, 12, 12, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 13, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0],
 };
@@ -727,25 +878,34 @@ const ELEM_1 = {
 const BATCH = [0.7227811217308044, 0.8822468519210815, 0.6052031517028809];
 const PAIR_0 = {
   kind: [2, 0, 2, 0, 2, 0, 2, 2, 2],
-  lam: [0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 0.550000011920929, 0.550000011920929],
+  lam: [
+    0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 0.550000011920929,
+    0.550000011920929,
+  ],
   partner: [2, 3, 0, 1, 6, 5, 4, 8, 7],
   box: [2, 8, 0, 5, 0, 0, 0, 0, 2, 8, 0, 5, 0, 0, 0, 0, 0, 5, 8, 14, 0, 0, 0, 0, 0, 5, 8, 14, 3, 10, 0, 9, 3, 10, 0, 9],
 };
 const PAIR_1 = {
   kind: [2, 0, 2, 1, 2, 0, 1, 2, 0],
-  lam: [0.9857142567634583, 1, 0.7142857313156128, 0.4389644265174866, 0.9857142567634583, 1, 0.4389644265174866, 0.7142857313156128, 1],
+  lam: [
+    0.9857142567634583, 1, 0.7142857313156128, 0.4389644265174866, 0.9857142567634583, 1, 0.4389644265174866,
+    0.7142857313156128, 1,
+  ],
   partner: [4, 5, 7, 6, 0, 1, 3, 2, 8],
   box: [6, 8, 0, 1, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0, 6, 8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0],
 };
 const MINMAX = {
   kind: [2, 2, 2, 2, 2, 2],
-  lam: [0.9571428298950195, 0.9428571462631226, 0.8214285969734192, 0.8857142925262451, 0.6499999761581421, 0.8857142925262451],
+  lam: [
+    0.9571428298950195, 0.9428571462631226, 0.8214285969734192, 0.8857142925262451, 0.6499999761581421,
+    0.8857142925262451,
+  ],
   partner: [5, 4, 3, 2, 1, 0],
   box: [1, 4, 6, 8, 6, 10, 8, 10, 0, 5, 2, 7, 8, 10, 1, 9, 3, 10, 1, 8, 2, 4, 1, 9],
 };
 const SMALL = {
   kind: [1, 1, 1, 1, 1, 1],
-  lam: [0.00016320460417773575, 0.9989299774169922, 0.036627110093832016, 1, 1, 3.12415664893706e-07],
+  lam: [0.00016320460417773575, 0.9989299774169922, 0.036627110093832016, 1, 1, 3.12415664893706e-7],
   partner: [5, 0, 1, 2, 3, 4],
   box: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
 };
@@ -776,7 +936,14 @@ const asLists = (p: MixPlan) => ({ kind: list(p.kind), lam: list(p.lam), partner
  */
 describe('pinned plans (draws unchanged since 2c57f2c)', () => {
   it('elem, mixup 0.8 + CutMix 1, shuffle, seed 12345, stream 3, 13x21: two consecutive plans', () => {
-    const planner = createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 12345, stream: 3 });
+    const planner = createPlanner({
+      mixupAlpha: 0.8,
+      cutmixAlpha: 1,
+      mode: 'elem',
+      pairing: 'shuffle',
+      seed: 12345,
+      stream: 3,
+    });
     const size = { height: 13, width: 21 };
     expect(asLists(planner.plan(8, size))).toEqual(ELEM_0);
     expect(asLists(planner.plan(8, size))).toEqual(ELEM_1);
@@ -788,14 +955,27 @@ describe('pinned plans (draws unchanged since 2c57f2c)', () => {
   });
 
   it('pair, mixup 0.4 + CutMix 1, prob 0.7, shuffle, odd B, 10x14: two consecutive plans', () => {
-    const planner = createPlanner({ mixupAlpha: 0.4, cutmixAlpha: 1, mode: 'pair', prob: 0.7, pairing: 'shuffle', seed: 99 });
+    const planner = createPlanner({
+      mixupAlpha: 0.4,
+      cutmixAlpha: 1,
+      mode: 'pair',
+      prob: 0.7,
+      pairing: 'shuffle',
+      seed: 99,
+    });
     const size = { height: 10, width: 14 };
     expect(asLists(planner.plan(9, size))).toEqual(PAIR_0);
     expect(asLists(planner.plan(9, size))).toEqual(PAIR_1);
   });
 
   it('cutmixMinMax [0.2, 0.7], elem, 10x14', () => {
-    const planner = createPlanner({ mixupAlpha: 0, cutmixMinMax: [0.2, 0.7], mode: 'elem', correctLam: false, seed: 4 });
+    const planner = createPlanner({
+      mixupAlpha: 0,
+      cutmixMinMax: [0.2, 0.7],
+      mode: 'elem',
+      correctLam: false,
+      seed: 4,
+    });
     expect(asLists(planner.plan(6, { height: 10, width: 14 }))).toEqual(MINMAX);
   });
 
@@ -805,16 +985,41 @@ describe('pinned plans (draws unchanged since 2c57f2c)', () => {
   });
 
   it('fork(2) of the elem planner', () => {
-    const planner = createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 12345, stream: 3 });
+    const planner = createPlanner({
+      mixupAlpha: 0.8,
+      cutmixAlpha: 1,
+      mode: 'elem',
+      pairing: 'shuffle',
+      seed: 12345,
+      stream: 3,
+    });
     expect(asLists(planner.fork(2).plan(6, { height: 13, width: 21 }))).toEqual(FORK);
   });
 
   it('B = 256 at 224x224 (elem shuffle, elem flip) and B = 255 pair shuffle at 17x300: fingerprints of three plans', () => {
     const size = { height: 224, width: 224 };
-    const three = (planner: { plan(b: number, s: ImageSize): MixPlan }, b: number, s: ImageSize) => fingerprint([0, 1, 2].map(() => planner.plan(b, s)));
-    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 2024 }), 256, size)).toBe('99ac8828');
-    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', seed: 7 }), 256, size)).toBe('6aec0747');
-    const pair = createPlanner({ mixupAlpha: 0.2, cutmixAlpha: 1, switchProb: 0.3, mode: 'pair', pairing: 'shuffle', prob: 0.9, seed: 8, stream: 1 });
+    const three = (planner: { plan(b: number, s: ImageSize): MixPlan }, b: number, s: ImageSize) =>
+      fingerprint([0, 1, 2].map(() => planner.plan(b, s)));
+    expect(
+      three(
+        createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 2024 }),
+        256,
+        size,
+      ),
+    ).toBe('99ac8828');
+    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', seed: 7 }), 256, size)).toBe(
+      '6aec0747',
+    );
+    const pair = createPlanner({
+      mixupAlpha: 0.2,
+      cutmixAlpha: 1,
+      switchProb: 0.3,
+      mode: 'pair',
+      pairing: 'shuffle',
+      prob: 0.9,
+      seed: 8,
+      stream: 1,
+    });
     expect(three(pair, 255, { height: 17, width: 300 })).toBe('bc44bf79');
   });
 });

@@ -53,11 +53,18 @@ function typecheck(sources: string[]): string[] {
     paths: { 'webgpu-mixup/tfjs': [join(root, 'src', 'adapters', 'tfjs.ts')] },
   };
   const program = ts.createProgram(files, options);
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? d.file.fileName.slice(dir.length + 1) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map(
+      (d) =>
+        `${d.file ? d.file.fileName.slice(dir.length + 1) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+    );
 }
 
 describe("README's TF.js snippets", () => {
-  it('type-check under strict: mix(x, y) gives targets that trainOnBatch takes, mixDataset feeds fitDataset', { timeout: 120_000 }, () => {
+  it('type-check under strict: mix(x, y) gives targets that trainOnBatch takes, mixDataset feeds fitDataset', {
+    timeout: 120_000,
+  }, () => {
     const snippets = tfjsSnippets();
     expect(snippets.length).toBe(2);
     expect(snippets[0]).toContain('model.trainOnBatch(images, targets)');

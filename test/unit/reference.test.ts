@@ -53,8 +53,7 @@ describe('mixBatchCpu: float32, NCHW', () => {
     // sample 0: 0.25 * e + 0.75 * (100 + e) = 75 + e; sample 1: 0.5 * (100 + e) + 0.5 * e = 50 + e.
     const out = mixBatchCpu(f32Image(NCHW), makePlan([1, 1], [0.25, 0.5], [1, 0]));
     expect(Array.from(out)).toEqual([
-      75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86,
-      50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61,
+      75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61,
     ]);
   });
 
@@ -71,8 +70,7 @@ describe('mixBatchCpu: float32, NCHW', () => {
     const plan = makePlan([2, 2], [1 - 2 / 6, 1 - 1 / 6], [1, 0], [0, 1, 1, 3, 1, 2, 0, 1]);
     const out = mixBatchCpu(f32Image(NCHW), plan);
     expect(Array.from(out)).toEqual([
-      0, 101, 102, 3, 4, 5, 6, 107, 108, 9, 10, 11,
-      100, 101, 102, 3, 104, 105, 106, 107, 108, 9, 110, 111,
+      0, 101, 102, 3, 4, 5, 6, 107, 108, 9, 10, 11, 100, 101, 102, 3, 104, 105, 106, 107, 108, 9, 110, 111,
     ]);
   });
 
@@ -105,8 +103,7 @@ describe('mixBatchCpu: NHWC', () => {
     const plan = makePlan([2, 2], [1 - 2 / 6, 1 - 1 / 6], [1, 0], [0, 1, 1, 3, 1, 2, 0, 1]);
     const out = mixBatchCpu(f32Image(NHWC), plan);
     expect(Array.from(out)).toEqual([
-      0, 1, 102, 103, 104, 105, 6, 7, 8, 9, 10, 11,
-      100, 101, 102, 103, 104, 105, 6, 7, 108, 109, 110, 111,
+      0, 1, 102, 103, 104, 105, 6, 7, 8, 9, 10, 11, 100, 101, 102, 103, 104, 105, 6, 7, 108, 109, 110, 111,
     ]);
   });
 
@@ -114,17 +111,13 @@ describe('mixBatchCpu: NHWC', () => {
     // Box y in [0,2), x in [2,3): pixels (0,2) = 2 and (1,2) = 5 -> e = 4, 5, 10, 11.
     const plan = makePlan([0, 2], [1, f(2 / 3)], [0, 0], [0, 0, 0, 0, 0, 2, 2, 3]);
     const out = mixBatchCpu(f32Image(NHWC), plan);
-    expect(Array.from(out)).toEqual([
-      ...range(0, 12),
-      100, 101, 102, 103, 4, 5, 106, 107, 108, 109, 10, 11,
-    ]);
+    expect(Array.from(out)).toEqual([...range(0, 12), 100, 101, 102, 103, 4, 5, 106, 107, 108, 109, 10, 11]);
   });
 
   it('kind 1 blends elementwise as in NCHW, kind 0 copies', () => {
     const out = mixBatchCpu(f32Image(NHWC), makePlan([1, 0], [0.25, 1], [1, 1]));
     expect(Array.from(out)).toEqual([
-      75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86,
-      100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+      75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
     ]);
   });
 
@@ -134,8 +127,7 @@ describe('mixBatchCpu: NHWC', () => {
     const out = mixBatchCpu({ data, dtype: 'uint8', shape: NHWC }, plan);
     expect(out).toBeInstanceOf(Uint8Array);
     expect(Array.from(out)).toEqual([
-      0, 1, 242, 243, 244, 245, 6, 7, 8, 9, 10, 11,
-      240, 241, 242, 243, 244, 245, 6, 7, 248, 249, 250, 251,
+      0, 1, 242, 243, 244, 245, 6, 7, 8, 9, 10, 11, 240, 241, 242, 243, 244, 245, 6, 7, 248, 249, 250, 251,
     ]);
   });
 });
@@ -144,7 +136,10 @@ describe('mixBatchCpu: rows', () => {
   it('odd batch with a self-partner: kind 1, kind 0, kind 1', () => {
     // s0 = [0,2,4,6], s1 = [1,3,5,7], s2 = [8,10,12,14]; partners 2, 1 (itself), 0.
     const data = Float32Array.from([0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14]);
-    const out = mixBatchCpu({ data, dtype: 'float32', shape: rows(3, 4) }, makePlan([1, 0, 1], [0.5, 1, 0.25], [2, 1, 0]));
+    const out = mixBatchCpu(
+      { data, dtype: 'float32', shape: rows(3, 4) },
+      makePlan([1, 0, 1], [0.5, 1, 0.25], [2, 1, 0]),
+    );
     // out0 = 0.5*s0 + 0.5*s2; out1 = s1; out2 = 0.25*s2 + 0.75*s0.
     expect(Array.from(out)).toEqual([4, 6, 8, 10, 1, 3, 5, 7, 2, 4, 6, 8]);
   });
@@ -168,7 +163,9 @@ describe('mixBatchCpu: rows', () => {
 
   it('rejects CutMix entries: rows have no boxes', () => {
     const data = new Float32Array(8);
-    const e = mixupError(() => mixBatchCpu({ data, dtype: 'float32', shape: rows(2, 4) }, makePlan([2, 2], [0.5, 0.5], [1, 0])));
+    const e = mixupError(() =>
+      mixBatchCpu({ data, dtype: 'float32', shape: rows(2, 4) }, makePlan([2, 2], [0.5, 0.5], [1, 0])),
+    );
     expect(e.message).toMatch(/plan\.kind\[0\]/);
   });
 });
@@ -191,14 +188,18 @@ describe('mixBatchCpu: uint8', () => {
 
   it('uint8 to float32 keeps the unrounded blend', () => {
     const data = Uint8Array.from([3, 5, 2, 4, 6, 3]);
-    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 3) }, makePlan([1, 0], [0.5, 1], [1, 1]), { outDtype: 'float32' });
+    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 3) }, makePlan([1, 0], [0.5, 1], [1, 1]), {
+      outDtype: 'float32',
+    });
     expect(out).toBeInstanceOf(Float32Array);
     expect(Array.from(out)).toEqual([3.5, 5.5, 2.5, 4, 6, 3]);
   });
 
   it('uint8 to float16 stores binary16 bits', () => {
     const data = Uint8Array.from([3, 5, 2, 4, 6, 3]);
-    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 3) }, makePlan([1, 0], [0.5, 1], [1, 1]), { outDtype: 'float16' });
+    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 3) }, makePlan([1, 0], [0.5, 1], [1, 1]), {
+      outDtype: 'float16',
+    });
     expect(out).toBeInstanceOf(Uint16Array);
     // 3.5 = 0x4300, 5.5 = 0x4580, 2.5 = 0x4100, 4 = 0x4400, 6 = 0x4600, 3 = 0x4200.
     expect(Array.from(out)).toEqual([0x4300, 0x4580, 0x4100, 0x4400, 0x4600, 0x4200]);
@@ -234,21 +235,23 @@ describe('mixBatchCpu: float16', () => {
     // 2.5 = 0x4100, 300 = 0x5cb0, -3 = 0xc200, 254.5 = 0x5bf4, 0.5 = 0x3800.
     const bits = Uint16Array.from([0x4100, 0x5cb0, 0xc200, 0x5bf4, 0x3800]);
     expect(Array.from(bits, f16BitsToF32)).toEqual([2.5, 300, -3, 254.5, 0.5]);
-    const out = mixBatchCpu({ data: bits, dtype: 'float16', shape: rows(1, 5) }, makePlan([0], [1], [0]), { outDtype: 'uint8' });
+    const out = mixBatchCpu({ data: bits, dtype: 'float16', shape: rows(1, 5) }, makePlan([0], [1], [0]), {
+      outDtype: 'uint8',
+    });
     expect(out).toBeInstanceOf(Uint8Array);
     expect(Array.from(out)).toEqual([2, 255, 0, 254, 0]);
   });
 
   it('float16 NCHW CutMix copies bits exactly, including -0 and infinities', () => {
     const bits = Uint16Array.from([
-      0x8000, 0x7c00, 0xfc00, 0x3555, 0x0001, 0x7bff, 0x03ff, 0x0400, 0xc000, 0x2e66, 0x1234, 0xabcd,
-      0x3c00, 0x3c01, 0x3c02, 0x3c03, 0x3c04, 0x3c05, 0x3c06, 0x3c07, 0x3c08, 0x3c09, 0x3c0a, 0x3c0b,
+      0x8000, 0x7c00, 0xfc00, 0x3555, 0x0001, 0x7bff, 0x03ff, 0x0400, 0xc000, 0x2e66, 0x1234, 0xabcd, 0x3c00, 0x3c01,
+      0x3c02, 0x3c03, 0x3c04, 0x3c05, 0x3c06, 0x3c07, 0x3c08, 0x3c09, 0x3c0a, 0x3c0b,
     ]);
     const cut = makePlan([2, 2], [1 - 2 / 6, 1 - 1 / 6], [1, 0], [0, 1, 1, 3, 1, 2, 0, 1]);
     const out = mixBatchCpu({ data: bits, dtype: 'float16', shape: NCHW }, cut);
     expect(Array.from(out)).toEqual([
-      0x8000, 0x3c01, 0x3c02, 0x3555, 0x0001, 0x7bff, 0x03ff, 0x3c07, 0x3c08, 0x2e66, 0x1234, 0xabcd,
-      0x3c00, 0x3c01, 0x3c02, 0x3555, 0x3c04, 0x3c05, 0x3c06, 0x3c07, 0x3c08, 0x2e66, 0x3c0a, 0x3c0b,
+      0x8000, 0x3c01, 0x3c02, 0x3555, 0x0001, 0x7bff, 0x03ff, 0x3c07, 0x3c08, 0x2e66, 0x1234, 0xabcd, 0x3c00, 0x3c01,
+      0x3c02, 0x3555, 0x3c04, 0x3c05, 0x3c06, 0x3c07, 0x3c08, 0x2e66, 0x3c0a, 0x3c0b,
     ]);
   });
 
@@ -262,13 +265,17 @@ describe('mixBatchCpu: float16', () => {
 describe('mixBatchCpu: float32 to other outputs', () => {
   it('float32 to uint8 rounds half to even and clamps to [0, 255] (NaN stores 0)', () => {
     const data = Float32Array.from([-1.5, 0.5, 1.5, 2.5, 254.5, 255.5, 1000, NaN, -Infinity, Infinity, 7.49, 7.51]);
-    const out = mixBatchCpu({ data, dtype: 'float32', shape: rows(1, 12) }, makePlan([0], [1], [0]), { outDtype: 'uint8' });
+    const out = mixBatchCpu({ data, dtype: 'float32', shape: rows(1, 12) }, makePlan([0], [1], [0]), {
+      outDtype: 'uint8',
+    });
     expect(Array.from(out)).toEqual([0, 0, 2, 2, 254, 255, 255, 0, 0, 255, 7, 8]);
   });
 
   it('float32 to float16 rounds to nearest even and overflows to infinity', () => {
     const data = Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11, 70000, -70000, 65504, 2 ** -25, 0.1]);
-    const out = mixBatchCpu({ data, dtype: 'float32', shape: rows(1, 7) }, makePlan([0], [1], [0]), { outDtype: 'float16' });
+    const out = mixBatchCpu({ data, dtype: 'float32', shape: rows(1, 7) }, makePlan([0], [1], [0]), {
+      outDtype: 'float16',
+    });
     expect(Array.from(out)).toEqual([0x3c00, 0x3c02, 0x7c00, 0xfc00, 0x7bff, 0x0000, 0x2e66]);
   });
 });
@@ -309,7 +316,9 @@ describe('mixBatchCpu: normalisation', () => {
   it('normalises the unrounded blend (3.5 stays 3.5 before scaling)', () => {
     const data = Uint8Array.from([3, 4]);
     const n: Normalize = { mean: [0.5], std: [0.5] };
-    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 1) }, makePlan([1, 1], [0.5, 0.5], [1, 0]), { normalize: n });
+    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 1) }, makePlan([1, 1], [0.5, 0.5], [1, 0]), {
+      normalize: n,
+    });
     const want = f(f(3.5 * f(1 / 127.5)) + -1);
     expect(Array.from(out)).toEqual([want, want]);
   });
@@ -336,7 +345,9 @@ describe('mixBatchCpu: normalisation', () => {
   it('rows normalise with channel 0', () => {
     const data = Uint8Array.from([0, 255, 51, 102]);
     const n: Normalize = { mean: [0.2], std: [0.4] };
-    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 2) }, makePlan([0, 0], [1, 1], [0, 1]), { normalize: n });
+    const out = mixBatchCpu({ data, dtype: 'uint8', shape: rows(2, 2) }, makePlan([0, 0], [1, 1], [0, 1]), {
+      normalize: n,
+    });
     const s = f(1 / (255 * 0.4));
     const b = f(-0.2 / 0.4);
     expect(Array.from(out)).toEqual([0, 255, 51, 102].map((m) => f(f(m * s) + b)));
@@ -374,7 +385,10 @@ describe('mixTargetsCpu', () => {
   it('one-hot with ε = 0: hand-computed values', () => {
     // Labels 0, 2, 1; sample 0 mixes with 1 at λ 0.25, sample 1 with 0 at λ 0.5, sample 2 unchanged.
     const labels: CpuLabels = { data: Int32Array.from([0, 2, 1]), dtype: 'int32' };
-    const out = mixTargetsCpu(labels, makePlan([1, 2, 0], [0.25, 0.5, 1], [1, 0, 2]), { numClasses: 3, labelSmoothing: 0 });
+    const out = mixTargetsCpu(labels, makePlan([1, 2, 0], [0.25, 0.5, 1], [1, 0, 2]), {
+      numClasses: 3,
+      labelSmoothing: 0,
+    });
     expect(out).toBeInstanceOf(Float32Array);
     expect(Array.from(out)).toEqual([0.25, 0, 0.75, 0.5, 0, 0.5, 0, 1, 0]);
   });
@@ -386,9 +400,18 @@ describe('mixTargetsCpu', () => {
     const plan = makePlan([1, 1, 0], [0.7, 0.3, 1], [1, 0, 2]);
     const out = mixTargetsCpu(labels, plan, { numClasses: 4, labelSmoothing: 0.1 });
     expect(Array.from(out)).toEqual([
-      mix(on, off, 0.7), mix(off, off, 0.7), mix(off, off, 0.7), mix(off, on, 0.7),
-      mix(off, on, 0.3), mix(off, off, 0.3), mix(off, off, 0.3), mix(on, off, 0.3),
-      off, on, off, off,
+      mix(on, off, 0.7),
+      mix(off, off, 0.7),
+      mix(off, off, 0.7),
+      mix(off, on, 0.7),
+      mix(off, on, 0.3),
+      mix(off, off, 0.3),
+      mix(off, off, 0.3),
+      mix(on, off, 0.3),
+      off,
+      on,
+      off,
+      off,
     ]);
     // 0.7 * 0.925 + 0.3 * 0.025 = 0.655; 0.7 * 0.025 + 0.3 * 0.925 = 0.295.
     expect(out[0]).toBeCloseTo(0.655, 6);
@@ -427,8 +450,14 @@ describe('mixTargetsCpu', () => {
     const labels: CpuLabels = { data, dtype: 'float32' };
     const out = mixTargetsCpu(labels, makePlan([1, 0], [0.75, 1], [1, 1]), { numClasses: 4, labelSmoothing: 0.1 });
     expect(Array.from(out)).toEqual([
-      mix(1, 0.2, 0.75), mix(0, 0.3, 0.75), mix(1, 0.5, 0.75), 0,
-      f(0.2), f(0.3), 0.5, 0,
+      mix(1, 0.2, 0.75),
+      mix(0, 0.3, 0.75),
+      mix(1, 0.5, 0.75),
+      0,
+      f(0.2),
+      f(0.3),
+      0.5,
+      0,
     ]);
     expect(out[0]).toBeCloseTo(0.8, 6);
     expect(out[2]).toBeCloseTo(0.875, 6);
@@ -446,14 +475,24 @@ describe('mixTargetsCpu', () => {
     ['int32 id K', { data: Int32Array.from([4, 0]), dtype: 'int32' }, /labels\.data\[0\].*\[0, 3\].*got 4/],
     ['uint32 id K', { data: Uint32Array.from([0, 4]), dtype: 'uint32' }, /labels\.data\[1\]/],
     ['too few ids', { data: Int32Array.from([0]), dtype: 'int32' }, /labels\.data.*length 2/],
-    ['soft targets of length B', { data: Float32Array.from([0, 1]), dtype: 'float32' }, /labels\.data must be of length 8 \(batch 2 x 4 classes\), got Float32Array\(2\): one value per sample, did you mean int32 class ids/],
-    ['soft targets of another width', { data: new Float32Array(6), dtype: 'float32' }, /labels\.data must be of length 8 \(batch 2 x 4 classes\), got Float32Array\(6\)$/],
+    [
+      'soft targets of length B',
+      { data: Float32Array.from([0, 1]), dtype: 'float32' },
+      /labels\.data must be of length 8 \(batch 2 x 4 classes\), got Float32Array\(2\): one value per sample, did you mean int32 class ids/,
+    ],
+    [
+      'soft targets of another width',
+      { data: new Float32Array(6), dtype: 'float32' },
+      /labels\.data must be of length 8 \(batch 2 x 4 classes\), got Float32Array\(6\)$/,
+    ],
     ['array type not matching dtype', { data: Float32Array.from([0, 1]), dtype: 'int32' }, /labels\.data.*Int32Array/],
     ['unknown dtype', { data: Int32Array.from([0, 1]), dtype: 'int64' }, /labels\.dtype.*"int64"/],
     ['plain array', { data: [0, 1], dtype: 'int32' }, /labels\.data/],
   ])('rejects labels: %s', (_name, labels, re) => {
     const plan = makePlan([1, 1], [0.5, 0.5], [1, 0]);
-    expect(mixupError(() => mixTargetsCpu(labels as unknown as CpuLabels, plan, { numClasses: 4 })).message).toMatch(re);
+    expect(mixupError(() => mixTargetsCpu(labels as unknown as CpuLabels, plan, { numClasses: 4 })).message).toMatch(
+      re,
+    );
   });
 
   it.each([
@@ -484,15 +523,18 @@ describe('mixTargetsCpu', () => {
 
   it('accepts CutMix entries (labels have no boxes) and uses λ', () => {
     const labels: CpuLabels = { data: Int32Array.from([0, 1]), dtype: 'int32' };
-    const out = mixTargetsCpu(labels, makePlan([2, 2], [0.75, 0.25], [1, 0], [0, 1, 0, 1, 5, 9, 0, 0]), { numClasses: 2, labelSmoothing: 0 });
+    const out = mixTargetsCpu(labels, makePlan([2, 2], [0.75, 0.25], [1, 0], [0, 1, 0, 1, 5, 9, 0, 0]), {
+      numClasses: 2,
+      labelSmoothing: 0,
+    });
     expect(Array.from(out)).toEqual([0.75, 0.25, 0.75, 0.25]);
   });
 
   it('the B from the plan must match the labels', () => {
     const labels: CpuLabels = { data: Int32Array.from([0, 1, 1]), dtype: 'int32' };
-    expect(mixupError(() => mixTargetsCpu(labels, makePlan([1, 1], [0.5, 0.5], [1, 0]), { numClasses: 4 })).message).toMatch(
-      /labels\.data.*length 2.*got Int32Array\(3\)/,
-    );
+    expect(
+      mixupError(() => mixTargetsCpu(labels, makePlan([1, 1], [0.5, 0.5], [1, 0]), { numClasses: 4 })).message,
+    ).toMatch(/labels\.data.*length 2.*got Int32Array\(3\)/);
   });
 });
 
@@ -504,18 +546,38 @@ describe('mixBatchCpu: rejected inputs', () => {
     ['input not an object', null, /input must be an object/],
     ['unknown dtype', { ...good(), dtype: 'int8' }, /input\.dtype.*"int8"/],
     ['Float32Array labelled uint8', { ...good(), dtype: 'uint8' }, /input\.data.*Uint8Array/],
-    ['Uint8Array labelled float16', { data: new Uint8Array(24), dtype: 'float16', shape: NCHW }, /input\.data.*Uint16Array/],
+    [
+      'Uint8Array labelled float16',
+      { data: new Uint8Array(24), dtype: 'float16', shape: NCHW },
+      /input\.data.*Uint16Array/,
+    ],
     ['plain array', { data: IMAGE, dtype: 'float32', shape: NCHW }, /input\.data.*Float32Array/],
-    ['data too short', { data: new Float32Array(23), dtype: 'float32', shape: NCHW }, /input\.data.*length 24.*got Float32Array\(23\)/],
+    [
+      'data too short',
+      { data: new Float32Array(23), dtype: 'float32', shape: NCHW },
+      /input\.data.*length 24.*got Float32Array\(23\)/,
+    ],
     ['data too long', { data: new Float32Array(25), dtype: 'float32', shape: NCHW }, /input\.data.*length 24/],
-    ['no shape', { data: new Float32Array(24), dtype: 'float32' }, /input\.shape must be a BatchShape: \{ layout: 'NCHW' \| 'NHWC', batch, channels, height, width \} or \{ layout: 'rows', batch, features \}, got undefined/],
+    [
+      'no shape',
+      { data: new Float32Array(24), dtype: 'float32' },
+      /input\.shape must be a BatchShape: \{ layout: 'NCHW' \| 'NHWC', batch, channels, height, width \} or \{ layout: 'rows', batch, features \}, got undefined/,
+    ],
     ['unknown layout', { ...good(), shape: { ...NCHW, layout: 'CHW' } }, /input\.shape\.layout.*"CHW"/],
     ['batch 0', { ...good(), shape: { ...NCHW, batch: 0 } }, /input\.shape\.batch/],
     ['channels 1.5', { ...good(), shape: { ...NCHW, channels: 1.5 } }, /input\.shape\.channels.*got 1\.5/],
     ['height -1', { ...good(), shape: { ...NCHW, height: -1 } }, /input\.shape\.height/],
     ['width NaN', { ...good(), shape: { ...NCHW, width: NaN } }, /input\.shape\.width/],
-    ['features 0', { data: new Float32Array(0), dtype: 'float32', shape: { layout: 'rows', batch: 2, features: 0 } }, /input\.shape\.features/],
-    ['features missing', { data: new Float32Array(2), dtype: 'float32', shape: { layout: 'rows', batch: 2 } }, /input\.shape\.features/],
+    [
+      'features 0',
+      { data: new Float32Array(0), dtype: 'float32', shape: { layout: 'rows', batch: 2, features: 0 } },
+      /input\.shape\.features/,
+    ],
+    [
+      'features missing',
+      { data: new Float32Array(2), dtype: 'float32', shape: { layout: 'rows', batch: 2 } },
+      /input\.shape\.features/,
+    ],
   ])('rejects input: %s', (_name, input, re) => {
     expect(mixupError(() => mixBatchCpu(input as unknown as CpuBatch, plan2())).message).toMatch(re);
   });
@@ -529,8 +591,16 @@ describe('mixBatchCpu: rejected inputs', () => {
     ['box past the right', makePlan([0, 2], [1, 0.5], [1, 0], [0, 0, 0, 0, 0, 1, 2, 4]), /plan\.box/],
     ['inverted box', makePlan([2, 0], [0.5, 1], [1, 1], [1, 0, 0, 1, 0, 0, 0, 0]), /plan\.box/],
     ['negative box', makePlan([2, 0], [0.5, 1], [1, 1], [-1, 1, 0, 1, 0, 0, 0, 0]), /plan\.box/],
-    ['kind as plain array', { ...makePlan([1, 1], [0.5, 0.5], [1, 0]), kind: [1, 1] } as unknown as MixPlan, /plan\.kind/],
-    ['partner as Int32Array', { ...makePlan([1, 1], [0.5, 0.5], [1, 0]), partner: Int32Array.from([1, 0]) } as unknown as MixPlan, /plan\.partner/],
+    [
+      'kind as plain array',
+      { ...makePlan([1, 1], [0.5, 0.5], [1, 0]), kind: [1, 1] } as unknown as MixPlan,
+      /plan\.kind/,
+    ],
+    [
+      'partner as Int32Array',
+      { ...makePlan([1, 1], [0.5, 0.5], [1, 0]), partner: Int32Array.from([1, 0]) } as unknown as MixPlan,
+      /plan\.partner/,
+    ],
     ['no plan', undefined as unknown as MixPlan, /plan/],
   ])('rejects plan: %s', (_name, plan, re) => {
     expect(mixupError(() => mixBatchCpu(good(), plan)).message).toMatch(re);
@@ -557,10 +627,26 @@ describe('mixBatchCpu: rejected inputs', () => {
     ['mean missing', { normalize: { std: [1] } }, /options\.normalize\.mean/],
     ['normalize a number', { normalize: 3 }, /options\.normalize must be an object/],
     // 0-255 units (issue 9.4): the same check as the GPU path, naming the likely cause
-    ['mean in 0-255 units', { normalize: { mean: [123.7, 116.3], std: [0.2, 0.2] } }, /options\.normalize\.mean\[0\] must be a number in \[0, 1\] .*got 123\.7: 0-255 units\? Divide mean and std by 255/],
-    ['std in 0-255 units', { normalize: { mean: [0.5], std: [58.4] } }, /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got 58\.4: 0-255 units\?/],
-    ['mean below 0', { normalize: { mean: [-0.1], std: [0.5] } }, /options\.normalize\.mean\[0\] must be a number in \[0, 1\] .*got -0\.1$/],
-    ['std negative', { normalize: { mean: [0.5], std: [-0.5] } }, /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got -0\.5$/],
+    [
+      'mean in 0-255 units',
+      { normalize: { mean: [123.7, 116.3], std: [0.2, 0.2] } },
+      /options\.normalize\.mean\[0\] must be a number in \[0, 1\] .*got 123\.7: 0-255 units\? Divide mean and std by 255/,
+    ],
+    [
+      'std in 0-255 units',
+      { normalize: { mean: [0.5], std: [58.4] } },
+      /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got 58\.4: 0-255 units\?/,
+    ],
+    [
+      'mean below 0',
+      { normalize: { mean: [-0.1], std: [0.5] } },
+      /options\.normalize\.mean\[0\] must be a number in \[0, 1\] .*got -0\.1$/,
+    ],
+    [
+      'std negative',
+      { normalize: { mean: [0.5], std: [-0.5] } },
+      /options\.normalize\.std\[0\] must be a number in \(0, 1\] .*got -0\.5$/,
+    ],
   ])('rejects normalisation: %s', (_name, options, re) => {
     expect(mixupError(() => mixBatchCpu(u8Image(NCHW), plan2(), options as never)).message).toMatch(re);
   });
@@ -572,9 +658,15 @@ describe('mixBatchCpu: rejected inputs', () => {
   });
 
   it('normalizeCoefficients names its own arguments', () => {
-    expect(mixupError(() => normalizeCoefficients({ mean: [0, 0], std: [1, 0] }, 2)).message).toMatch(/^webgpu-mixup: normalize\.std\[1\]/);
-    expect(mixupError(() => normalizeCoefficients({ mean: [NaN], std: [1] }, 2)).message).toMatch(/normalize\.mean\[0\]/);
-    expect(mixupError(() => normalizeCoefficients({ mean: [0, 0, 0], std: [1] }, 2)).message).toMatch(/normalize\.mean/);
+    expect(mixupError(() => normalizeCoefficients({ mean: [0, 0], std: [1, 0] }, 2)).message).toMatch(
+      /^webgpu-mixup: normalize\.std\[1\]/,
+    );
+    expect(mixupError(() => normalizeCoefficients({ mean: [NaN], std: [1] }, 2)).message).toMatch(
+      /normalize\.mean\[0\]/,
+    );
+    expect(mixupError(() => normalizeCoefficients({ mean: [0, 0, 0], std: [1] }, 2)).message).toMatch(
+      /normalize\.mean/,
+    );
     expect(mixupError(() => normalizeCoefficients({ mean: [0], std: [1] }, 0)).message).toMatch(/channels/);
   });
 
@@ -589,11 +681,19 @@ describe('inputs are never modified', () => {
     for (const [input, opts] of [
       [u8Image(NCHW), { normalize: { mean: [0.4, 0.5], std: [0.2, 0.3] } }],
       [f32Image(NHWC), { outDtype: 'float16' as const }],
-      [{ data: Uint16Array.from(range(0x3c00, 24)), dtype: 'float16' as const, shape: NCHW }, { outDtype: 'uint8' as const }],
+      [
+        { data: Uint16Array.from(range(0x3c00, 24)), dtype: 'float16' as const, shape: NCHW },
+        { outDtype: 'uint8' as const },
+      ],
     ] as const) {
       const plan = makePlan([2, 1], [f(2 / 3), 0.3], [1, 0], [0, 1, 1, 3, 0, 0, 0, 0]);
       const dataCopy = input.data.slice();
-      const planCopy = { kind: plan.kind.slice(), lam: plan.lam.slice(), partner: plan.partner.slice(), box: plan.box.slice() };
+      const planCopy = {
+        kind: plan.kind.slice(),
+        lam: plan.lam.slice(),
+        partner: plan.partner.slice(),
+        box: plan.box.slice(),
+      };
       const optsCopy = JSON.parse(JSON.stringify(opts));
       const shapeCopy = { ...input.shape };
       const out = mixBatchCpu(input, plan, opts);
@@ -612,7 +712,12 @@ describe('inputs are never modified', () => {
     ]) {
       const plan = makePlan([1, 2, 0], [0.3, 0.6, 1], [1, 0, 2], [0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
       const dataCopy = labels.data.slice();
-      const planCopy = { kind: plan.kind.slice(), lam: plan.lam.slice(), partner: plan.partner.slice(), box: plan.box.slice() };
+      const planCopy = {
+        kind: plan.kind.slice(),
+        lam: plan.lam.slice(),
+        partner: plan.partner.slice(),
+        box: plan.box.slice(),
+      };
       mixTargetsCpu(labels, plan, { numClasses: 3, labelSmoothing: 0.1 });
       expect(labels.data).toEqual(dataCopy);
       expect(plan).toEqual(planCopy);

@@ -15,19 +15,44 @@ describe('usageFlags', () => {
 });
 
 describe('checkLabelShape', () => {
-  const check = (shape: unknown, dtype: 'int32' | 'float32', bytes?: number) => () => checkLabelShape('labels.shape', shape, dtype, 4, 10, bytes);
+  const check = (shape: unknown, dtype: 'int32' | 'float32', bytes?: number) => () =>
+    checkLabelShape('labels.shape', shape, dtype, 4, 10, bytes);
   it('accepts [B] (or nothing) for ids and exactly [B, K] for float32 targets', () => {
     expect(check(undefined, 'int32')).not.toThrow();
     expect(check([4], 'int32')).not.toThrow();
     expect(check([4, 10], 'float32')).not.toThrow();
   });
   it.each([
-    ['float32 of another width', [4, 20], 'float32', undefined, /labels\.shape must be \[4, 10\] \(float32 soft targets: batch x numClasses\), got \[4, 20\]$/],
+    [
+      'float32 of another width',
+      [4, 20],
+      'float32',
+      undefined,
+      /labels\.shape must be \[4, 10\] \(float32 soft targets: batch x numClasses\), got \[4, 20\]$/,
+    ],
     ['float32 of another batch', [5, 10], 'float32', undefined, /got \[5, 10\]$/],
-    ['float32 without a shape', undefined, 'float32', 4096, /; a buffer's size does not tell their width\), got undefined$/],
+    [
+      'float32 without a shape',
+      undefined,
+      'float32',
+      4096,
+      /; a buffer's size does not tell their width\), got undefined$/,
+    ],
     ['float32 [B]', [4], 'float32', undefined, /got \[4\]: did you mean int32 class ids\?$/],
-    ['float32 buffer of B floats, no shape', undefined, 'float32', 16, /got undefined \(the buffer holds 4 floats, one per sample: did you mean int32 class ids\?\)$/],
-    ['ids [B, 1]', [4, 1], 'int32', undefined, /labels\.shape must be \[4\] \(int32 class ids, one per sample; one-hot or soft targets \[B, K\] are dtype 'float32'\), got \[4, 1\]$/],
+    [
+      'float32 buffer of B floats, no shape',
+      undefined,
+      'float32',
+      16,
+      /got undefined \(the buffer holds 4 floats, one per sample: did you mean int32 class ids\?\)$/,
+    ],
+    [
+      'ids [B, 1]',
+      [4, 1],
+      'int32',
+      undefined,
+      /labels\.shape must be \[4\] \(int32 class ids, one per sample; one-hot or soft targets \[B, K\] are dtype 'float32'\), got \[4, 1\]$/,
+    ],
     ['ids of another batch', [3], 'int32', undefined, /got \[3\]$/],
     ['a number', 4, 'int32', undefined, /got 4$/],
   ] as const)('rejects %s', (_name, shape, dtype, bytes, message) => {

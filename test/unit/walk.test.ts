@@ -71,7 +71,11 @@ describe('buildWalk', () => {
 
   it('cuts by chain length out of place even with threads to spare, within 1/8 of the minimum reads', () => {
     // Enough threads (1e6 quads a sample), but a chain of 100 dependent steps: pieces of at most 16.
-    for (const [partner, n] of [[roll(100), 100], [roll(256), 256], [Uint32Array.from([...roll(40), ...roll(3).map((p) => p + 40)]), 43]] as const) {
+    for (const [partner, n] of [
+      [roll(100), 100],
+      [roll(256), 256],
+      [Uint32Array.from([...roll(40), ...roll(3).map((p) => p + 40)]), 43],
+    ] as const) {
       const { w, used, written } = simulate(partner, false, 1e6, 1, 16);
       expect(written).toEqual(new Array(n).fill(1));
       expect(used).toEqual(Array.from(partner));
@@ -83,7 +87,9 @@ describe('buildWalk', () => {
     // Never below 8 samples a piece, however small the cap.
     expect(simulate(roll(64), false, 1e6, 1, 2).w.count).toBe(8);
     // The default cap is MAX_CHAIN.
-    expect(buildWalk(roll(100), { inPlace: false, quads: 1e6, targetThreads: 1 }).count).toBe(Math.ceil(100 / MAX_CHAIN));
+    expect(buildWalk(roll(100), { inPlace: false, quads: 1e6, targetThreads: 1 }).count).toBe(
+      Math.ceil(100 / MAX_CHAIN),
+    );
   });
 
   it('falls back to one open segment per sample for repeated partners, and refuses that in place', () => {
@@ -92,7 +98,9 @@ describe('buildWalk', () => {
     expect(w.count).toBe(4);
     expect(used).toEqual([0, 0, 3, 3]);
     expect(written).toEqual([1, 1, 1, 1]);
-    expect(() => buildWalk(partner, { inPlace: true, quads: 1, targetThreads: 1 })).toThrow(/plan\.partner must be a permutation when mixing in place/);
+    expect(() => buildWalk(partner, { inPlace: true, quads: 1, targetThreads: 1 })).toThrow(
+      /plan\.partner must be a permutation when mixing in place/,
+    );
   });
 
   it('with output windows, groups segments by window and cuts only where a cycle crosses windows', () => {
