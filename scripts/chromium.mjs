@@ -9,20 +9,25 @@ import { pathToFileURL } from 'node:url';
 const DEFAULT_PATH = '/usr/bin/chromium';
 const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json'];
 
-function isRoot() {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-function hasApt() {
+/**
+ * Installs Debian package `pkg` with apt-get when this process may (root, apt present), for the
+ * scripts' "install it when missing" rule. Returns whether it tried; the caller checks the result.
+ */
+export function aptInstall(pkg, tag) {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root) return false;
   try {
     execFileSync('apt-get', ['--version'], { stdio: 'ignore' });
-    return true;
   } catch {
     return false;
   }
+  console.error(`[${tag}] not found; installing Debian package \`${pkg}\` with apt-get ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
+  return true;
 }
 
-/** Returns the path of a Chromium binary, installing Debian's package when allowed. Throws with advice otherwise. */
 export function ensureChromium({ install = true } = {}) {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
@@ -30,13 +35,7 @@ export function ensureChromium({ install = true } = {}) {
     throw new Error(`CHROMIUM_PATH is set to ${fromEnv}, which does not exist`);
   }
   if (existsSync(DEFAULT_PATH)) return DEFAULT_PATH;
-  if (install && isRoot() && hasApt()) {
-    console.error('[chromium] not found; installing Debian package `chromium` with apt-get ...');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
-    if (existsSync(DEFAULT_PATH)) return DEFAULT_PATH;
-  }
+  if (install && aptInstall('chromium', 'chromium') && existsSync(DEFAULT_PATH)) return DEFAULT_PATH;
   throw new Error(
     'Chromium not found. Install Debian/Ubuntu package `chromium` (sudo apt-get install chromium), ' +
       'or set CHROMIUM_PATH to a Chromium or Chrome binary with WebGPU.',

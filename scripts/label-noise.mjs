@@ -4,12 +4,11 @@
 // results JSON and the accuracy plot (a screenshot of the page's canvas) to examples/label-noise/results/.
 // The data are Debian's dataset-fashion-mnist, served to the page under /fashion-mnist/; installed
 // with apt when missing and we are root, otherwise the script says what to install.
-import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+import { CHROMIUM_ARGS, aptInstall, ensureChromium } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -44,32 +43,12 @@ if (opts.help) {
   process.exit(0);
 }
 
-function isRoot() {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-function hasApt() {
-  try {
-    execFileSync('apt-get', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The data directory with the four files, installing Debian's package when allowed; throws with advice otherwise. */
 function ensureDataset() {
   const complete = () => FILES.every((f) => existsSync(join(DATA_DIR, f)));
   if (complete()) return DATA_DIR;
-  if (!process.env.FASHION_MNIST_DIR && isRoot() && hasApt()) {
-    console.error(
-      '[label-noise] Fashion-MNIST not found; installing Debian package `dataset-fashion-mnist` with apt-get ...',
-    );
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit', env });
-    if (complete()) return DATA_DIR;
-  }
+  if (!process.env.FASHION_MNIST_DIR && aptInstall('dataset-fashion-mnist', 'label-noise') && complete())
+    return DATA_DIR;
   throw new Error(
     `Fashion-MNIST not found in ${DATA_DIR} (${FILES.join(', ')}). Install Debian/Ubuntu package ` +
       '`dataset-fashion-mnist` (sudo apt-get install dataset-fashion-mnist), or set FASHION_MNIST_DIR to a directory with those four files.',
