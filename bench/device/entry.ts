@@ -11,6 +11,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { create, globals } from 'webgpu';
 import { runBench } from '../core';
@@ -174,6 +175,11 @@ async function bench(): Promise<number> {
     : [opts.only ?? null];
   const parts: BenchResult[] = [];
   let file = '';
+  // As scripts/run-bench.mjs: counting GCs lets the host-cost table measure JS heap per call.
+  let gcs = 0;
+  new PerformanceObserver((list) => {
+    gcs += list.getEntries().length;
+  }).observe({ entryTypes: ['gc'] });
   for (const only of groups) {
     parts.push(
       await runBench({
@@ -186,6 +192,7 @@ async function bench(): Promise<number> {
         tfjs: null,
         tfjsSkip: 'TF.js is run in the browser only (its webgpu backend needs a page)',
         runtime: `Node ${process.version}, webgpu (Dawn) package, device bundle${opts.limits === 'default' ? ', devices at default limits' : ''}`,
+        gcCount: () => gcs,
         log: (line) => console.log(`[node] ${line}`),
       }),
     );

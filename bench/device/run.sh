@@ -122,7 +122,8 @@ words() { [ -z "$1" ] || eval "printf '%s\\0' $1"; }
 run_bench() { # name, time limit, args
   local name="$1" limit="$2"; shift 2
   note "bench ($name): $*"
-  timeout "$limit" "$node" "$here/bench.mjs" bench --out "$out" --name "$name" "$@"
+  # The same Node flags as scripts/run-bench.mjs: the host-cost table measures JS heap per call.
+  timeout "$limit" "$node" --expose-gc --max-semi-space-size=64 "$here/bench.mjs" bench --out "$out" --name "$name" "$@"
   local rc=$?
   [ $rc -eq 0 ] || { status=1; note "bench ($name) exited $rc$( [ $rc -eq 124 ] && echo ": over its $limit s limit")"; }
 }
