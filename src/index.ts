@@ -64,5 +64,5 @@ export type {
   MixResult,
   Mixer,
   MixerSettings,
-} from './gpu/mixer.js';
+} from './gpu/types.js';
 export { createMixer } from './gpu/mixer.js';

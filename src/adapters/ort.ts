@@ -58,7 +58,7 @@
 import type { Tensor, TensorFactory } from 'onnxruntime-web';
 import { MixupError, describe, got } from '../errors.js';
 import { createMixer } from '../gpu/mixer.js';
-import type { MixCallOptions, MixResult, Mixer, MixerSettings } from '../gpu/mixer.js';
+import type { MixCallOptions, MixResult, Mixer, MixerSettings } from '../gpu/types.js';
 import { CALL_OPTION_KEYS } from '../gpu/checks.js';
 import { DTYPE_BYTES, LAYOUTS } from '../shape.js';
 import { checkBuffer, checkKeys, checkOneOf, usageFlags } from '../validate.js';

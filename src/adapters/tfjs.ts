@@ -75,14 +75,14 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { MixupError, got } from '../errors.js';
 import { createMixer } from '../gpu/mixer.js';
-import type { GpuLabels, Mixer, MixerSettings } from '../gpu/mixer.js';
+import type { GpuLabels, Mixer, MixerSettings } from '../gpu/types.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { createPlanner } from '../plan.js';
 import type { Planner } from '../plan.js';
 import { checkObject, checkOneOf } from '../validate.js';
 import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types.js';
 
-export type { MixerSettings } from '../gpu/mixer.js';
+export type { MixerSettings } from '../gpu/types.js';
 
 /**
  * The part of the TF.js namespace the adapter uses: pass the namespace itself

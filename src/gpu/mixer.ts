@@ -27,19 +27,6 @@ import { SlotPool } from './slots.js';
 import { WalkScratch, cloneWalk } from './walk.js';
 import type { ChunkingInfo, MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types.js';
 
-export type {
-  ChunkingInfo,
-  GpuBatch,
-  GpuLabels,
-  MixCallOptions,
-  MixEncoding,
-  MixInputs,
-  MixOutputs,
-  MixResult,
-  Mixer,
-  MixerSettings,
-} from './types.js';
-
 const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onChunked', 'adapter'];
 
 /**

@@ -3,7 +3,7 @@
 // validation error reaches the test's error scope (that would fail the test).
 import { describe, expect } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/mixer.js';
+import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/types.js';
 import type { BatchShape, MixPlan } from '../../src/types.js';
 import { randomData } from '../helpers/data.js';
 import { bufferFrom, createTestDevice, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';

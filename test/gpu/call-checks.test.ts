@@ -3,7 +3,7 @@
 // is checked before the plan is drawn (issue 9.3).
 import { describe, expect } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/mixer.js';
+import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/types.js';
 import type { BatchShape, MixOptions } from '../../src/types.js';
 import { gpuTest } from '../helpers/gpu.js';
 

@@ -3,7 +3,7 @@
 // float32 values in an int32 buffer (every id but 0 reads as a huge integer) are named as the cause.
 import { describe, expect } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import type { MixInputs, Mixer } from '../../src/gpu/mixer.js';
+import type { MixInputs, Mixer } from '../../src/gpu/types.js';
 import { PipelineCache } from '../../src/gpu/pipelines.js';
 import { mixTargetsCpu } from '../../src/reference.js';
 import type { BatchShape, MixOptions } from '../../src/types.js';

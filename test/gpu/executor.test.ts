@@ -4,7 +4,7 @@
 // caller's plan object.
 import { describe, expect } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import type { MixInputs } from '../../src/gpu/mixer.js';
+import type { MixInputs } from '../../src/gpu/types.js';
 import { createPlanner, emptyPlan } from '../../src/plan.js';
 import type { BatchShape, MixOptions } from '../../src/types.js';
 import { gpuTest } from '../helpers/gpu.js';

@@ -2,7 +2,7 @@
 // read once) or in chunks, with the same bytes as one pass; and the once-per-mixer report of it.
 import { describe, expect, vi } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import type { ChunkingInfo, MixCallOptions, MixInputs } from '../../src/gpu/mixer.js';
+import type { ChunkingInfo, MixCallOptions, MixInputs } from '../../src/gpu/types.js';
 import { createPlanner } from '../../src/plan.js';
 import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
 import type { BatchShape, DType } from '../../src/types.js';

@@ -1,6 +1,6 @@
 // One GPU-vs-CPU case: upload, mix on the GPU, read back, and compare with the CPU reference.
 import { expect } from 'vitest';
-import type { Mixer } from '../../src/gpu/mixer.js';
+import type { Mixer } from '../../src/gpu/types.js';
 import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
 import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from '../../src/types.js';
 import { bufferFrom, readBuffer } from './gpu.js';
