@@ -1,0 +1,3 @@
+export function resultsBlock(results: unknown): string;
+export const BEGIN: string;
+export const END: string;
