@@ -140,8 +140,8 @@ export class BetaSampler {
       const logX = Math.log(rng.nextOpen32()) / a;
       const logY = Math.log(rng.nextOpen32()) / b;
       // X + Y <= 1 as log(X + Y) = max + log(1 + exp(min − max)) <= 0; both <= 1/2 needs no exp.
-      const max = logX > logY ? logX : logY;
-      const min = logX > logY ? logY : logX;
+      const max = Math.max(logX, logY);
+      const min = Math.min(logX, logY);
       if (max <= -Math.LN2 || max + Math.log1p(Math.exp(min - max)) <= 0) {
         this.lam = 1 / (1 + Math.exp(logY - logX));
         return;

@@ -45,8 +45,15 @@ export class SlotPool {
 
   /** A slot for one encode(), held until `release`. */
   acquire(size: number): Slot {
-    const index = this.free.findIndex((s) => s.buffer.size >= size);
-    if (index >= 0) return this.free.splice(index, 1)[0];
+    const free = this.free;
+    for (let i = 0; i < free.length; i++) {
+      const slot = free[i];
+      if (slot.buffer.size < size) continue;
+      // Swap-remove (no splice: it allocates an array per call); the order of free slots is immaterial.
+      free[i] = free[free.length - 1];
+      free.pop();
+      return slot;
+    }
     const slot = this.newSlot(size);
     this.held.add(slot);
     return slot;
