@@ -45,6 +45,33 @@ function cacheGroup(slot: Slot, key: string, group: GPUBindGroup): GPUBindGroup 
   return group;
 }
 
+/** Numbers that name a bind group: buffer ids, then offsets and sizes (see batchKeyValues). */
+const KEY_VALUES = 18;
+const keyValues = new Float64Array(KEY_VALUES);
+
+/**
+ * The dispatch's bind group when it binds exactly what this dispatch's lane bound last time in
+ * this slot (the steady state of a training loop), found without building a key string; else null.
+ * `lane` tells dispatches of one call apart (the job and the dispatch's index).
+ */
+function recentGroup(slot: Slot, lane: number): GPUBindGroup | null {
+  const recent = slot.recent.get(lane);
+  if (!recent) return null;
+  const v = recent.values;
+  for (let i = 0; i < KEY_VALUES; i++) if (v[i] !== keyValues[i]) return null;
+  return recent.group;
+}
+
+function rememberGroup(slot: Slot, lane: number, group: GPUBindGroup): void {
+  const recent = slot.recent.get(lane);
+  if (recent) {
+    recent.values.set(keyValues);
+    recent.group = group;
+  } else {
+    slot.recent.set(lane, { values: keyValues.slice(), group });
+  }
+}
+
 /** A binding of `size` bytes of the slot's upload buffer at `offset`. */
 function range(slot: Slot, offset: number, size: number): GPUBufferBinding {
   return { buffer: slot.buffer, offset, size };
@@ -103,13 +130,33 @@ function recordBatch(
   for (let k = 0; k < job.dispatches.length; k++) {
     const d = job.dispatches[k];
     writeBatchParams(slot, job, d);
-    // Everything the group binds: its layout, the buffers and every range.
-    const key =
-      `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:` +
-      `${d.dst.size}@${d.paramsAt}:${job.segmentsAt}:${job.segmentsSize}:${job.walkAt}:${job.walkSize}:` +
-      `${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}:${layout.normSize}`;
-    let group = slot.groups.get(key);
-    if (!group) group = cacheGroup(slot, key, batchGroup(cache, layout, job, d, slot, dst));
+    // Everything the group binds: its layout (in place or not), the buffers and every range.
+    const v = keyValues;
+    v[0] = srcId;
+    v[1] = d.src.offset;
+    v[2] = d.src.size;
+    v[3] = d.src2.offset;
+    v[4] = d.src2.size;
+    v[5] = dstId;
+    v[6] = d.dst.offset;
+    v[7] = d.dst.size;
+    v[8] = d.paramsAt;
+    v[9] = job.segmentsAt;
+    v[10] = job.segmentsSize;
+    v[11] = job.walkAt;
+    v[12] = job.walkSize;
+    v[13] = layout.samplesAt;
+    v[14] = layout.samplesSize;
+    v[15] = layout.normAt;
+    v[16] = layout.normSize;
+    v[17] = job.variant.inPlace ? 1 : 0;
+    const lane = (job === layout.images ? 0 : 1) * 65536 + k;
+    let group = recentGroup(slot, lane);
+    if (!group) {
+      const key = `b${v.join(':')}`;
+      group = slot.groups.get(key) ?? cacheGroup(slot, key, batchGroup(cache, layout, job, d, slot, dst));
+      rememberGroup(slot, lane, group);
+    }
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
