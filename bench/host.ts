@@ -3,8 +3,11 @@
  * B = 256, 3×H×W uint8 → ImageNet-normalised float32, NCHW, elem mode, shuffle pairing, outputs
  * given. Rows:
  *
- * - `plan`: `mixer.plan(B, size)` alone;
- * - `plan+encode+submit`: plan, `mixer.encode()` into a new encoder, `finish`, `submit`, `release`;
+ * - `plan`: `mixer.plan(B, size)` alone (a new plan per call);
+ * - `plan (into)`: `mixer.plan(B, size, into)`, filling one plan (a training loop's steady state);
+ * - `plan+encode`: plan (into), `mixer.encode()` into a new encoder (finish and submit untimed);
+ * - `plan+encode+submit`: plan (into), `mixer.encode()` into a new encoder, `finish`, `submit`,
+ *   `release`; the call options are one object, reused;
  * - `plan+mix()`: plan and `mixer.mix()` (the promise is awaited; the GPU is not);
  * - `WebGPU floor`: the same number of createCommandEncoder / beginComputePass / setPipeline /
  *   setBindGroup (one cached group) / dispatchWorkgroups / end / finish / submit calls with a
@@ -179,10 +182,14 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   }
 
   const planOnly = () => mixer.plan(B, size);
+  // A training loop's steady state: one plan filled per batch (plan(B, size, into)), one options object.
+  const into = mixer.plan(B, size);
+  const planInto = () => mixer.plan(B, size, into);
+  const loopCall: MixCallOptions & { plan: typeof into } = { ...call, plan: into };
   const encodeSubmit = () => {
-    const plan = mixer.plan(B, size);
+    mixer.plan(B, size, into);
     const encoder = device.createCommandEncoder();
-    const encoding = mixer.encode(encoder, inputs, { ...call, plan });
+    const encoding = mixer.encode(encoder, inputs, loopCall);
     device.queue.submit([encoder.finish()]);
     encoding.release();
   };
@@ -190,9 +197,9 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   // The same, with finish + submit outside the timed part (submit cost is the WebGPU implementation's).
   let pending: { encoder: GPUCommandEncoder; release(): void } | null = null;
   const encodeOnly = () => {
-    const plan = mixer.plan(B, size);
+    mixer.plan(B, size, into);
     const encoder = device.createCommandEncoder();
-    const encoding = mixer.encode(encoder, inputs, { ...call, plan });
+    const encoding = mixer.encode(encoder, inputs, loopCall);
     pending = { encoder, release: () => encoding.release() };
   };
   const submitPending = async () => {
@@ -226,6 +233,7 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   // Interleaved in blocks, so drift hits every row alike.
   const bodies: Array<[string, () => unknown, boolean]> = [
     ['plan', planOnly, false],
+    ['plan (into)', planInto, false],
     ['plan+encode', encodeOnly, true],
     ['plan+encode+submit', encodeSubmit, true],
     ['plan+mix()', mixCall, true],

@@ -43,6 +43,7 @@ export interface Planner {
 }
 
 const U32_MAX = 0xffffffff;
+const TWO_32 = 4294967296;
 
 /** The plan's arrays: name, type, entries per sample. */
 const FIELDS = [
@@ -60,10 +61,6 @@ function checkImageSide(imageSize: unknown, side: 'height' | 'width'): number {
   return checkInteger(side === 'height' ? 'imageSize.height' : 'imageSize.width', value, 1);
 }
 
-function checkImageSize(imageSize: unknown): ImageSize {
-  return { height: checkImageSide(imageSize, 'height'), width: checkImageSide(imageSize, 'width') };
-}
-
 /**
  * Throws naming `<name>.<field>` unless `plan` has the four typed arrays of a
  * plan for `batchSize` samples (types and lengths only).
@@ -71,7 +68,10 @@ function checkImageSize(imageSize: unknown): ImageSize {
 function checkFields(plan: unknown, batchSize: number, name: 'plan' | 'into'): void {
   if (typeof plan !== 'object' || plan === null) throw new MixupError(name, 'a MixPlan object', plan);
   for (let f = 0; f < FIELDS.length; f++) {
-    const [field, type, perSample] = FIELDS[f];
+    // Indexed, not destructured: an encode() validates its plan every call, and this allocates nothing.
+    const field = FIELDS[f][0];
+    const type = FIELDS[f][1];
+    const perSample = FIELDS[f][2];
     const value = (plan as Record<string, unknown>)[field];
     if (!(value instanceof type) || value.length !== perSample * batchSize) {
       const article = type === Int32Array ? 'an' : 'a';
@@ -172,6 +172,13 @@ class SeededPlanner implements Planner {
   private readonly cutmixBeta: BetaSampler | null;
   /** The shuffled order of pair-mode 'shuffle', kept between calls; grown to the largest batch seen. */
   private order = new Uint32Array(0);
+  /**
+   * prob and switchProb as thresholds on one 32-bit word: a Bernoulli(p) draw is `word < p·2^32`,
+   * which is true with probability ⌈p·2^32⌉ / 2^32 (exactly p for 0, 1/2, 1 and every multiple of
+   * 2^−32), at one word per decision instead of a 53-bit uniform's two.
+   */
+  private readonly applyBelow: number;
+  private readonly cutmixBelow: number;
 
   constructor(options: ResolvedMixOptions, forkId: number) {
     this.options = options;
@@ -180,6 +187,8 @@ class SeededPlanner implements Planner {
     const { mixupAlpha, cutmixAlpha } = options;
     this.mixupBeta = mixupAlpha > 0 ? new BetaSampler(mixupAlpha, mixupAlpha) : null;
     this.cutmixBeta = cutmixAlpha > 0 ? new BetaSampler(cutmixAlpha, cutmixAlpha) : null;
+    this.applyBelow = options.prob * TWO_32;
+    this.cutmixBelow = options.switchProb * TWO_32;
   }
 
   plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan {
@@ -226,7 +235,8 @@ class SeededPlanner implements Planner {
 
   /**
    * One unit's decisions, written to sample i, in this draw order: apply
-   * (u < prob); mixup or CutMix (only when both are enabled); λ ~ Beta(α, α);
+   * (word < prob·2^32, no word when prob = 1); mixup or CutMix (only when both are
+   * enabled and 0 < switchProb < 1: CutMix when word < switchProb·2^32); λ ~ Beta(α, α) (beta.ts);
    * then the box, either the centre (cy, cx) or, with `cutmixMinMax`, the sides
    * (cut_h, cut_w) and origin (y0, x0). plan() guarantees H, W >= 1 whenever
    * CutMix is enabled.
@@ -234,13 +244,15 @@ class SeededPlanner implements Planner {
   private drawUnit(plan: MixPlan, i: number, H: number, W: number): void {
     const rng = this.rng;
     const o = this.options;
-    if (rng.nextFloat() >= o.prob) {
+    // A decision that cannot go either way (prob 1, the default; switchProb 0 or 1) draws nothing.
+    if (this.applyBelow < TWO_32 && rng.nextU32() >= this.applyBelow) {
       setNone(plan, i);
       return;
     }
     const mixupOn = this.mixupBeta !== null;
     const cutmixOn = this.cutmixBeta !== null;
-    const cut = mixupOn && cutmixOn ? rng.nextFloat() < o.switchProb : cutmixOn;
+    const below = this.cutmixBelow;
+    const cut = mixupOn && cutmixOn ? below >= TWO_32 || (below > 0 && rng.nextU32() < below) : cutmixOn;
     const beta = (cut ? this.cutmixBeta : this.mixupBeta) as BetaSampler;
     beta.draw(rng);
     const lam = beta.lam;
@@ -341,7 +353,8 @@ export function clonePlan(plan: MixPlan): MixPlan {
 
 type BoxRule = 'check' | 'forbid' | 'ignore';
 
-function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, size: ImageSize | null): void {
+/** Reads every entry once and allocates nothing unless it throws (encode() runs it on every call). */
+function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, height: number, width: number): void {
   const B = checkInteger('batchSize', batchSize, 1, U32_MAX);
   checkFields(plan, B, 'plan');
   const { kind, lam, partner, box } = plan as MixPlan;
@@ -353,15 +366,17 @@ function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, size: ImageS
     if (!(lam[i] >= 0 && lam[i] <= 1)) throw new MixupError(`plan.lam[${i}]`, 'a finite number in [0, 1]', lam[i]);
     if (partner[i] >= B) throw new MixupError(`plan.partner[${i}]`, `an integer in [0, ${B - 1}]`, partner[i]);
     if (k !== KIND_CUTMIX || rule === 'ignore') continue;
-    if (rule === 'forbid' || size === null) {
+    if (rule === 'forbid') {
       throw new MixupError(`plan.kind[${i}]`, '0 or 1 without an image size (CutMix needs a height and width)', k);
     }
-    const [y0, y1, x0, x1] = box.subarray(4 * i, 4 * i + 4);
-    if (!(y0 >= 0 && y0 <= y1 && y1 <= size.height && x0 >= 0 && x0 <= x1 && x1 <= size.width)) {
+    const y0 = box[4 * i];
+    const y1 = box[4 * i + 1];
+    const x0 = box[4 * i + 2];
+    const x1 = box[4 * i + 3];
+    if (!(y0 >= 0 && y0 <= y1 && y1 <= height && x0 >= 0 && x0 <= x1 && x1 <= width)) {
       throw new MixupError(
         `plan.box[${4 * i}..${4 * i + 3}]`,
-        `y0, y1, x0, x1 with 0 <= y0 <= y1 <= ${size.height} and 0 <= x0 <= x1 <= ${size.width} (sample ` +
-          `${i} is CutMix)`,
+        `y0, y1, x0, x1 with 0 <= y0 <= y1 <= ${height} and 0 <= x0 <= x1 <= ${width} (sample ` + `${i} is CutMix)`,
         [y0, y1, x0, x1],
       );
     }
@@ -377,8 +392,11 @@ function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, size: ImageS
  * @category Planning
  */
 export function validatePlan(plan: MixPlan, batchSize: number, imageSize?: ImageSize | null): void {
-  const size = imageSize === undefined || imageSize === null ? null : checkImageSize(imageSize);
-  checkPlan(plan, batchSize, size ? 'check' : 'forbid', size);
+  if (imageSize === undefined || imageSize === null) {
+    checkPlan(plan, batchSize, 'forbid', 0, 0);
+  } else {
+    checkPlan(plan, batchSize, 'check', checkImageSide(imageSize, 'height'), checkImageSide(imageSize, 'width'));
+  }
 }
 
 /**
@@ -387,5 +405,5 @@ export function validatePlan(plan: MixPlan, batchSize: number, imageSize?: Image
  * looked at, since labels have no pixels.
  */
 export function validatePlanForTargets(plan: MixPlan, batchSize: number): void {
-  checkPlan(plan, batchSize, 'ignore', null);
+  checkPlan(plan, batchSize, 'ignore', 0, 0);
 }

@@ -27,22 +27,21 @@ const BLOCKS_PER_REFILL = 16;
 const WORDS = 4 * BLOCKS_PER_REFILL;
 
 /**
- * High 32 bits of the 64-bit product of two u32, as an int32 (the same 32 bits).
- * JavaScript doubles hold only 53 bits, so the product is assembled from 16-bit
- * halves with Math.imul, whose 32-bit results are exact for products below 2^32.
- * Everything stays int32 (`| 0`, never `>>> 0`): V8 keeps int32 values
- * unboxed, while a u32 above 2^31 may become a heap number.
+ * High 32 bits of the 64-bit product of the u32 multiplier m = (mHi·2^16 + mLo) and b, as an int32
+ * (the same 32 bits). JavaScript doubles hold only 53 bits, so the product is assembled from 16-bit
+ * halves with Math.imul, whose 32-bit results are exact for products below 2^32. Everything stays
+ * int32 (`| 0`, never `>>> 0`): V8 keeps int32 values unboxed, while a u32 above 2^31 may become a
+ * heap number. The callers pass the halves of a constant as literals, which V8 folds in when it
+ * inlines this.
  */
-function mulhi(a: number, b: number): number {
-  const al = a & 0xffff;
-  const ah = a >>> 16;
+function mulhi(mLo: number, mHi: number, b: number): number {
   const bl = b & 0xffff;
   const bh = b >>> 16;
-  const lh = Math.imul(al, bh);
-  const hl = Math.imul(ah, bl);
+  const lh = Math.imul(mLo, bh);
+  const hl = Math.imul(mHi, bl);
   // Carry out of bits 16..31 of the low word into the high word.
-  const mid = (Math.imul(al, bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  return (Math.imul(ah, bh) + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+  const mid = (Math.imul(mLo, bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (Math.imul(mHi, bh) + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
 }
 
 /**
@@ -61,19 +60,17 @@ function philoxBlock(
   k1: number,
 ): void {
   for (let round = 0; round < 10; round++) {
-    if (round > 0) {
-      // The key schedule bumps before every round but the first.
-      k0 = (k0 + W0) | 0;
-      k1 = (k1 + W1) | 0;
-    }
-    const hi0 = mulhi(M0, c0);
+    const hi0 = mulhi(0x1f53, 0xd251, c0) /* M0 */;
     const lo0 = Math.imul(M0, c0);
-    const hi1 = mulhi(M1, c2);
+    const hi1 = mulhi(0x8d57, 0xcd9e, c2) /* M1 */;
     const lo1 = Math.imul(M1, c2);
     c0 = hi1 ^ c1 ^ k0;
     c1 = lo1;
     c2 = hi0 ^ c3 ^ k1;
     c3 = lo0;
+    // The key schedule: bumped between rounds (the bump after the last round is unused).
+    k0 = (k0 + W0) | 0;
+    k1 = (k1 + W1) | 0;
   }
   // Uint32Array stores take the words modulo 2^32, so int32 words land as u32.
   out[at] = c0;
@@ -101,6 +98,8 @@ export interface RandomSource {
   nextFloat(): number;
   /** A uniform double in (0, 1), safe to take the log of. */
   nextOpen(): number;
+  /** A uniform double in (0, 1) from one word: (u + 1/2) / 2^32 (see {@link Philox.nextOpen32}). */
+  nextOpen32(): number;
   /** A uniform integer in [0, n). */
   nextInt(n: number): number;
 }
@@ -193,9 +192,20 @@ export class Philox implements RandomSource {
     return ((this.words[i] >>> 6) * TWO_26 + (this.words[i + 1] >>> 6) + 0.5) / TWO_52;
   }
 
+  /**
+   * Uniform in (0, 1) on the grid (k + 1/2) / 2^32, from one word: half the words of
+   * {@link nextOpen}, for draws whose result is kept as a float32 (λ), whose own rounding (2^−25
+   * near 1) is coarser than this grid.
+   */
+  nextOpen32(): number {
+    if (this.index === this.end) this.refill();
+    return (this.words[this.index++] + 0.5) / TWO_32;
+  }
+
   /** Unbiased integer in [0, n) for 1 <= n <= 2^32, by rejecting the top partial range of u32 words. */
   nextInt(n: number): number {
-    checkInteger('n', n, 1, TWO_32);
+    // The full check (and its message) only for a bad n: the planner calls this per sample.
+    if (!(n >= 1 && n <= TWO_32 && Math.floor(n) === n)) checkInteger('n', n, 1, TWO_32);
     // 2^32 mod n, as (2^32 − n) mod n in u32 arithmetic (2^32 itself is not a u32).
     const limit = TWO_32 - (((0 - n) >>> 0) % n);
     for (;;) {

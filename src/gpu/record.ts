@@ -38,24 +38,50 @@ function bufferId(buffer: GPUBuffer): number {
   return id;
 }
 
-/** The slot's bind group for `key`, made by `make` on a miss. */
-function cachedGroup(slot: Slot, key: string, make: () => GPUBindGroup): GPUBindGroup {
-  let group = slot.groups.get(key);
-  if (!group) {
-    if (slot.groups.size >= MAX_GROUPS) slot.groups.clear();
-    group = make();
-    slot.groups.set(key, group);
-  }
+/** Keeps a new bind group in the slot's cache; past MAX_GROUPS the cache starts over. */
+function cacheGroup(slot: Slot, key: string, group: GPUBindGroup): GPUBindGroup {
+  if (slot.groups.size >= MAX_GROUPS) slot.groups.clear();
+  slot.groups.set(key, group);
   return group;
 }
 
-interface Pass {
-  pipeline: GPUComputePipeline;
-  group: GPUBindGroup;
-  groups: [number, number];
+/** Numbers that name a bind group: buffer ids, then offsets and sizes (see batchKeyValues). */
+const KEY_VALUES = 18;
+const keyValues = new Float64Array(KEY_VALUES);
+
+/**
+ * The dispatch's bind group when it binds exactly what this dispatch's lane bound last time in
+ * this slot (the steady state of a training loop), found without building a key string; else null.
+ * `lane` tells dispatches of one call apart (the job and the dispatch's index).
+ */
+function recentGroup(slot: Slot, lane: number): GPUBindGroup | null {
+  const recent = slot.recent.get(lane);
+  if (!recent) return null;
+  const v = recent.values;
+  for (let i = 0; i < KEY_VALUES; i++) if (v[i] !== keyValues[i]) return null;
+  return recent.group;
 }
 
-/** Writes the upload, then records the call's pass into `encoder`. */
+function rememberGroup(slot: Slot, lane: number, group: GPUBindGroup): void {
+  const recent = slot.recent.get(lane);
+  if (recent) {
+    recent.values.set(keyValues);
+    recent.group = group;
+  } else {
+    slot.recent.set(lane, { values: keyValues.slice(), group });
+  }
+}
+
+/** A binding of `size` bytes of the slot's upload buffer at `offset`. */
+function range(slot: Slot, offset: number, size: number): GPUBufferBinding {
+  return { buffer: slot.buffer, offset, size };
+}
+
+/**
+ * Writes the upload, then records the call's pass into `encoder`. Per call it allocates only the
+ * bind-group keys (a string per dispatch) and what WebGPU's own calls need: no closures, no pass
+ * list (dispatches are recorded as they are laid out; bind groups may be created with a pass open).
+ */
 export function record(
   cache: PipelineCache,
   encoder: GPUCommandEncoder,
@@ -65,7 +91,6 @@ export function record(
   dstImages: GPUBuffer,
   dstTargets: GPUBuffer | null,
 ): void {
-  const device = cache.device;
   writePlanTable(slot, layout.samplesAt, layout.plan);
   const channels = layout.images.channels;
   const norm = layout.normalize;
@@ -73,94 +98,146 @@ export function record(
     slot.f32[w] = norm ? norm.scale[c] : 1;
     slot.f32[w + 1] = norm ? norm.bias[c] : 0;
   }
-  const range = (offset: number, size: number): GPUBufferBinding => ({ buffer: slot.buffer, offset, size });
-  const samples = { binding: B.samples.binding, resource: range(layout.samplesAt, layout.samplesSize) };
-  const passes: Pass[] = [];
-  const batchPasses = (job: BatchJob, pipeline: GPUComputePipeline, dst: GPUBuffer) => {
-    slot.u32.set(job.walk.segments.subarray(0, job.walk.count * 4), job.segmentsAt / 4);
-    slot.u32.set(job.walk.walk.subarray(0, job.walk.used), job.walkAt / 4);
-    const groupLayout = job.variant.inPlace ? cache.layouts.inPlace : cache.layouts.copy;
-    const shared =
-      `${job.segmentsAt}:${job.segmentsSize}:${job.walkAt}:${job.walkSize}:` +
-      `${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}:${layout.normSize}`;
-    const srcId = job.variant.inPlace ? 0 : bufferId(job.source);
-    const dstId = bufferId(dst);
-    for (const d of job.dispatches) {
-      writeBatchParams(slot, job, d);
-      // Everything the group binds: its layout, the buffers and every range.
-      const key =
-        `b${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}` +
-        `>${dstId}:${d.dst.offset}:${d.dst.size}@${d.paramsAt}:${shared}`;
-      const group = cachedGroup(slot, key, () => {
-        const entries: GPUBindGroupEntry[] = [
-          { binding: B.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
-          { binding: B.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
-          samples,
-          { binding: B.segments.binding, resource: range(job.segmentsAt, job.segmentsSize) },
-          { binding: B.walk.binding, resource: range(job.walkAt, job.walkSize) },
-          { binding: B.norm.binding, resource: range(layout.normAt, layout.normSize) },
-        ];
-        if (!job.variant.inPlace) {
-          entries.push({
-            binding: B.src.binding,
-            resource: { buffer: job.source, offset: d.src.offset, size: d.src.size },
-          });
-          entries.push({
-            binding: B.src2.binding,
-            resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size },
-          });
-        }
-        return device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
-      });
-      passes.push({ pipeline, group, groups: d.groups });
-    }
-  };
-  batchPasses(layout.images, pipelines.images, dstImages);
-  if (layout.soft && pipelines.soft && dstTargets) batchPasses(layout.soft, pipelines.soft, dstTargets);
-
   const ids = layout.ids;
-  if (ids && pipelines.labels && dstTargets) {
-    for (const d of ids.dispatches) {
-      const w = d.paramsAt / 4;
-      slot.u32.fill(0, w, w + ParamsLayout.size / 4);
-      slot.u32[w + P.num_threads] = d.threads;
-      slot.u32[w + P.groups_x] = d.groups[0];
-      slot.u32[w + P.sample_quads] = ids.quads;
-      slot.u32[w + P.num_classes] = ids.numClasses;
-      slot.f32[w + P.label_on] = ids.on;
-      slot.f32[w + P.label_off] = ids.off;
-      slot.u32[w + P.dst_base] = d.dst.base;
-      slot.u32[w + P.dst_shift] = d.dst.shift;
-      const key =
-        `l${bufferId(ids.labels)}:${ids.labelsSize}>${bufferId(dstTargets)}:${d.dst.offset}:${d.dst.size}` +
-        `@${d.paramsAt}:${layout.samplesAt}:${layout.samplesSize}`;
-      const group = cachedGroup(slot, key, () =>
-        device.createBindGroup({
+  const labels = ids && pipelines.labels && dstTargets ? pipelines.labels : null;
+  // The bad-id counter is per call: zeroed before the labels kernel counts into it (outside the pass).
+  if (labels) encoder.clearBuffer(slot.flag);
+  const pass = encoder.beginComputePass({ label: 'mixup' });
+  recordBatch(cache, pass, layout, layout.images, pipelines.images, slot, dstImages);
+  if (layout.soft && pipelines.soft && dstTargets) {
+    recordBatch(cache, pass, layout, layout.soft, pipelines.soft, slot, dstTargets);
+  }
+  if (ids && labels && dstTargets) recordLabels(cache, pass, layout, ids, labels, slot, dstTargets);
+  pass.end();
+  // Queue writes run before any later submit, so writing after recording is the same as before.
+  cache.device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, layout.uploadSize);
+}
+
+/** One batch job's walk tables, params and dispatches. */
+function recordBatch(
+  cache: PipelineCache,
+  pass: GPUComputePassEncoder,
+  layout: CallLayout,
+  job: BatchJob,
+  pipeline: GPUComputePipeline,
+  slot: Slot,
+  dst: GPUBuffer,
+): void {
+  slot.u32.set(job.walk.segments.subarray(0, job.walk.count * 4), job.segmentsAt / 4);
+  slot.u32.set(job.walk.walk.subarray(0, job.walk.used), job.walkAt / 4);
+  const srcId = job.variant.inPlace ? 0 : bufferId(job.source);
+  const dstId = bufferId(dst);
+  for (let k = 0; k < job.dispatches.length; k++) {
+    const d = job.dispatches[k];
+    writeBatchParams(slot, job, d);
+    // Everything the group binds: its layout (in place or not), the buffers and every range.
+    const v = keyValues;
+    v[0] = srcId;
+    v[1] = d.src.offset;
+    v[2] = d.src.size;
+    v[3] = d.src2.offset;
+    v[4] = d.src2.size;
+    v[5] = dstId;
+    v[6] = d.dst.offset;
+    v[7] = d.dst.size;
+    v[8] = d.paramsAt;
+    v[9] = job.segmentsAt;
+    v[10] = job.segmentsSize;
+    v[11] = job.walkAt;
+    v[12] = job.walkSize;
+    v[13] = layout.samplesAt;
+    v[14] = layout.samplesSize;
+    v[15] = layout.normAt;
+    v[16] = layout.normSize;
+    v[17] = job.variant.inPlace ? 1 : 0;
+    const lane = (job === layout.images ? 0 : 1) * 65536 + k;
+    let group = recentGroup(slot, lane);
+    if (!group) {
+      const key = `b${v.join(':')}`;
+      group = slot.groups.get(key) ?? cacheGroup(slot, key, batchGroup(cache, layout, job, d, slot, dst));
+      rememberGroup(slot, lane, group);
+    }
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+  }
+}
+
+/** The bind group of one batch dispatch (on a cache miss). */
+function batchGroup(
+  cache: PipelineCache,
+  layout: CallLayout,
+  job: BatchJob,
+  d: BatchJob['dispatches'][number],
+  slot: Slot,
+  dst: GPUBuffer,
+): GPUBindGroup {
+  const entries: GPUBindGroupEntry[] = [
+    { binding: B.params.binding, resource: range(slot, d.paramsAt, ParamsLayout.size) },
+    { binding: B.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
+    { binding: B.samples.binding, resource: range(slot, layout.samplesAt, layout.samplesSize) },
+    { binding: B.segments.binding, resource: range(slot, job.segmentsAt, job.segmentsSize) },
+    { binding: B.walk.binding, resource: range(slot, job.walkAt, job.walkSize) },
+    { binding: B.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },
+  ];
+  if (!job.variant.inPlace) {
+    entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
+    entries.push({
+      binding: B.src2.binding,
+      resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size },
+    });
+  }
+  const groupLayout = job.variant.inPlace ? cache.layouts.inPlace : cache.layouts.copy;
+  return cache.device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
+}
+
+/** The labels kernel's params and dispatches (class ids to smoothed one-hot targets). */
+function recordLabels(
+  cache: PipelineCache,
+  pass: GPUComputePassEncoder,
+  layout: CallLayout,
+  ids: NonNullable<CallLayout['ids']>,
+  pipeline: GPUComputePipeline,
+  slot: Slot,
+  dstTargets: GPUBuffer,
+): void {
+  for (let k = 0; k < ids.dispatches.length; k++) {
+    const d = ids.dispatches[k];
+    const w = d.paramsAt / 4;
+    slot.u32.fill(0, w, w + ParamsLayout.size / 4);
+    slot.u32[w + P.num_threads] = d.threads;
+    slot.u32[w + P.groups_x] = d.groups[0];
+    slot.u32[w + P.sample_quads] = ids.quads;
+    slot.u32[w + P.num_classes] = ids.numClasses;
+    slot.f32[w + P.label_on] = ids.on;
+    slot.f32[w + P.label_off] = ids.off;
+    slot.u32[w + P.dst_base] = d.dst.base;
+    slot.u32[w + P.dst_shift] = d.dst.shift;
+    const key =
+      `l${bufferId(ids.labels)}:${ids.labelsSize}>${bufferId(dstTargets)}:${d.dst.offset}:${d.dst.size}` +
+      `@${d.paramsAt}:${layout.samplesAt}:${layout.samplesSize}`;
+    let group = slot.groups.get(key);
+    if (!group) {
+      group = cacheGroup(
+        slot,
+        key,
+        cache.device.createBindGroup({
           label: 'mixup labels',
           layout: cache.layouts.labels,
           entries: [
-            { binding: L.params.binding, resource: range(d.paramsAt, ParamsLayout.size) },
+            { binding: L.params.binding, resource: range(slot, d.paramsAt, ParamsLayout.size) },
             { binding: L.labels.binding, resource: { buffer: ids.labels, offset: 0, size: ids.labelsSize } },
             { binding: L.targets.binding, resource: { buffer: dstTargets, offset: d.dst.offset, size: d.dst.size } },
-            samples,
+            { binding: L.samples.binding, resource: range(slot, layout.samplesAt, layout.samplesSize) },
             { binding: L.bad_ids.binding, resource: { buffer: slot.flag, offset: 0, size: 4 } },
           ],
         }),
       );
-      passes.push({ pipeline: pipelines.labels, group, groups: d.groups });
     }
-    // The bad-id counter is per call: zeroed before the labels kernel counts into it.
-    encoder.clearBuffer(slot.flag);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
   }
-
-  device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, layout.uploadSize);
-  const pass = encoder.beginComputePass({ label: 'mixup' });
-  for (const p of passes) {
-    pass.setPipeline(p.pipeline);
-    pass.setBindGroup(0, p.group);
-    pass.dispatchWorkgroups(p.groups[0], p.groups[1]);
-  }
-  pass.end();
 }
 
 function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][number]): void {

@@ -100,7 +100,11 @@ export interface MixResult {
   images: GPUBuffer;
   /** Targets [B, K] float32 when labels were given: `outputs.targets` or a new buffer the caller owns. */
   targets: GPUBuffer | null;
-  /** The plan that was executed. */
+  /**
+   * The plan that was executed: `options.plan` itself when given, else a new plan the mixer drew,
+   * which is the caller's to keep (no later call reuses it). A loop that allocates nothing per batch
+   * fills one plan with `mixer.plan(B, size, into)` and passes it as `options.plan`.
+   */
   plan: MixPlan;
   /** Element type written to `images`. */
   outDtype: DType;

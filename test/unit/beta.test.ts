@@ -24,6 +24,9 @@ class Scripted implements RandomSource {
   nextOpen() {
     return this.take('nextOpen');
   }
+  nextOpen32() {
+    return this.take('nextOpen32');
+  }
   nextInt() {
     return this.take('nextInt');
   }
@@ -179,7 +182,7 @@ describe('GammaSampler (Marsaglia–Tsang, draws log G)', () => {
   });
 });
 
-describe('BetaSampler (Gamma ratio in log space)', () => {
+describe('BetaSampler (uniform at a = b = 1, Jöhnk for a, b <= 1, else the Gamma ratio in log space)', () => {
   it('is 1 / (1 + exp(log Y - log X)) with X drawn before Y', () => {
     // X: shape 1, Z = 0 -> log(2/3). Y: shape 2, Z = 0 -> log(5/3). λ = (2/3) / (2/3 + 5/3) = 2/7.
     const rng = new Scripted([1, 0, 0.5, 1, 0, 0.5]);
@@ -237,6 +240,42 @@ describe('BetaSampler (Gamma ratio in log space)', () => {
     }
     expect(bad).toBe(0);
     expect(extremes).toBeGreaterThan(0); // mass this close to the ends rounds to exactly 0 or 1
+  });
+
+  it('Beta(1, 1) is U(0, 1): λ is one one-word uniform, as drawn', () => {
+    const rng = new Scripted([0.3125]);
+    const beta = new BetaSampler(1, 1);
+    beta.draw(rng);
+    expect(beta.lam).toBe(0.3125);
+    expect(rng.calls).toEqual(['nextOpen32']);
+  });
+
+  it("a, b <= 1 use Jöhnk's method: X = U^(1/a), Y = V^(1/b) until X + Y <= 1, then λ = X / (X + Y)", () => {
+    // a = b = 1/2: X = U^2, Y = V^2. U = V = 0.9: 0.81 + 0.81 > 1, redrawn; U = 0.2, V = 0.3: X = 0.04,
+    // Y = 0.09, λ = 4/13. U = V = 0.7 (0.49 + 0.49 <= 1, near the line) is accepted: λ = 1/2.
+    const rng = new Scripted([0.9, 0.9, 0.2, 0.3, 0.7, 0.7]);
+    const beta = new BetaSampler(0.5, 0.5);
+    beta.draw(rng);
+    expect(beta.lam).toBeCloseTo(4 / 13, 14);
+    expect(rng.calls).toEqual(['nextOpen32', 'nextOpen32', 'nextOpen32', 'nextOpen32']);
+    beta.draw(rng);
+    expect(beta.lam).toBeCloseTo(0.5, 14);
+    // a = 1/4, b = 1 (asymmetric): X = U^4, Y = V; U = 0.5, V = 0.5: λ = 0.0625 / 0.5625 = 1/9.
+    const skew = new BetaSampler(0.25, 1);
+    const two = new Scripted([0.5, 0.5]);
+    skew.draw(two);
+    expect(skew.lam).toBeCloseTo(1 / 9, 14);
+  });
+
+  it("Jöhnk's asymmetric case Beta(0.3, 0.9) passes the KS test, and fails against the swapped parameters", () => {
+    const samples = betaSamples(109, 0.3, 0.9, N);
+    expect(ksStatistic(samples, 0.3, 0.9)).toBeLessThan(KS_CRIT);
+    expect(ksStatistic(samples, 0.9, 0.3)).toBeGreaterThan(KS_CRIT);
+  });
+
+  it('Beta(0.8, 0.8) (mixup in the benchmark workload, by Jöhnk) passes the KS test', () => {
+    const samples = betaSamples(110, 0.8, 0.8, N);
+    expect(ksStatistic(samples, 0.8, 0.8)).toBeLessThan(KS_CRIT);
   });
 
   it('rejects non-positive or non-finite parameters, naming a or b', () => {

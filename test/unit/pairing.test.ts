@@ -23,6 +23,9 @@ class ScriptedInts implements RandomSource {
   nextOpen(): number {
     throw new Error('unexpected nextOpen');
   }
+  nextOpen32(): number {
+    throw new Error('unexpected nextOpen32');
+  }
 }
 
 /** A generator that must not be used: fixed pairings consume no draws. */

@@ -859,167 +859,296 @@ describe('validatePlan', () => {
   });
 });
 
-// Recorded from commit 2c57f2c; see 'pinned plans' below.
-const ELEM_0 = {
-  kind: [1, 2, 0, 1, 1, 2, 1, 0],
-  lam: [
-    0.09345004707574844, 0.8021978139877319, 1, 0.3588566780090332, 0.8301753401756287, 0.5970696210861206,
-    0.13828571140766144, 1,
-  ],
-  partner: [6, 3, 2, 1, 5, 0, 4, 7],
-  box: [0, 0, 0, 0, 6, 12, 12, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 13, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0],
-};
-const ELEM_1 = {
-  kind: [2, 1, 0, 2, 2, 1, 0, 0],
-  lam: [0.8168498277664185, 0.9819931983947754, 1, 0.7435897588729858, 0.8827838897705078, 0.8809720277786255, 1, 1],
-  partner: [4, 3, 2, 5, 1, 0, 6, 7],
-  box: [0, 5, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 6, 13, 0, 10, 9, 13, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-};
-const BATCH = [0.7227811217308044, 0.8822468519210815, 0.6052031517028809];
-const PAIR_0 = {
-  kind: [2, 0, 2, 0, 2, 0, 2, 2, 2],
-  lam: [
-    0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 1, 0.7857142686843872, 0.550000011920929,
-    0.550000011920929,
-  ],
-  partner: [2, 3, 0, 1, 6, 5, 4, 8, 7],
-  box: [2, 8, 0, 5, 0, 0, 0, 0, 2, 8, 0, 5, 0, 0, 0, 0, 0, 5, 8, 14, 0, 0, 0, 0, 0, 5, 8, 14, 3, 10, 0, 9, 3, 10, 0, 9],
-};
-const PAIR_1 = {
-  kind: [2, 0, 2, 1, 2, 0, 1, 2, 0],
-  lam: [
-    0.9857142567634583, 1, 0.7142857313156128, 0.4389644265174866, 0.9857142567634583, 1, 0.4389644265174866,
-    0.7142857313156128, 1,
-  ],
-  partner: [4, 5, 7, 6, 0, 1, 3, 2, 8],
-  box: [6, 8, 0, 1, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0, 6, 8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0],
-};
-const MINMAX = {
-  kind: [2, 2, 2, 2, 2, 2],
-  lam: [
-    0.9571428298950195, 0.9428571462631226, 0.8214285969734192, 0.8857142925262451, 0.6499999761581421,
-    0.8857142925262451,
-  ],
-  partner: [5, 4, 3, 2, 1, 0],
-  box: [1, 4, 6, 8, 6, 10, 8, 10, 0, 5, 2, 7, 8, 10, 1, 9, 3, 10, 1, 8, 2, 4, 1, 9],
-};
-const SMALL = {
-  kind: [1, 1, 1, 1, 1, 1],
-  lam: [0.00016320460417773575, 0.9989299774169922, 0.036627110093832016, 1, 1, 3.12415664893706e-7],
-  partner: [5, 0, 1, 2, 3, 4],
-  box: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-};
-const FORK = {
-  kind: [0, 1, 2, 2, 1, 1],
-  lam: [1, 0.027576614171266556, 0.9560439586639404, 0.8901098966598511, 0.3186260759830475, 0.940876305103302],
-  partner: [0, 4, 3, 5, 2, 1],
-  box: [0, 0, 0, 0, 0, 0, 0, 0, 7, 9, 10, 16, 1, 7, 16, 21, 0, 0, 0, 0, 0, 0, 0, 0],
-};
+/**
+ * An independent Philox4x32-10 (Random123's spec: 10 rounds of two 32x32->64 multiplies by
+ * 0xD2511F53 and 0xCD9E8D57, key bumped by 0x9E3779B9 and 0xBB67AE85), in BigInt arithmetic:
+ * nothing shared with src/rng.ts's 16-bit int32 arithmetic. Checked against the known-answer vectors.
+ */
+function philoxRef(counter: bigint[], key: bigint[]): number[] {
+  const mask = 0xffffffffn;
+  let [c0, c1, c2, c3] = counter;
+  let [k0, k1] = key;
+  for (let round = 0; round < 10; round++) {
+    const p0 = 0xd2511f53n * c0;
+    const p1 = 0xcd9e8d57n * c2;
+    [c0, c1, c2, c3] = [(p1 >> 32n) ^ c1 ^ k0, p1 & mask, (p0 >> 32n) ^ c3 ^ k1, p0 & mask];
+    k0 = (k0 + 0x9e3779b9n) & mask;
+    k1 = (k1 + 0xbb67ae85n) & mask;
+  }
+  return [c0, c1, c2, c3].map(Number);
+}
 
-/** FNV-1a over the bytes of every field of every plan, in order: a compact pin for large plans. */
-function fingerprint(plans: MixPlan[]): string {
-  let h = 0x811c9dc5;
-  for (const p of plans) {
-    for (const a of [p.kind, p.lam, p.partner, p.box]) {
-      for (const b of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+/**
+ * The planner's word stream as README "Determinism" documents it: blocks at counter (n, 0, stream,
+ * fork) under key (seed mod 2^32, seed / 2^32), four words each, in order; and the uniforms made from
+ * those words.
+ */
+class RefWords {
+  private readonly words: number[] = [];
+  private block = 0n;
+  private readonly key: bigint[];
+  constructor(
+    seed: number,
+    private readonly stream: number,
+    private readonly fork: number,
+  ) {
+    this.key = [BigInt(seed % 2 ** 32), BigInt(Math.floor(seed / 2 ** 32))];
+  }
+  u32(): number {
+    if (this.words.length === 0) {
+      this.words.push(...philoxRef([this.block, 0n, BigInt(this.stream), BigInt(this.fork)], this.key));
+      this.block++;
+    }
+    return this.words.shift()!;
+  }
+  /** (u + 1/2) / 2^32: one word in (0, 1). */
+  open32(): number {
+    return (this.u32() + 0.5) / 2 ** 32;
+  }
+  /** 53-bit [0, 1): 27 bits of one word, 26 of the next. */
+  float(): number {
+    const a = this.u32() >>> 5;
+    const b = this.u32() >>> 6;
+    return (a * 2 ** 26 + b) / 2 ** 53;
+  }
+  /** 52-bit (0, 1). */
+  open(): number {
+    const a = this.u32() >>> 6;
+    const b = this.u32() >>> 6;
+    return (a * 2 ** 26 + b + 0.5) / 2 ** 52;
+  }
+  /** Word mod n, redrawing words at or above the largest multiple of n below 2^32. */
+  int(n: number): number {
+    const limit = 2 ** 32 - (2 ** 32 % n);
+    for (;;) {
+      const u = this.u32();
+      if (u < limit) return u % n;
     }
   }
-  return h.toString(16).padStart(8, '0');
+}
+
+/** Beta(α, α) as documented in beta.ts, written out: uniform at α = 1, Jöhnk for α < 1, else a Gamma ratio. */
+function refBeta(w: RefWords, alpha: number): number {
+  if (alpha === 1) return w.open32();
+  if (alpha < 1) {
+    for (;;) {
+      const x = w.open32() ** (1 / alpha);
+      const y = w.open32() ** (1 / alpha);
+      if (x + y <= 1) return x / (x + y);
+    }
+  }
+  // Marsaglia–Tsang for shape α >= 1 (no boost), Z by Box–Muller (cosine), then U.
+  const gamma = () => {
+    const d = alpha - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const z = Math.sqrt(-2 * Math.log(w.open())) * Math.cos(2 * Math.PI * w.float());
+      const v = (1 + c * z) ** 3;
+      if (1 + c * z <= 0) continue;
+      if (Math.log(w.open()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+    }
+  };
+  const x = gamma();
+  return x / (x + gamma());
+}
+
+interface RefOptions {
+  mixupAlpha: number;
+  cutmixAlpha: number;
+  mode: 'elem' | 'batch' | 'pair';
+  pairing: 'flip' | 'roll' | 'shuffle';
+  prob: number;
+  switchProb: number;
+  correctLam: boolean;
+  cutmixMinMax: [number, number] | null;
+}
+
+/**
+ * One plan as README "Determinism" and timm's Mixup (MIXUP-REFERENCE.md) describe it: the shuffle
+ * first (Fisher–Yates from the last index down; pairs order[2j], order[2j+1] in pair mode), then per
+ * unit: apply (a word below prob·2^32; no word when prob = 1), CutMix or mixup (a word below
+ * switchProb·2^32, only when both are on), λ, then the box (centre y, x; or with min/max the
+ * sides then the origin). Self-partners pass through.
+ */
+function refPlan(o: RefOptions, B: number, H: number, W: number, w: RefWords) {
+  const kind = new Array<number>(B).fill(0);
+  const lam = new Array<number>(B).fill(1);
+  const box = new Array<number>(4 * B).fill(0);
+  let partner = Array.from({ length: B }, (_, i) => (o.pairing === 'flip' ? B - 1 - i : i === 0 ? B - 1 : i - 1));
+  if (o.pairing === 'shuffle') {
+    const order = fisherYatesRef(w, B);
+    partner = order.slice();
+    if (o.mode === 'pair') {
+      for (let j = 0; j + 1 < B; j += 2) [partner[order[j]], partner[order[j + 1]]] = [order[j + 1], order[j]];
+      if (B % 2) partner[order[B - 1]] = order[B - 1];
+    }
+  }
+  const unit = (): [number, number, number[]] => {
+    if (o.prob < 1 && w.u32() >= o.prob * 2 ** 32) return [0, 1, [0, 0, 0, 0]];
+    const both = o.mixupAlpha > 0 && o.cutmixAlpha > 0;
+    const cut = both ? o.switchProb >= 1 || (o.switchProb > 0 && w.u32() < o.switchProb * 2 ** 32) : o.cutmixAlpha > 0;
+    const l = refBeta(w, cut ? o.cutmixAlpha : o.mixupAlpha);
+    if (!cut) return [1, Math.fround(l), [0, 0, 0, 0]];
+    let b: number[];
+    if (o.cutmixMinMax) {
+      const [lo, hi] = o.cutmixMinMax;
+      const ch = Math.floor(H * lo) + w.int(Math.floor(H * hi) - Math.floor(H * lo) + 1);
+      const cw = Math.floor(W * lo) + w.int(Math.floor(W * hi) - Math.floor(W * lo) + 1);
+      const y0 = w.int(H - ch + 1);
+      const x0 = w.int(W - cw + 1);
+      b = [y0, y0 + ch, x0, x0 + cw];
+    } else {
+      const cy = w.int(H);
+      const cx = w.int(W);
+      const clip = (v: number, side: number) => Math.min(Math.max(v, 0), side);
+      const hh = Math.floor(Math.floor(H * Math.sqrt(1 - l)) / 2);
+      const hw = Math.floor(Math.floor(W * Math.sqrt(1 - l)) / 2);
+      b = [clip(cy - hh, H), clip(cy + hh, H), clip(cx - hw, W), clip(cx + hw, W)];
+    }
+    const corrected = o.correctLam || o.cutmixMinMax !== null;
+    return [2, Math.fround(corrected ? 1 - ((b[1] - b[0]) * (b[3] - b[2])) / (H * W) : l), b];
+  };
+  const set = (i: number, [k, l, b]: [number, number, number[]]) => {
+    kind[i] = k;
+    lam[i] = l;
+    box.splice(4 * i, 4, ...b);
+  };
+  if (o.mode === 'batch') {
+    const d = unit();
+    for (let i = 0; i < B; i++) set(i, d);
+  } else {
+    for (let i = 0; i < B; i++) {
+      if (o.mode === 'elem') set(i, unit());
+      else if (i < partner[i]) {
+        const d = unit();
+        set(i, d);
+        set(partner[i], d);
+      }
+    }
+  }
+  for (let i = 0; i < B; i++) if (partner[i] === i) set(i, [0, 1, [0, 0, 0, 0]]);
+  return { kind, lam, partner, box };
+}
+
+function fisherYatesRef(w: RefWords, n: number): number[] {
+  const order = Array.from({ length: n }, (_, k) => k);
+  for (let i = n - 1; i > 0; i--) {
+    const j = w.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 const asLists = (p: MixPlan) => ({ kind: list(p.kind), lam: list(p.lam), partner: list(p.partner), box: list(p.box) });
 
+/** Plans equal: kinds, partners and boxes exactly, λ to float32 precision (Jöhnk in log vs linear space). */
+function expectPlan(got: MixPlan, want: ReturnType<typeof refPlan>): void {
+  const g = asLists(got);
+  expect({ kind: g.kind, partner: g.partner, box: g.box }).toEqual({
+    kind: want.kind,
+    partner: want.partner,
+    box: want.box,
+  });
+  for (let i = 0; i < want.lam.length; i++) expect(g.lam[i]).toBeCloseTo(want.lam[i], 6);
+}
+
+const REF_DEFAULTS: RefOptions = {
+  mixupAlpha: 1,
+  cutmixAlpha: 0,
+  mode: 'batch',
+  pairing: 'flip',
+  prob: 1,
+  switchProb: 0.5,
+  correctLam: true,
+  cutmixMinMax: null,
+};
+
 /**
- * Plans recorded from the planner as of commit 2c57f2c (before the allocation-free rework) and
- * written here as literals: the same seed must keep giving the same plans (README, Determinism).
- * A change of draw order must be deliberate, recorded in CHANGELOG.md, and update these pins.
+ * The draws for a seed, pinned against the reference above (CHANGELOG.md 0.2.0: one-word
+ * decisions and uniforms, Jöhnk's Beta for α < 1, Beta(1, 1) as one uniform). A change of draw
+ * order must be deliberate, recorded in CHANGELOG.md, and change the reference with it.
  */
-describe('pinned plans (draws unchanged since 2c57f2c)', () => {
-  it('elem, mixup 0.8 + CutMix 1, shuffle, seed 12345, stream 3, 13x21: two consecutive plans', () => {
-    const planner = createPlanner({
-      mixupAlpha: 0.8,
-      cutmixAlpha: 1,
-      mode: 'elem',
-      pairing: 'shuffle',
-      seed: 12345,
-      stream: 3,
-    });
-    const size = { height: 13, width: 21 };
-    expect(asLists(planner.plan(8, size))).toEqual(ELEM_0);
-    expect(asLists(planner.plan(8, size))).toEqual(ELEM_1);
+describe('pinned plans (the documented draw order, from an independent Philox)', () => {
+  it('the reference Philox matches the Random123 known-answer vectors', () => {
+    const ones = 0xffffffffn;
+    expect(philoxRef([0n, 0n, 0n, 0n], [0n, 0n])).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
+    expect(philoxRef([ones, ones, ones, ones], [ones, ones])).toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
+    expect(philoxRef([0x243f6a88n, 0x85a308d3n, 0x13198a2en, 0x03707344n], [0xa4093822n, 0x299f31d0n])).toEqual([
+      0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1,
+    ]);
   });
 
-  it('batch, defaults, a seed above 2^32: λ of three consecutive batches', () => {
-    const planner = createPlanner({ seed: 2 ** 32 + 7 });
-    expect([0, 1, 2].map(() => planner.plan(5).lam[0])).toEqual(BATCH);
+  const cases: Array<[string, Partial<RefOptions>, number, number, number, number, number]> = [
+    // name, options, seed, stream, B, H, W
+    [
+      'elem, mixup 0.8 + CutMix 1, shuffle, 13x21',
+      { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle' },
+      12345,
+      3,
+      8,
+      13,
+      21,
+    ],
+    ['batch, defaults (Beta(1, 1) mixup), a seed above 2^32', {}, 2 ** 32 + 7, 0, 5, 0, 0],
+    [
+      'pair, mixup 0.4 + CutMix 1, prob 0.7, shuffle, odd B',
+      { mixupAlpha: 0.4, cutmixAlpha: 1, mode: 'pair', prob: 0.7, pairing: 'shuffle' },
+      99,
+      0,
+      9,
+      10,
+      14,
+    ],
+    [
+      'cutmixMinMax [0.2, 0.7], elem, correctLam false',
+      { mixupAlpha: 0, cutmixAlpha: 1, cutmixMinMax: [0.2, 0.7], mode: 'elem', correctLam: false },
+      4,
+      0,
+      6,
+      10,
+      14,
+    ],
+    ['mixup α = 0.1, roll, prob 0.8', { mixupAlpha: 0.1, mode: 'elem', pairing: 'roll', prob: 0.8 }, 31, 0, 6, 0, 0],
+    [
+      'mixup α = 2 (Gamma ratio) + CutMix 1, switchProb 0.3, elem',
+      { mixupAlpha: 2, cutmixAlpha: 1, switchProb: 0.3, mode: 'elem' },
+      5,
+      2,
+      12,
+      9,
+      9,
+    ],
+    [
+      'switchProb 1 and prob 1 draw no decision words',
+      { mixupAlpha: 0.5, cutmixAlpha: 1, switchProb: 1, mode: 'elem', pairing: 'shuffle' },
+      6,
+      0,
+      7,
+      8,
+      8,
+    ],
+    [
+      'B = 256 at 224x224, elem shuffle, mixup 0.8 + CutMix 1',
+      { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle' },
+      2024,
+      0,
+      256,
+      224,
+      224,
+    ],
+  ];
+  it.each(cases)('%s: three consecutive plans', (_, options, seed, stream, B, H, W) => {
+    const o = { ...REF_DEFAULTS, ...options };
+    const size = H ? { height: H, width: W } : undefined;
+    const planner = createPlanner({ ...o, seed, stream });
+    const words = new RefWords(seed, stream, 0);
+    for (let t = 0; t < 3; t++) expectPlan(planner.plan(B, size), refPlan(o, B, H, W, words));
   });
 
-  it('pair, mixup 0.4 + CutMix 1, prob 0.7, shuffle, odd B, 10x14: two consecutive plans', () => {
-    const planner = createPlanner({
-      mixupAlpha: 0.4,
-      cutmixAlpha: 1,
-      mode: 'pair',
-      prob: 0.7,
-      pairing: 'shuffle',
-      seed: 99,
-    });
-    const size = { height: 10, width: 14 };
-    expect(asLists(planner.plan(9, size))).toEqual(PAIR_0);
-    expect(asLists(planner.plan(9, size))).toEqual(PAIR_1);
-  });
-
-  it('cutmixMinMax [0.2, 0.7], elem, 10x14', () => {
-    const planner = createPlanner({
-      mixupAlpha: 0,
-      cutmixMinMax: [0.2, 0.7],
-      mode: 'elem',
-      correctLam: false,
-      seed: 4,
-    });
-    expect(asLists(planner.plan(6, { height: 10, width: 14 }))).toEqual(MINMAX);
-  });
-
-  it('mixup α = 0.1 (the shape < 1 boost), roll, prob 0.8', () => {
-    const planner = createPlanner({ mixupAlpha: 0.1, mode: 'elem', pairing: 'roll', prob: 0.8, seed: 31 });
-    expect(asLists(planner.plan(6))).toEqual(SMALL);
-  });
-
-  it('fork(2) of the elem planner', () => {
-    const planner = createPlanner({
-      mixupAlpha: 0.8,
-      cutmixAlpha: 1,
-      mode: 'elem',
-      pairing: 'shuffle',
-      seed: 12345,
-      stream: 3,
-    });
-    expect(asLists(planner.fork(2).plan(6, { height: 13, width: 21 }))).toEqual(FORK);
-  });
-
-  it('B = 256 at 224x224 (elem shuffle, elem flip) and B = 255 pair shuffle at 17x300: fingerprints of three plans', () => {
-    const size = { height: 224, width: 224 };
-    const three = (planner: { plan(b: number, s: ImageSize): MixPlan }, b: number, s: ImageSize) =>
-      fingerprint([0, 1, 2].map(() => planner.plan(b, s)));
-    expect(
-      three(
-        createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 2024 }),
-        256,
-        size,
-      ),
-    ).toBe('99ac8828');
-    expect(three(createPlanner({ mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', seed: 7 }), 256, size)).toBe(
-      '6aec0747',
-    );
-    const pair = createPlanner({
-      mixupAlpha: 0.2,
-      cutmixAlpha: 1,
-      switchProb: 0.3,
-      mode: 'pair',
-      pairing: 'shuffle',
-      prob: 0.9,
-      seed: 8,
-      stream: 1,
-    });
-    expect(three(pair, 255, { height: 17, width: 300 })).toBe('bc44bf79');
+  it('fork(2) draws the same way from counter word 3 = 3 (worker + 1)', () => {
+    const o = { ...REF_DEFAULTS, mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle' } as const;
+    const fork = createPlanner({ ...o, seed: 12345, stream: 3 }).fork(2);
+    const words = new RefWords(12345, 3, 3);
+    for (let t = 0; t < 2; t++) expectPlan(fork.plan(6, { height: 13, width: 21 }), refPlan(o, 6, 13, 21, words));
   });
 });

@@ -167,6 +167,16 @@ describe('Philox.nextFloat, nextOpen, nextInt', () => {
     expect(new ScriptedWords([0x8000_0000, 0x7f]).nextOpen()).toBe(0.5 + 1.5 * 2 ** -52);
   });
 
+  it('nextOpen32 is (word + 1/2) / 2^32 from one word: strictly inside (0, 1) at the extreme words', () => {
+    const rng = new ScriptedWords([0, ONES, 0x80000000, 7]);
+    expect(rng.nextOpen32()).toBe(0.5 / 2 ** 32);
+    const top = rng.nextOpen32();
+    expect(top).toBe((2 ** 32 - 0.5) / 2 ** 32);
+    expect(top).toBeLessThan(1);
+    expect(rng.nextOpen32()).toBe((2 ** 31 + 0.5) / 2 ** 32);
+    expect(rng.nextU32()).toBe(7); // one word each: the fourth word is next
+  });
+
   it('nextOpen of the real stream stays strictly inside (0, 1)', () => {
     const rng = new Philox(2);
     let bad = 0;
