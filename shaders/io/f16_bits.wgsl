@@ -2,8 +2,9 @@
 //
 // Loads use unpack2x16float: binary16 to f32 is exact (every half is an f32), as the spec requires.
 // Stores do not use pack2x16float: WGSL lets it round to either neighbour (implementations differ:
-// SwiftShader rounds ties away from zero, some GPUs truncate) and leaves values past the half range
-// indeterminate. f16_bits rounds in integer arithmetic instead, bit for bit as the CPU reference
+// SwiftShader's rounds some subnormal results toward zero, test/gpu/float16.test.ts counts them) and
+// leaves values past the half range indeterminate; the same holds for shader-f16's f16() conversion.
+// f16_bits rounds in integer arithmetic instead, bit for bit as the CPU reference
 // (f32ToF16Bits in src/f16.ts): to nearest, ties to even; subnormal halves; at least 65520 in
 // magnitude becomes infinity; the sign of zero is kept; NaN becomes a quiet NaN.
 fn f16_bits(v: vec4<f32>) -> vec4<u32> {

@@ -264,7 +264,8 @@ describe('float16 through the mixer equals the CPU reference bit for bit', () =>
         let calls = 0;
         let seed = 1;
         for (const shape of SHAPES) {
-          for (const { plan, permutation } of plans(shape, (seed += 10))) {
+          seed += 10;
+          for (const { plan, permutation } of plans(shape, seed)) {
             const c = {
               shape,
               inDtype: conv.inDtype,
