@@ -98,6 +98,8 @@ for (const layout of LAYOUTS) {
           expect(ran).toBeGreaterThan(50);
           mixer.destroy();
         },
+        // float16 cases now run everywhere (they were rejected without shader-f16): room for a loaded machine.
+        { timeout: 300_000 },
       );
     }
   });
