@@ -322,7 +322,6 @@ interface RowContext {
 async function runRow(ctx: RowContext, row: RowSpec): Promise<RowResult> {
   const { device } = ctx;
   const bytes = rowBytes(row);
-  if (row.skip) return emptyRow(row, bytes, row.skip);
   const result = emptyRow(row, bytes, '');
   delete result.skipped;
   const s = row.shape;
@@ -618,7 +617,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
   }
 
-  const rows = buildRows(preset, { shaderF16 }).filter((r) => !options.only || r.id.includes(options.only));
+  const rows = buildRows(preset).filter((r) => !options.only || r.id.includes(options.only));
   const results: RowResult[] = [];
   for (const row of rows) {
     const t0 = now();

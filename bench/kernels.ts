@@ -110,13 +110,12 @@ export function createShapeCopy(device: GPUDevice, row: RowSpec, src: GPUBuffer,
     paste: false,
     rowAligned: false,
   });
-  const elem = (d: string) => (d === 'uint8' ? 'u32' : vec4 ? 'vec4<f32>' : 'f32');
+  // The variant's own element aliases (float16 as u32 words, atomic where samples share words).
   const code = [
-    row.outDtype === 'float16' || row.inDtype === 'float16' ? 'enable f16;' : '',
     COMMON_WGSL,
     io,
-    `@group(0) @binding(1) var<storage, read> src: array<${elem(row.inDtype)}>;`,
-    `@group(0) @binding(2) var<storage, read_write> dst: array<${row.outDtype === 'float16' ? (vec4 ? 'vec4<f16>' : 'f16') : elem(row.outDtype)}>;`,
+    '@group(0) @binding(1) var<storage, read> src: array<InElem>;',
+    '@group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;',
     `@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   let t = thread_index(group, local);

@@ -15,13 +15,13 @@ const WG = 256;
 
 function imageShader(inDtype: DType, outDtype: DType, normalize: boolean): string {
   const srcType = inDtype === 'uint8' ? 'u32' : 'vec4<f32>';
-  const dstType = outDtype === 'float16' ? 'vec4<f16>' : 'vec4<f32>';
+  // float16 as a quad of halves in two words, rounded by the core builtin (no shader-f16 needed).
+  const dstType = outDtype === 'float16' ? 'vec2<u32>' : 'vec4<f32>';
   const load =
     inDtype === 'uint8'
       ? 'let w = src[s * params.quads + q]; return vec4<f32>(f32(w & 0xffu), f32((w >> 8u) & 0xffu), f32((w >> 16u) & 0xffu), f32(w >> 24u));'
       : 'return src[s * params.quads + q];';
   return /* wgsl */ `
-${outDtype === 'float16' ? 'enable f16;' : ''}
 struct Sample { kind: u32, lam: f32, partner: u32, pad: u32, box: vec4<i32> }
 struct Params { total: u32, quads: u32, groups_x: u32, plane: u32, width: u32, p0: u32, p1: u32, p2: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -57,7 +57,7 @@ fn main(@builtin(workgroup_id) g: vec3<u32>, @builtin(local_invocation_index) l:
   m = m * n.x + n.y;`
       : ''
   }
-  dst[t] = ${dstType}(m);
+  dst[t] = ${outDtype === 'float16' ? 'vec2<u32>(pack2x16float(m.xy), pack2x16float(m.zw))' : 'm'};
 }`;
 }
 

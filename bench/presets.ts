@@ -60,12 +60,10 @@ export interface RowSpec {
   mode: MixMode;
   mix: MixKind;
   pairing: PairingName;
-  /** Why the row is not run on this device (it is still reported). */
-  skip: string | null;
 }
 
-/** Every row of a preset, in report order; rows the device cannot run carry `skip`. */
-export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSpec[] {
+/** Every row of a preset, in report order. */
+export function buildRows(preset: Preset): RowSpec[] {
   const rows: RowSpec[] = [];
   const im = preset.images;
   const imageShape: BatchShape = {
@@ -86,7 +84,6 @@ export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSp
       normalize: IMAGENET,
       classes: null,
       mixes: ['mixup', 'cutmix'],
-      skip: null,
     },
     {
       workload: 'images u8>f16 norm',
@@ -96,7 +93,6 @@ export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSp
       normalize: IMAGENET,
       classes: null,
       mixes: ['mixup', 'cutmix'],
-      skip: device.shaderF16 ? null : "device has no 'shader-f16'",
     },
     {
       workload: 'images f32',
@@ -106,7 +102,6 @@ export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSp
       normalize: null,
       classes: null,
       mixes: ['mixup', 'cutmix'],
-      skip: null,
     },
     // Rows have no pixels, so no boxes: CutMix does not apply.
     {
@@ -117,7 +112,6 @@ export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSp
       normalize: null,
       classes: null,
       mixes: ['mixup'],
-      skip: null,
     },
     // Targets read only kind, lam and partner: a CutMix plan costs the same as a mixup plan.
     {
@@ -128,7 +122,6 @@ export function buildRows(preset: Preset, device: { shaderF16: boolean }): RowSp
       normalize: null,
       classes: preset.labels.classes,
       mixes: ['mixup'],
-      skip: null,
     },
   ];
   for (const w of workloads) {

@@ -9,7 +9,8 @@
 // straight-line entry point (main_pairs); so do open one-output segments (main_singles: chunked
 // batches and partner arrays with repeats).
 //
-// Assembled by the host: mix_common.wgsl + the element aliases + io/load_*.wgsl + io/store_*.wgsl + this.
+// Assembled by the host: mix_common.wgsl + the element aliases (+ io/f16_bits.wgsl for float16) +
+// io/load_*.wgsl + io/store_*.wgsl + this.
 // `load4(sample, quad) -> vec4<f32>` (which picks the input window) and
 // `store4(sample, quad, vec4<f32>)` come from the host and the io files.
 
@@ -21,7 +22,8 @@
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
 // The batch: `InElem` / `OutElem` are aliases the host writes for each variant (vec4<f32>, f32,
-// vec4<f16>, f16, or u32 holding 4 bytes; atomic<u32> for uint8 output whose words samples share).
+// u32 holding 4 bytes or 2 float16 halves, vec2<u32> holding a quad of halves; atomic<u32> for
+// uint8 or float16 output whose words samples share).
 // In place, only `dst` is bound (read and written). `src2` is a second input binding: a chunk's
 // partners (chunked batches) or the upper part of an input split in two (see `src_split`).
 @group(0) @binding(1) var<storage, read> src: array<InElem>;

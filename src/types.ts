@@ -116,7 +116,10 @@ export interface ImageSize {
 export type Layout = 'NCHW' | 'NHWC' | 'rows';
 
 /**
- * Element types of image or feature data.
+ * Element types of image or feature data. float16 is IEEE binary16, held as 16-bit bit patterns (a
+ * `Uint16Array` on the host, 2 bytes an element in a GPUBuffer); it works on every device, with or
+ * without the `shader-f16` feature, and values are stored rounded to nearest, ties to even, exactly
+ * as `f32ToF16Bits` rounds.
  *
  * @category Batches
  */

@@ -76,8 +76,8 @@ export interface OrtNamespace {
 /** The tensors to mix, all `'gpu-buffer'` tensors on the mixer's device. */
 export interface OrtMixInputs {
   /**
-   * The image or feature batch: dataType `'float32'`, `'uint8'` or `'float16'` (the last on a device
-   * with `shader-f16`), dims `[B, C, H, W]` (NCHW, ORT's usual layout), `[B, H, W, C]` with
+   * The image or feature batch: dataType `'float32'`, `'uint8'` or `'float16'` (on any device: no
+   * `shader-f16` needed), dims `[B, C, H, W]` (NCHW, ORT's usual layout), `[B, H, W, C]` with
    * `layout: 'NHWC'`, or `[B, D]` (rows of features, mixup only).
    */
   images: Tensor;

@@ -132,18 +132,6 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   const normalize = normalizeArg
     ? coefficientsOf(checkNormalize('options.normalize', normalizeArg, geometry.channels))
     : null;
-  for (const [argument, dtype] of [
-    ['inputs.images.dtype', inDtype],
-    ['options.outDtype', outDtype],
-  ] as const) {
-    if (dtype === 'float16' && !ctx.device.features.has('shader-f16')) {
-      throw new MixupError(
-        argument,
-        "'float32' or 'uint8' on this device ('float16' needs a device created with the 'shader-f16' feature)",
-        dtype,
-      );
-    }
-  }
   const { batch, n } = geometry;
   if (inPlace && (outDtype !== inDtype || normalize)) {
     throw new MixupError(

@@ -12,6 +12,7 @@ import batchMain from '../../shaders/mix_batch.wgsl?raw';
 import labelsMain from '../../shaders/mix_labels.wgsl?raw';
 import loadF32 from '../../shaders/io/load_f32.wgsl?raw';
 import loadF32x4 from '../../shaders/io/load_f32x4.wgsl?raw';
+import f16Bits from '../../shaders/io/f16_bits.wgsl?raw';
 import loadF16 from '../../shaders/io/load_f16.wgsl?raw';
 import loadF16x4 from '../../shaders/io/load_f16x4.wgsl?raw';
 import loadU8 from '../../shaders/io/load_u8.wgsl?raw';
@@ -39,18 +40,22 @@ const STORES: Record<DType, [scalar: string, vec4: string]> = {
 };
 
 /**
- * uint8 output of samples that are not a multiple of 4 bytes: words are shared by threads, so the
- * output binding is array<atomic<u32>> (see store_u8.wgsl).
+ * uint8 or float16 output of samples that are not a multiple of 4 elements: words can be shared by
+ * threads, so the output binding is array<atomic<u32>> (see store_u8.wgsl, store_f16.wgsl).
  */
 function atomicOutput(v: BatchVariant): boolean {
-  return v.outDtype === 'uint8' && !v.vec4;
+  return v.outDtype !== 'float32' && !v.vec4;
 }
 
-/** WGSL array element type of a binding holding `dtype` data. */
+/**
+ * WGSL array element type of a binding holding `dtype` data. uint8 and float16 are bound as u32
+ * words (4 bytes, or 2 halves, a word; a quad of halves is a vec2<u32>): core WGSL, so float16 needs
+ * no `shader-f16` (f16_bits.wgsl).
+ */
 function elementType(dtype: DType, vec4: boolean): string {
   if (dtype === 'uint8') return 'u32';
-  const scalar = dtype === 'float16' ? 'f16' : 'f32';
-  return vec4 ? `vec4<${scalar}>` : scalar;
+  if (dtype === 'float16') return vec4 ? 'vec2<u32>' : 'u32';
+  return vec4 ? 'vec4<f32>' : 'f32';
 }
 
 /**
@@ -80,8 +85,7 @@ const SRC_AT = `fn src_at(i: u32) -> InElem {
 }`;
 
 export function batchShaderCode(v: BatchVariant): string {
-  const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
-  return [usesF16 ? 'enable f16;' : '', common, batchIoCode(v), batchMain].join('\n');
+  return [common, batchIoCode(v), batchMain].join('\n');
 }
 
 /**
@@ -127,7 +131,8 @@ export function batchIoCode(v: BatchVariant): string {
     `const HAS_PASTE = ${v.paste};`,
     `const ROW_ALIGNED = ${v.rowAligned};`,
   ];
-  return [...constants, ...io, storeFunction(v, dstShift, dstBase)].join('\n');
+  const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
+  return [...constants, ...(usesF16 ? [f16Bits] : []), ...io, storeFunction(v, dstShift, dstBase)].join('\n');
 }
 
 /** mix_common.wgsl, for kernels assembled elsewhere (the benchmark's shape copy). */
@@ -140,14 +145,14 @@ function storeFunction(v: BatchVariant, dstShift: string, dstBase: string): stri
 
 /** Bytes of one element of the WGSL array a binding of `dtype` data is (the unit of a split). */
 export function elementBytes(dtype: DType, vec4: boolean): number {
-  if (dtype === 'uint8') return 4;
+  if (dtype === 'uint8' || (dtype === 'float16' && !vec4)) return 4;
   const bytes = dtype === 'float16' ? 2 : 4;
   return vec4 ? 4 * bytes : bytes;
 }
 
 /**
- * Bytes of one addressing unit of a binding (what the window shifts count): the array element, or a byte for scalar
- * uint8.
+ * Bytes of one addressing unit of a binding (what the window shifts count): the quad (vec4), else the element: a
+ * byte for scalar uint8, a half for scalar float16 (their snippets find the word themselves).
  */
 export function addressUnit(dtype: DType, vec4: boolean): number {
   if (dtype === 'uint8') return vec4 ? 4 : 1;

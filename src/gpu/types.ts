@@ -68,7 +68,11 @@ export interface MixOutputs {
 export interface MixCallOptions {
   /** The plan to execute; by default the mixer draws the next one from its seeded stream. */
   plan?: MixPlan;
-  /** Element type of the mixed images. Default: float32 with `normalize`, else the input dtype. */
+  /**
+   * Element type of the mixed images. Default: float32 with `normalize`, else the input dtype. float16 works on any
+   * device (no `shader-f16` needed) and is rounded from the float32 result to nearest, ties to even, as
+   * `f32ToF16Bits` rounds.
+   */
   outDtype?: DType;
   /** Fused per-channel normalisation of uint8 input, (x / 255 - mean) / std, into float output. */
   normalize?: Normalize | null;

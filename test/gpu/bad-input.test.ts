@@ -385,19 +385,8 @@ describe('bad input is rejected with a message naming the argument, before any G
       },
     };
     await mixer.mix(ctx.inputs, { plan }).then((r) => (r.images.destroy(), r.targets?.destroy()));
-    const f16 = device.features.has('shader-f16');
-    const cases: Case[] = f16
-      ? CASES
-      : [
-          ...CASES,
-          [
-            'float16 without shader-f16',
-            (c) => mix(c, withImages(c, { dtype: 'float16' })),
-            /inputs\.images\.dtype must be 'float32' or 'uint8' on this device \('float16' needs a device created with the 'shader-f16' feature\)/,
-          ],
-        ];
     const failures: string[] = [];
-    for (const [name, run, message] of cases) {
+    for (const [name, run, message] of CASES) {
       const outputsBefore = buffers.live('mixup images') + buffers.live('mixup targets');
       try {
         await run(ctx);

@@ -5,7 +5,7 @@ import { describe, expect } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
 import { createPlanner } from '../../src/plan.js';
 import type { BatchShape, DType, LabelDType, MixMode, Normalize } from '../../src/types.js';
-import { checkCase, describeCase } from '../helpers/cases.js';
+import { checkCase } from '../helpers/cases.js';
 import type { Case } from '../helpers/cases.js';
 import { gpuTest } from '../helpers/gpu.js';
 
@@ -33,24 +33,15 @@ function shapes(layout: (typeof LAYOUTS)[number]): BatchShape[] {
   ];
 }
 
-function f16Note(device: GPUDevice): boolean {
-  const has = device.features.has('shader-f16');
-  if (!has)
-    console.log('[matrix] this device has no shader-f16: float16 cases check the clear error instead of the output');
-  return has;
-}
-
 for (const layout of LAYOUTS) {
   describe(`GPU = CPU reference, ${layout}`, () => {
     for (const inDtype of DTYPES) {
       gpuTest(
         `${inDtype} input: every output dtype, normalisation, label form, mode, pairing and batch parity`,
         async ({ device }) => {
-          const hasF16 = f16Note(device);
           const numClasses = 6;
           const mixer = createMixer(device, { numClasses, labelSmoothing: 0.1 });
           let ran = 0;
-          let rejected = 0;
           let seed = 0;
           for (const shape of shapes(layout)) {
             const imageSize = shape.layout === 'rows' ? undefined : { height: shape.height, width: shape.width };
@@ -95,29 +86,20 @@ for (const layout of LAYOUTS) {
                         inPlace,
                         seed,
                       };
-                      const needsF16 = inDtype === 'float16' || outDtype === 'float16';
-                      if (needsF16 && !hasF16) {
-                        await expect(checkCase(device, mixer, c), describeCase(c)).rejects.toThrow(
-                          /float16.*shader-f16/,
-                        );
-                        rejected++;
-                      } else {
-                        await checkCase(device, mixer, c);
-                        ran++;
-                      }
+                      await checkCase(device, mixer, c);
+                      ran++;
                     }
                   }
                 }
               }
             }
           }
-          console.log(
-            `[matrix] ${layout} ${inDtype}: ${ran} cases compared, ${rejected} rejected with the expected error`,
-          );
-          expect(ran + rejected).toBeGreaterThan(50);
-          if (inDtype !== 'float16' || hasF16) expect(ran).toBeGreaterThan(50);
+          console.log(`[matrix] ${layout} ${inDtype}: ${ran} cases compared`);
+          expect(ran).toBeGreaterThan(50);
           mixer.destroy();
         },
+        // float16 cases now run everywhere (they were rejected without shader-f16): room for a loaded machine.
+        { timeout: 300_000 },
       );
     }
   });

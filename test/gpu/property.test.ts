@@ -59,8 +59,8 @@ function planArb(shape: BatchShape): fc.Arbitrary<MixPlan> {
   });
 }
 
-const caseArb = (hasF16: boolean): fc.Arbitrary<Case> => {
-  const dtypes: DType[] = hasF16 ? ['float32', 'uint8', 'float16'] : ['float32', 'uint8'];
+const caseArb = (): fc.Arbitrary<Case> => {
+  const dtypes: DType[] = ['float32', 'uint8', 'float16'];
   return shapeArb.chain((shape) =>
     fc
       .record({
@@ -106,15 +106,14 @@ describe('random configurations and plans', () => {
   gpuTest(
     'GPU equals the CPU reference for 300 random cases',
     async ({ device }) => {
-      const hasF16 = device.features.has('shader-f16');
-      if (!hasF16) console.log('[property] this device has no shader-f16: float16 is left out of the random cases');
       const mixer = createMixer(device, { numClasses: NUM_CLASSES, labelSmoothing: 0.1 });
       await fc.assert(
-        fc.asyncProperty(caseArb(hasF16), (c) => checkCase(device, mixer, c)),
+        fc.asyncProperty(caseArb(), (c) => checkCase(device, mixer, c)),
         { numRuns: 300, seed: 20261125 },
       );
       mixer.destroy();
     },
-    { timeout: 300_000 },
+    // A third of the random cases are float16 now on every device: room for a loaded machine.
+    { timeout: 600_000 },
   );
 });

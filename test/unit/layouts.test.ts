@@ -77,7 +77,9 @@ describe('assembled kernel variants', () => {
             expect(code.includes('src_at(')).toBe(split);
             expect(/load_src\(/.test(code)).toBe(!inPlace);
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
-            expect(code.includes('enable f16;')).toBe(inDtype === 'float16' || outDtype === 'float16');
+            // float16 travels as u32 words (core WGSL): never the shader-f16 extension.
+            expect(code.includes('enable f16')).toBe(false);
+            expect(code.includes('fn f16_bits(')).toBe(inDtype === 'float16' || outDtype === 'float16');
             expect(reflect.entry.compute.map((e) => e.name).sort()).toEqual([
               'main_pairs',
               'main_singles',
