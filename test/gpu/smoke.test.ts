@@ -1,8 +1,9 @@
-import { describe, expect } from 'vitest';
-import { bufferFrom, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';
+import { describe, expect, it } from 'vitest';
+import type { GpuContext } from '../helpers/gpu.js';
+import { bufferFrom, gpuTest, readBuffer, requestTestAdapter, withDevice } from '../helpers/gpu.js';
 
 describe('WebGPU harness', () => {
-  gpuTest('finds a real adapter and reports it', async ({ adapter, device }) => {
+  gpuTest('finds an adapter, logs which, and its device has the limits the kernels need', async ({ adapter, device }) => {
     const info = adapter.info;
     // Printed so CI logs show which adapter ran the GPU tests.
     console.log(
@@ -48,13 +49,15 @@ describe('WebGPU harness', () => {
     expect(Array.from(out)).toEqual(Array.from(input, (v, i) => v * 2 + i));
   });
 
-  gpuTest('fails the test on a GPU validation error (the error scope works)', async ({ device }) => {
-    // A nested scope catches a deliberate error, proving that errors are observed, not lost.
-    device.pushErrorScope('validation');
-    device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
-    const error = await device.popErrorScope();
-    expect(error).toBeInstanceOf(GPUValidationError);
-  });
+  gpuTest(
+    'a nested error scope sees a deliberate validation error (errors are reported, not lost)',
+    async ({ device }) => {
+      device.pushErrorScope('validation');
+      device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+      const error = await device.popErrorScope();
+      expect(error).toBeInstanceOf(GPUValidationError);
+    },
+  );
 
   gpuTest('tracks every buffer the test creates', async ({ device, buffers }) => {
     const before = buffers.live();
@@ -67,9 +70,54 @@ describe('WebGPU harness', () => {
   });
 });
 
+describe('the gpuTest wrapper fails on GPU errors', () => {
+  // withDevice is what every gpuTest runs: a body that passes its own assertions but causes a GPU
+  // error must still fail. An invalid bind group (binding 1 does not exist in the layout) is a
+  // validation error that throws nothing in JavaScript.
+  const invalidBindGroup = async ({ device }: GpuContext) => {
+    const layout = device.createBindGroupLayout({
+      entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } }],
+    });
+    const buffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+    device.createBindGroup({ layout, entries: [{ binding: 1, resource: { buffer } }] });
+  };
+
+  it('a body that makes an invalid bind group rejects with the validation error', async () => {
+    await expect(withDevice(invalidBindGroup)).rejects.toThrow(/^GPU errors during the test:\nvalidation: /);
+  });
+
+  it('a body whose GPU error is outside every scope (uncaptured) rejects too', async () => {
+    await expect(
+      withDevice(async (ctx) => {
+        // Pops the helper's own scopes first, so the error reaches the device's uncaptured-error event.
+        for (let i = 0; i < 3; i++) await ctx.device.popErrorScope();
+        await invalidBindGroup(ctx);
+        await ctx.device.queue.onSubmittedWorkDone();
+        for (const scope of ['internal', 'out-of-memory', 'validation'] as const) ctx.device.pushErrorScope(scope);
+      }),
+    ).rejects.toThrow(/^GPU errors during the test:\nuncaptured: /);
+  });
+
+  it("the body's own failure is reported ahead of the GPU error", async () => {
+    await expect(
+      withDevice(async (ctx) => {
+        await invalidBindGroup(ctx);
+        throw new Error('the body failed');
+      }),
+    ).rejects.toThrow(/^the body failed$/);
+  });
+
+  it('a body with no GPU error resolves', async () => {
+    await expect(withDevice(async ({ device }) => void device.createBuffer({ size: 16, usage: 128 }))).resolves.toBe(
+      undefined,
+    );
+  });
+});
+
 describe('adapter request', () => {
-  // Not a gpuTest: this documents that the helper throws rather than skipping when WebGPU exists but fails.
-  gpuTest('requestTestAdapter resolves an adapter (no adapter fails, never skips)', async () => {
+  // The helper throws, never skips, when WebGPU exists but gives no adapter (requestTestAdapter's
+  // message); here it must resolve one.
+  gpuTest('requestTestAdapter resolves an adapter', async () => {
     await expect(requestTestAdapter()).resolves.toBeTruthy();
   });
 });
