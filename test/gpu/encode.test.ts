@@ -183,3 +183,29 @@ describe('mix() when recording throws', () => {
     },
   );
 });
+
+describe('outputs that alias inputs', () => {
+  gpuTest(
+    'targets written over the labels are refused by mix() and encode() before any GPU work; the labels stay as they were',
+    async ({ device }) => {
+      const f = fixture(device);
+      const mixer = createMixer(device, OPTIONS);
+      const [plan] = f.plans(mixer, 1);
+      // Large enough to pass for a [B, K] targets buffer: only the alias is wrong.
+      const ids = new Int32Array(SHAPE.batch * K);
+      ids.set([0, 6, 3, 1, 5, 2]);
+      const labels = bufferFrom(device, ids);
+      const inputs: MixInputs = { ...f.inputs, labels: { buffer: labels, dtype: 'int32' } };
+      const before = new Uint8Array(await readBuffer(device, labels));
+      const images = device.createBuffer({ size: SHAPE.batch * N * 4, usage: GPUBufferUsage.STORAGE });
+      const message =
+        /^webgpu-mixup: options\.outputs\.targets must be a buffer other than the labels, got the labels buffer/;
+      await expect(mixer.mix(inputs, { plan, outputs: { targets: labels } })).rejects.toThrow(message);
+      expect(() =>
+        mixer.encode(device.createCommandEncoder(), inputs, { plan, outputs: { images, targets: labels } }),
+      ).toThrow(message);
+      expect(new Uint8Array(await readBuffer(device, labels)), 'labels after the refused calls').toEqual(before);
+      mixer.destroy();
+    },
+  );
+});

@@ -183,7 +183,7 @@ describe('resources', () => {
     async ({ device, buffers }) => {
       const baseline = buffers.live();
       const mixer = createMixer(device, { numClasses: 10, mode: 'elem', cutmixAlpha: 1 });
-      const shape: BatchShape = { layout: 'NCHW', batch: 8, channels: 1, height: 4, width: 4 };
+      const shape: BatchShape = { layout: 'NCHW', batch: 8, channels: 1, height: 2, width: 8 };
       const images = bufferFrom(device, randomData('uint8', 128, 3));
       const labels = bufferFrom(
         device,
@@ -248,7 +248,7 @@ describe('concurrency', () => {
   gpuTest(
     '64 calls in flight on one mixer and interleaved calls on three mixers all give their own correct result',
     async ({ device }) => {
-      const shape: BatchShape = { layout: 'NHWC', batch: 6, channels: 3, height: 4, width: 4 };
+      const shape: BatchShape = { layout: 'NHWC', batch: 6, channels: 3, height: 8, width: 2 };
       const mixers = [0, 1, 2].map((m) =>
         createMixer(device, { cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 100 + m, numClasses: 5 }),
       );
@@ -285,7 +285,7 @@ describe('concurrency', () => {
           numClasses: 5,
         });
         for (let j = m; j < 64; j += 3)
-          expect(results[j].plan, `job ${j}`).toEqual(planner.plan(6, { height: 4, width: 4 }));
+          expect(results[j].plan, `job ${j}`).toEqual(planner.plan(6, { height: 8, width: 2 }));
       }
       for (const mixer of mixers) mixer.destroy();
     },

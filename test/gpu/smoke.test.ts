@@ -3,16 +3,19 @@ import type { GpuContext } from '../helpers/gpu.js';
 import { bufferFrom, gpuTest, readBuffer, requestTestAdapter, withDevice } from '../helpers/gpu.js';
 
 describe('WebGPU harness', () => {
-  gpuTest('finds an adapter, logs which, and its device has the limits the kernels need', async ({ adapter, device }) => {
-    const info = adapter.info;
-    // Printed so CI logs show which adapter ran the GPU tests.
-    console.log(
-      `[webgpu] adapter: vendor=${info.vendor} architecture=${info.architecture} description=${info.description} fallback=${(adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter}`,
-    );
-    expect(adapter).toBeTruthy();
-    expect(device.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
-    expect(device.limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256);
-  });
+  gpuTest(
+    'finds an adapter, logs which, and its device has the limits the kernels need',
+    async ({ adapter, device }) => {
+      const info = adapter.info;
+      // Printed so CI logs show which adapter ran the GPU tests.
+      console.log(
+        `[webgpu] adapter: vendor=${info.vendor} architecture=${info.architecture} description=${info.description} fallback=${(adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter}`,
+      );
+      expect(adapter).toBeTruthy();
+      expect(device.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
+      expect(device.limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256);
+    },
+  );
 
   gpuTest('runs a WGSL kernel and reads back its output', async ({ device }) => {
     const module = device.createShaderModule({
