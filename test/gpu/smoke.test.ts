@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose } from '../helpers/data.js';
 import type { GpuContext } from '../helpers/gpu.js';
 import { bufferFrom, gpuTest, readBuffer, requestTestAdapter, withDevice } from '../helpers/gpu.js';
 
@@ -122,5 +123,31 @@ describe('adapter request', () => {
   // message); here it must resolve one.
   gpuTest('requestTestAdapter resolves an adapter', async () => {
     await expect(requestTestAdapter()).resolves.toBeTruthy();
+  });
+});
+
+describe('the GPU-vs-CPU comparison (expectClose)', () => {
+  const next = (v: number) => {
+    const bits = new Uint32Array(new Float32Array([v]).buffer);
+    bits[0] += 1;
+    return new Float32Array(bits.buffer)[0];
+  };
+  it('float32 is bit-exact by default: one unit in the last place apart fails', () => {
+    const cpu = Float32Array.from([0.02, 1, -3.5]);
+    expectClose('float32', Float32Array.from(cpu), cpu, 'equal', 'exact');
+    expectClose('float32', Float32Array.from([Number.NaN]), Float32Array.from([Number.NaN]), 'NaN', 'exact');
+    const gpu = Float32Array.from([cpu[0], next(1), cpu[2]]);
+    expect(() => expectClose('float32', gpu, cpu, 'one ulp', 'exact')).toThrow(
+      /one ulp\[1\]: gpu .* \(float32, exact\)/,
+    );
+    expect(() =>
+      expectClose('float32', Float32Array.from([0, 0, 0]), Float32Array.from([-0, 0, 0]), 'sign', 'exact'),
+    ).toThrow();
+  });
+  it("MIXUP_TEST_TOLERANCE=fma ('fma' mode) allows 1e-6 relative for float32 and nothing for uint8", () => {
+    const cpu = Float32Array.from([0.02, 1, -3.5]);
+    expectClose('float32', Float32Array.from([0.02, next(1), -3.5]), cpu, 'one ulp', 'fma');
+    expect(() => expectClose('float32', Float32Array.from([0.02, 1 + 2e-6, -3.5]), cpu, 'two ppm', 'fma')).toThrow();
+    expect(() => expectClose('uint8', Uint8Array.from([1]), Uint8Array.from([2]), 'uint8', 'fma')).toThrow();
   });
 });
