@@ -227,6 +227,58 @@ describe('bound windows', () => {
   );
 
   gpuTest(
+    'GPU runs at small bindings bind no range larger than the cap, and write the reference bytes',
+    async ({ device }) => {
+      const bound: Array<{ size: number; what: string }> = [];
+      const createBindGroup = device.createBindGroup.bind(device);
+      device.createBindGroup = (descriptor: GPUBindGroupDescriptor) => {
+        for (const entry of descriptor.entries) {
+          const r = entry.resource as GPUBufferBinding;
+          if (r && typeof r === 'object' && 'buffer' in r)
+            bound.push({
+              size: r.size ?? r.buffer.size - (r.offset ?? 0),
+              what: `${descriptor.label} binding ${entry.binding}`,
+            });
+        }
+        return createBindGroup(descriptor);
+      };
+      let runs = 0;
+      for (const c of CASES.filter((c) => c.maxBindingBytes === 1024)) {
+        const B = c.shape.batch;
+        const n = sampleBytes(c.shape, 'uint8');
+        const data = randomData(c.inDtype, B * n, B + c.maxBindingBytes);
+        const ids = Int32Array.from({ length: B }, (_, i) => (i * 7) % c.numClasses);
+        const soft = Float32Array.from(randomData('float32', B * c.numClasses, 5) as Float32Array, Math.abs);
+        const mixer = createMixer(device, { numClasses: c.numClasses }, { maxBindingBytes: c.maxBindingBytes });
+        const plan = createPlanner({ mode: 'elem', pairing: 'shuffle', seed: B }).plan(B);
+        const labels =
+          c.labels === 'float32'
+            ? { buffer: bufferFrom(device, soft), dtype: 'float32' as const, shape: [B, c.numClasses] }
+            : { buffer: bufferFrom(device, ids), dtype: 'int32' as const };
+        bound.length = 0;
+        const r = await mixer.mix(
+          { images: { buffer: bufferFrom(device, data), shape: c.shape, dtype: c.inDtype }, labels },
+          { plan, outDtype: c.outDtype, checkLabels: false },
+        );
+        for (const b of bound) expect(b.size, `${c.name}: ${b.what}`).toBeLessThanOrEqual(c.maxBindingBytes);
+        expect(bound.length, `${c.name}: bind groups were made`).toBeGreaterThan(0);
+        const cpu = mixBatchCpu({ data, dtype: c.inDtype, shape: c.shape }, plan, { outDtype: c.outDtype });
+        expectClose(c.outDtype, typedFrom(c.outDtype, await readBuffer(device, r.images), B * n), cpu, c.name);
+        const cpuTargets =
+          c.labels === 'float32'
+            ? mixTargetsCpu({ data: soft, dtype: 'float32' }, plan, mixer.options)
+            : mixTargetsCpu({ data: ids, dtype: 'int32' }, plan, mixer.options);
+        expectClose('float32', new Float32Array(await readBuffer(device, r.targets!)), cpuTargets, `${c.name} targets`);
+        r.images.destroy();
+        r.targets!.destroy();
+        mixer.destroy();
+        runs++;
+      }
+      expect(runs).toBe(8);
+    },
+  );
+
+  gpuTest(
     'class-id targets wider than one binding are written in row windows, equal to the CPU reference; a row wider than a binding is refused',
     async ({ device }) => {
       // 13 rows of 100 classes: 5,200 bytes of targets, in windows of 1 row at a 1024-byte binding
