@@ -51,6 +51,8 @@ export default defineConfig({
             instances: [{ browser: 'chromium' }],
           },
         },
+        // The page has no process.env: the float comparison mode (test/helpers/data.ts) comes in here.
+        define: { __MIXUP_TEST_TOLERANCE__: JSON.stringify(process.env.MIXUP_TEST_TOLERANCE ?? '') },
       },
       {
         // End-to-end: pages served by Vite and driven by Playwright in headless Chromium (the demo).

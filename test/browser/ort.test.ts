@@ -21,8 +21,9 @@ ort.env.wasm.numThreads = 1;
 
 const B = 6;
 const C = 3;
-const H = 8;
-const W = 8;
+// Non-square, the width not a multiple of 4 (the uint8 case below has one that is).
+const H = 6;
+const W = 10;
 const DIMS = [B, C, H, W];
 const NCHW = { layout: 'NCHW' as const, batch: B, channels: C, height: H, width: W };
 
@@ -216,11 +217,11 @@ describe('webgpu-mixup/ort with tensors from Tensor.fromGpuBuffer', () => {
     const mixer = createOrtMixer(ort, device, { mixupAlpha: 0.7, seed: 12 });
 
     // uint8 in and out (rounded half to even on both sides).
-    const bytes = randomData('uint8', 2 * 4 * 4 * 4, 9) as Uint8Array;
-    const u8 = ort.Tensor.fromGpuBuffer(bufferFrom(device, bytes), { dataType: 'uint8', dims: [2, 4, 4, 4] });
+    const bytes = randomData('uint8', 2 * 4 * 3 * 8, 9) as Uint8Array;
+    const u8 = ort.Tensor.fromGpuBuffer(bufferFrom(device, bytes), { dataType: 'uint8', dims: [2, 4, 3, 8] });
     const mixedBytes = await mixer.mix({ images: u8 });
     expect(mixedBytes.images.type).toBe('uint8');
-    const u8Shape = { layout: 'NCHW' as const, batch: 2, channels: 4, height: 4, width: 4 };
+    const u8Shape = { layout: 'NCHW' as const, batch: 2, channels: 4, height: 3, width: 8 };
     expectClose(
       'uint8',
       (await mixedBytes.images.getData()) as Uint8Array,
@@ -333,7 +334,7 @@ describe('webgpu-mixup/ort argument checks', () => {
       await expectMixupError(
         mixer.mix({ images: flat }),
         'inputs.images.dims',
-        /\[B, C, H, W\].*got 3-D dims \[6, 3, 64\]/,
+        /\[B, C, H, W\].*got 3-D dims \[6, 3, 60\]/,
       );
       await expectMixupError(
         mixer.mix({ images: good }, { layout: 'rows' }),
@@ -353,7 +354,7 @@ describe('webgpu-mixup/ort argument checks', () => {
       await expectMixupError(
         mixer.mix({ images: small }),
         'inputs.images.gpuBuffer.size',
-        /at least 4608 bytes.*got 64 bytes/,
+        /at least 4320 bytes.*got 64 bytes/,
       );
       await expectMixupError(mixer.mix({ images: noStorage }), 'inputs.images.gpuBuffer.usage', /STORAGE/);
       await expectMixupError(

@@ -19,8 +19,9 @@ import { expectClose } from '../helpers/data.js';
 import { withErrorScopes } from '../helpers/gpu.js';
 
 const B = 8;
-const H = 6;
-const W = 6;
+// Non-square, with a width (and a sample) that is not a multiple of 4.
+const H = 5;
+const W = 7;
 const C = 1;
 const K = 5;
 const SHAPE: BatchShape = { layout: 'NHWC', batch: B, channels: C, height: H, width: W };

@@ -76,8 +76,10 @@ function kinds(plan: MixPlan): Set<number> {
 }
 
 const B = 16;
-const H = 8;
-const W = 8;
+// Non-square, and a width that is not a multiple of 4 (the NCHW test adds one that is): an adapter
+// that swapped H and W, or read a layout's axes in the wrong order, would move the CutMix boxes.
+const H = 6;
+const W = 10;
 const C = 3;
 const K = 10;
 const NHWC: BatchShape = { layout: 'NHWC', batch: B, channels: C, height: H, width: W };
@@ -159,6 +161,18 @@ describe('createTfjsMixer on the webgpu backend', () => {
     expect(a.targets).toBeNull();
     expect(kinds(a.plan).has(2)).toBe(true);
     await expectImagesMatch(a.images, data, nchw, a.plan, 'NCHW images');
+    // A width divisible by 4, taller than wide: [B, C, 8, 4].
+    const tall: BatchShape = { layout: 'NCHW', batch: B, channels: C, height: 8, width: 4 };
+    const tallData = randomData('float32', B * C * 32, 33) as Float32Array;
+    const xt = onGpu(tf.tensor4d(tallData, [B, C, 8, 4]));
+    const t = await mixer.mix(xt, null, { layout: 'NCHW' });
+    expect(kinds(t.plan).has(2)).toBe(true);
+    expect(
+      t.plan.box.every((v, i) => v <= (i % 4 < 2 ? 8 : 4)),
+      'boxes drawn inside 8 x 4',
+    ).toBe(true);
+    await expectImagesMatch(t.images, tallData, tall, t.plan, 'NCHW 8x4 images');
+    tf.dispose([xt, t.images]);
 
     // Rows have no boxes: a mixup-only mixer, on [B, D] features.
     const rowsMixer = createTfjsMixer(tf, { mixupAlpha: 0.4, mode: 'elem', numClasses: K, seed: 5 });

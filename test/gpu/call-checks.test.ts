@@ -7,7 +7,7 @@ import type { MixCallOptions, MixInputs, Mixer } from '../../src/gpu/types.js';
 import type { BatchShape, MixOptions } from '../../src/types.js';
 import { gpuTest } from '../helpers/gpu.js';
 
-const SHAPE: BatchShape = { layout: 'NCHW', batch: 4, channels: 3, height: 4, width: 4 }; // 48 elements a sample
+const SHAPE: BatchShape = { layout: 'NCHW', batch: 4, channels: 3, height: 2, width: 8 }; // 48 elements a sample
 
 function fixture(device: GPUDevice) {
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -30,7 +30,7 @@ describe('unknown keys in a call are rejected with a suggestion', () => {
     async ({ device }) => {
       const mixer = createMixer(device, { numClasses: 10 });
       const f = fixture(device);
-      const plan = mixer.plan(4, { height: 4, width: 4 });
+      const plan = mixer.plan(4, { height: 2, width: 8 });
       const u8 = { images: { buffer: f.bytes, shape: SHAPE, dtype: 'uint8' as const } };
       const cases: Array<[string, () => unknown, RegExp]> = [
         [

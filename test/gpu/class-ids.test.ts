@@ -7,7 +7,7 @@ import type { MixInputs, Mixer } from '../../src/gpu/types.js';
 import { PipelineCache } from '../../src/gpu/pipelines.js';
 import { mixTargetsCpu } from '../../src/reference.js';
 import type { BatchShape, MixOptions } from '../../src/types.js';
-import { randomData } from '../helpers/data.js';
+import { expectClose, randomData } from '../helpers/data.js';
 import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 const SHAPE: BatchShape = { layout: 'NCHW', batch: 4, channels: 1, height: 2, width: 4 };
@@ -77,6 +77,37 @@ describe('class ids are checked on the first call', () => {
       counted.targets?.destroy();
       first.destroy();
       unchecked.destroy();
+    },
+  );
+
+  gpuTest(
+    'the valid range ends at K - 1: an id equal to K is counted (int32 and uint32), K - 1 is not and maps to the last column',
+    async ({ device }) => {
+      const f = fixture(device);
+      const K = OPTIONS.numClasses!;
+      for (const dtype of ['int32', 'uint32'] as const) {
+        const Ids = dtype === 'int32' ? Int32Array : Uint32Array;
+        const edge = Ids.from([K - 1, 0, K - 1, 1]);
+        const over = Ids.from([K - 1, K, 0, K - 1]);
+        const mixer = createMixer(device, OPTIONS);
+        const input = (ids: Int32Array | Uint32Array): MixInputs => ({
+          images: f.input(f.good).images,
+          labels: { buffer: bufferFrom(device, ids), dtype },
+        });
+        // The first-call check: K rejects, K - 1 passes.
+        await expect(mixer.mix(input(over)), `${dtype}: id K`).rejects.toThrow(/got 1 of 4 ids outside that range$/);
+        const r = await mixer.mix(input(edge), { checkLabels: true });
+        expect(r.invalidLabels, `${dtype}: ids K - 1 counted`).toBe(0);
+        const cpu = mixTargetsCpu({ data: edge, dtype }, r.plan, mixer.options);
+        expectClose('float32', new Float32Array(await readBuffer(device, r.targets!)), cpu, `${dtype}: targets`);
+        const counted = await mixer.mix(input(over), { checkLabels: true });
+        expect(counted.invalidLabels, `${dtype}: one id equal to K`).toBe(1);
+        for (const result of [r, counted]) {
+          result.images.destroy();
+          result.targets?.destroy();
+        }
+        mixer.destroy();
+      }
     },
   );
 

@@ -23,7 +23,7 @@ function count(device: GPUDevice) {
   return counts;
 }
 
-const SHAPE: BatchShape = { layout: 'NCHW', batch: 16, channels: 3, height: 4, width: 4 };
+const SHAPE: BatchShape = { layout: 'NCHW', batch: 16, channels: 3, height: 2, width: 8 };
 
 function buffers(device: GPUDevice, labels = false) {
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -54,7 +54,7 @@ describe('host side of a call', () => {
       await mixer.prepare(inputs, { outputs });
       const encodeOnce = async () => {
         const encoder = device.createCommandEncoder();
-        const encoding = mixer.encode(encoder, inputs, { outputs, plan: mixer.plan(16, { height: 4, width: 4 }) });
+        const encoding = mixer.encode(encoder, inputs, { outputs, plan: mixer.plan(16, { height: 2, width: 8 }) });
         device.queue.submit([encoder.finish()]);
         encoding.release();
         await device.queue.onSubmittedWorkDone();
@@ -121,7 +121,7 @@ describe('host side of a call', () => {
     const counts = count(device);
     const mixer = createMixer(device, { mixupAlpha: 1, pairing: 'flip' });
     const { inputs, outputs } = buffers(device);
-    const plan = mixer.plan(16, { height: 4, width: 4 });
+    const plan = mixer.plan(16, { height: 2, width: 8 });
     const preparing = mixer.prepare(inputs, { outputs, plan });
     const encoder = device.createCommandEncoder();
     mixer.encode(encoder, inputs, { outputs, plan }).release();

@@ -9,10 +9,10 @@ import { checkCase } from '../helpers/cases.js';
 import { randomData, typedFrom } from '../helpers/data.js';
 import { bufferFrom, createTestDevice, gpuTest, readBuffer, requestTestAdapter } from '../helpers/gpu.js';
 
-/** FNV-1a over bytes: a short fingerprint of an output for logs. */
-function fingerprint(bytes: ArrayBuffer): string {
+/** FNV-1a over bytes: a short fingerprint of an output, compared and logged. */
+function fingerprint(bytes: Uint8Array): string {
   let h = 0x811c9dc5;
-  for (const b of new Uint8Array(bytes)) h = Math.imul(h ^ b, 0x01000193);
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
@@ -183,7 +183,7 @@ describe('resources', () => {
     async ({ device, buffers }) => {
       const baseline = buffers.live();
       const mixer = createMixer(device, { numClasses: 10, mode: 'elem', cutmixAlpha: 1 });
-      const shape: BatchShape = { layout: 'NCHW', batch: 8, channels: 1, height: 4, width: 4 };
+      const shape: BatchShape = { layout: 'NCHW', batch: 8, channels: 1, height: 2, width: 8 };
       const images = bufferFrom(device, randomData('uint8', 128, 3));
       const labels = bufferFrom(
         device,
@@ -248,7 +248,7 @@ describe('concurrency', () => {
   gpuTest(
     '64 calls in flight on one mixer and interleaved calls on three mixers all give their own correct result',
     async ({ device }) => {
-      const shape: BatchShape = { layout: 'NHWC', batch: 6, channels: 3, height: 4, width: 4 };
+      const shape: BatchShape = { layout: 'NHWC', batch: 6, channels: 3, height: 8, width: 2 };
       const mixers = [0, 1, 2].map((m) =>
         createMixer(device, { cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 100 + m, numClasses: 5 }),
       );
@@ -285,7 +285,7 @@ describe('concurrency', () => {
           numClasses: 5,
         });
         for (let j = m; j < 64; j += 3)
-          expect(results[j].plan, `job ${j}`).toEqual(planner.plan(6, { height: 4, width: 4 }));
+          expect(results[j].plan, `job ${j}`).toEqual(planner.plan(6, { height: 8, width: 2 }));
       }
       for (const mixer of mixers) mixer.destroy();
     },
@@ -293,39 +293,72 @@ describe('concurrency', () => {
 });
 
 describe('determinism', () => {
+  // The same bytes in the browser and in Node: each project asserts, in its own run, that the GPU's
+  // bytes equal the CPU reference's for the same calls. The reference is the same JavaScript in both,
+  // so if one path's bytes differed from the other's, that path's assertion fails here. The
+  // fingerprints are logged so the two projects' logs can be compared by eye too.
   gpuTest(
-    'the same seed gives bit-identical float32 outputs, equal to the CPU reference bit for bit',
+    'the same seed gives bit-identical outputs, equal to the CPU reference bit for bit on every path',
     async ({ device, adapter }) => {
-      const shape: BatchShape = { layout: 'NCHW', batch: 16, channels: 3, height: 8, width: 8 };
-      const data = randomData('uint8', 16 * 192, 77);
+      const shape: BatchShape = { layout: 'NCHW', batch: 16, channels: 3, height: 6, width: 10 };
+      const n = 180;
+      const data = randomData('uint8', 16 * n, 77);
+      const floats = randomData('float32', 16 * n, 78);
       const labels = Int32Array.from({ length: 16 }, (_, i) => i % 10);
+      const soft = Float32Array.from(randomData('float32', 16 * 10, 79) as Float32Array, Math.abs);
       const normalize = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-      const runs: ArrayBuffer[] = [];
-      for (let run = 0; run < 2; run++) {
-        const mixer = createMixer(device, {
-          mixupAlpha: 0.2,
-          cutmixAlpha: 1,
-          mode: 'elem',
-          pairing: 'shuffle',
-          seed: 2026,
-          numClasses: 10,
-        });
-        const result = await mixer.mix(
-          {
-            images: { buffer: bufferFrom(device, data), shape, dtype: 'uint8' },
-            labels: { buffer: bufferFrom(device, labels), dtype: 'int32' },
-          },
-          { normalize },
-        );
-        runs.push(await readBuffer(device, result.images));
-        const cpu = mixBatchCpu({ data, dtype: 'uint8', shape }, result.plan, { normalize }) as Float32Array;
-        // Bit-identical to the reference on this adapter: the same bytes in the browser and in Node.
-        expect(new Uint8Array(runs[run]), 'GPU bytes = CPU reference bytes').toEqual(new Uint8Array(cpu.buffer));
-        mixer.destroy();
+      const calls = [
+        { name: 'uint8 -> normalised float32, class-id targets', input: data, dtype: 'uint8', normalize, soft: false },
+        { name: 'float32 -> float32, soft targets', input: floats, dtype: 'float32', normalize: null, soft: true },
+        { name: 'uint8 -> uint8, class-id targets', input: data, dtype: 'uint8', normalize: null, soft: false },
+      ] as const;
+      const prints: string[] = [];
+      for (const call of calls) {
+        const runs: Uint8Array[] = [];
+        for (let run = 0; run < 2; run++) {
+          const mixer = createMixer(device, {
+            mixupAlpha: 0.2,
+            cutmixAlpha: 1,
+            mode: 'elem',
+            pairing: 'shuffle',
+            seed: 2026,
+            numClasses: 10,
+          });
+          const result = await mixer.mix(
+            {
+              images: { buffer: bufferFrom(device, call.input), shape, dtype: call.dtype },
+              labels: call.soft
+                ? { buffer: bufferFrom(device, soft), dtype: 'float32', shape: [16, 10] }
+                : { buffer: bufferFrom(device, labels), dtype: 'int32' },
+            },
+            { normalize: call.normalize },
+          );
+          const images = mixBatchCpu({ data: call.input, dtype: call.dtype, shape }, result.plan, {
+            normalize: call.normalize,
+          });
+          const targets = call.soft
+            ? mixTargetsCpu({ data: soft, dtype: 'float32' }, result.plan, mixer.options)
+            : mixTargetsCpu({ data: labels, dtype: 'int32' }, result.plan, mixer.options);
+          const cpu = new Uint8Array([
+            ...new Uint8Array(images.buffer, 0, images.byteLength),
+            ...new Uint8Array(targets.buffer),
+          ]);
+          const gpu = new Uint8Array([
+            ...new Uint8Array(await readBuffer(device, result.images, images.byteLength)),
+            ...new Uint8Array(await readBuffer(device, result.targets!)),
+          ]);
+          expect(fingerprint(gpu), `${call.name}, run ${run}: fingerprint of the GPU bytes = the reference's`).toBe(
+            fingerprint(cpu),
+          );
+          expect(gpu, `${call.name}, run ${run}: GPU bytes = CPU reference bytes`).toEqual(cpu);
+          runs.push(gpu);
+          mixer.destroy();
+        }
+        expect(runs[1], `${call.name}: run 2 = run 1`).toEqual(runs[0]);
+        prints.push(`${call.name} ${fingerprint(runs[0])}`);
       }
-      expect(new Uint8Array(runs[1])).toEqual(new Uint8Array(runs[0]));
       console.log(
-        `[determinism] ${adapter.info.architecture || adapter.info.vendor}: output fingerprint ${fingerprint(runs[0])}`,
+        `[determinism] ${adapter.info.architecture || adapter.info.vendor}: output fingerprints (= the reference's): ${prints.join('; ')}`,
       );
     },
   );
@@ -337,15 +370,10 @@ describe('determinism', () => {
     for (let a = 0; a < plans.length; a++) {
       for (let b = a + 1; b < plans.length; b++) expect(Array.from(plans[a].lam)).not.toEqual(Array.from(plans[b].lam));
     }
-    expect(forks[1].plan(64)).toEqual(
-      createPlanner({ mode: 'elem', seed: 9 }).fork(1).plan(64) &&
-        createPlanner({ mode: 'elem', seed: 9 }).fork(1).plan(64) &&
-        (() => {
-          const p = createPlanner({ mode: 'elem', seed: 9 }).fork(1);
-          p.plan(64);
-          return p.plan(64);
-        })(),
-    );
+    // A fork's stream is a function of (seed, worker): a fresh fork 1 of the same seed replays it.
+    const replay = createPlanner({ mode: 'elem', seed: 9 }).fork(1);
+    expect(plans[2], "fork 1's first plan = a fresh fork 1's first plan").toEqual(replay.plan(64));
+    expect(forks[1].plan(64), "fork 1's second plan = a fresh fork 1's second plan").toEqual(replay.plan(64));
     mixer.destroy();
   });
 });

@@ -144,6 +144,28 @@ export function gpuTest(name: string, body: (ctx: GpuContext) => Promise<void>, 
   it(name, () => withDevice(body, options.limits), options.timeout ?? 120_000);
 }
 
+/**
+ * `device` as the package sees it, with some limits reported lower than the device's: the rules
+ * that depend on a limit (the 2-D dispatch fold, the largest buffer) can be exercised at sizes a
+ * test can afford, since WebGPU never grants a device limits below the defaults. Every method runs
+ * on the real device, so the GPU work is real and validated as usual.
+ */
+export function withLowerLimits(device: GPUDevice, lower: Record<string, number>): GPUDevice {
+  const limits: Record<string, number> = {};
+  for (const key in device.limits) limits[key] = (device.limits as unknown as Record<string, number>)[key];
+  for (const [key, value] of Object.entries(lower)) {
+    if (!(key in limits) || value > limits[key]) throw new Error(`withLowerLimits: ${key} ${value} is not lower`);
+    limits[key] = value;
+  }
+  return new Proxy(device, {
+    get(target, prop) {
+      if (prop === 'limits') return limits;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Creates a buffer holding `data`, usable as storage and copy source and destination. */
 export function bufferFrom(
   device: GPUDevice,
