@@ -14,7 +14,7 @@ const issue13 = [
     replace: 'dst[base + e] = f16(v[j] * 0.5);',
     project: 'node',
     tests: ['test/gpu/matrix.test.ts'],
-    grep: 'float16|float32 input',
+    grep: 'float16 input',
     rule: 'float16 output equals the CPU reference (any element count)',
   },
   {
@@ -24,7 +24,7 @@ const issue13 = [
     replace: '= vec4<f16>(v * 0.5);',
     project: 'node',
     tests: ['test/gpu/matrix.test.ts'],
-    grep: 'float16|float32 input',
+    grep: 'float16 input',
     rule: 'float16 output equals the CPU reference (vec4 path)',
   },
   {
@@ -33,8 +33,8 @@ const issue13 = [
     find: 'own >= params.num_classes',
     replace: 'own > params.num_classes',
     project: 'node',
-    tests: ['test/gpu/class-ids.test.ts', 'test/gpu/reliability.test.ts'],
-    grep: 'class ids|out-of-range',
+    tests: ['test/gpu/class-ids.test.ts'],
+    grep: 'out of range',
     rule: 'an id equal to K is out of range and counted',
   },
   {
@@ -62,8 +62,8 @@ const issue13 = [
     find: 'targets[base + k] = a * plan.lam + b * (1.0 - plan.lam);',
     replace: 'targets[base + k] = a * plan.lam + b * (1.0 - plan.lam) + 4e-7;',
     project: 'node',
-    tests: ['test/gpu/matrix.test.ts', 'test/gpu/reliability.test.ts'],
-    grep: 'NCHW float32 input|determinism',
+    tests: ['test/gpu/mixer-basic.test.ts', 'test/gpu/reliability.test.ts'],
+    grep: 'createMixer|same seed',
     rule: 'float32 targets equal the CPU reference bit for bit',
   },
   {
@@ -72,8 +72,8 @@ const issue13 = [
     find: 'const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));',
     replace: 'const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut)) + 1;',
     project: 'node',
-    tests: ['test/gpu/limits.test.ts', 'test/gpu/reliability.test.ts'],
-    grep: 'binding',
+    tests: ['test/gpu/limits.test.ts'],
+    grep: 'float32 -> float32',
     rule: 'every bound window fits maxBindingBytes',
   },
   {
@@ -83,7 +83,7 @@ const issue13 = [
     replace: 'this.free[index]',
     project: 'node',
     tests: ['test/gpu/executor.test.ts', 'test/gpu/edges.test.ts'],
-    grep: 'encode|host side',
+    grep: 'encode',
     rule: 'two encodings in flight never share an upload slot',
   },
   {
@@ -93,7 +93,7 @@ const issue13 = [
     replace: '?? (() => { throw new Error("mutant: no synchronous compile"); })()',
     project: 'node',
     tests: ['test/gpu/executor.test.ts', 'test/gpu/edges.test.ts'],
-    grep: 'encode|host side',
+    grep: 'encode',
     rule: 'encode() works without prepare(): it compiles synchronously',
   },
   {
@@ -115,8 +115,7 @@ const kernels = [
     find: 'm = a * lam + b * (1.0 - lam);',
     replace: 'm = b * lam + a * (1.0 - lam);',
     project: 'node',
-    tests: ['test/gpu/mixer-basic.test.ts', 'test/gpu/matrix.test.ts'],
-    grep: 'createMixer|NCHW float32 input',
+    tests: ['test/gpu/mixer-basic.test.ts'],
     rule: 'lam weighs the sample itself, 1 - lam its partner',
   },
   {
@@ -126,7 +125,7 @@ const kernels = [
     replace: 'paste && y >= box.x && y <= box.y;',
     project: 'node',
     tests: ['test/gpu/edges.test.ts'],
-    grep: 'NCHW: border|full-image',
+    grep: 'full-image',
     rule: 'CutMix boxes are half-open in y (row-aligned path)',
   },
   {
@@ -155,8 +154,8 @@ const kernels = [
     find: 'n.x += select(0u, 1u, wrap_c);',
     replace: 'n.x += select(1u, 0u, wrap_c);',
     project: 'node',
-    tests: ['test/gpu/matrix.test.ts'],
-    grep: 'NHWC uint8 input',
+    tests: ['test/gpu/edges.test.ts'],
+    grep: 'NHWC: border',
     rule: 'NHWC elements step channel first, then x',
   },
   {
@@ -175,7 +174,7 @@ const kernels = [
     find: 'if (job.seg.z == 0u) { last',
     replace: 'if (job.seg.z != 0u) { last',
     project: 'node',
-    tests: ['test/gpu/mixer-basic.test.ts', 'test/gpu/property.test.ts'],
+    tests: ['test/gpu/mixer-basic.test.ts'],
     rule: 'a closed cycle ends on its first sample, an open segment on its successor',
   },
   {
@@ -184,8 +183,7 @@ const kernels = [
     find: 'mix_quad(s1, job.quad, b, a)',
     replace: 'mix_quad(s1, job.quad, a, b)',
     project: 'node',
-    tests: ['test/gpu/matrix.test.ts'],
-    grep: 'NCHW float32 input',
+    tests: ['test/gpu/mixer-basic.test.ts'],
     rule: "in a pair, each sample blends with the other ('flip', pair mode)",
   },
   {
@@ -214,7 +212,7 @@ const kernels = [
     replace: 'if (shift + count * 8u >= 32u)',
     project: 'node',
     tests: ['test/gpu/uint8-any-size.test.ts'],
-    grep: 'odd small shapes, every input dtype, every pairing, in place',
+    grep: 'in place',
     rule: 'uint8 loads read the second word only when the quad crosses into it',
   },
   {
@@ -234,7 +232,7 @@ const kernels = [
     replace: '',
     project: 'node',
     tests: ['test/gpu/uint8-any-size.test.ts'],
-    grep: 'odd small shapes, every input dtype, every pairing, in place',
+    grep: 'in place',
     rule: 'a uint8 store replaces the bytes it owns (in place: the old bytes are not merged in)',
   },
   {
@@ -243,8 +241,8 @@ const kernels = [
     find: 'if (t >= params.num_threads) { return; }',
     replace: 'if (t > params.num_threads) { return; }',
     project: 'node',
-    tests: ['test/gpu/reliability.test.ts', 'test/gpu/mixer-basic.test.ts'],
-    grep: 'out-of-range|createMixer',
+    tests: ['test/gpu/reliability.test.ts'],
+    grep: 'out-of-range',
     rule: 'the labels kernel writes nothing past the last row',
   },
 ];
@@ -347,8 +345,8 @@ const host = [
     find: "rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,",
     replace: "rowAligned: c.layout !== 'NHWC',",
     project: 'node',
-    tests: ['test/gpu/edges.test.ts', 'test/gpu/uint8-any-size.test.ts'],
-    grep: 'NCHW: border|odd small shapes, every input dtype, every pairing, in place',
+    tests: ['test/gpu/uint8-any-size.test.ts'],
+    grep: 'in place',
     rule: 'the row-aligned CutMix path is taken only when no quad crosses a row (width % 4 == 0)',
   },
   {
@@ -367,8 +365,8 @@ const host = [
     find: 'if (s - params.src2_base < params.src2_count)',
     replace: 'if (s - params.src2_base <= params.src2_count)',
     project: 'node',
-    tests: ['test/gpu/limits.test.ts', 'test/gpu/reliability.test.ts'],
-    grep: 'binding',
+    tests: ['test/gpu/limits.test.ts'],
+    grep: 'float32 -> float32',
     rule: "a chunk reads a partner from the partners' window only when it lies in it",
   },
   {
@@ -378,6 +376,7 @@ const host = [
     replace: 'height: dims[2], width: dims[1] }',
     project: 'browser',
     tests: ['test/browser/ort.test.ts'],
+    grep: 'NHWC uint8',
     rule: 'the ORT adapter reads H and W of an NHWC tensor in that order (H != W)',
   },
 ];
