@@ -124,8 +124,7 @@ const kernels = [
     find: 'paste && y >= box.x && y < box.y;',
     replace: 'paste && y >= box.x && y <= box.y;',
     project: 'node',
-    tests: ['test/gpu/edges.test.ts'],
-    grep: 'full-image',
+    tests: ['test/gpu/cutmix-box-bounds.test.ts'],
     rule: 'CutMix boxes are half-open in y (row-aligned path)',
   },
   {
@@ -174,7 +173,8 @@ const kernels = [
     find: 'if (job.seg.z == 0u) { last',
     replace: 'if (job.seg.z != 0u) { last',
     project: 'node',
-    tests: ['test/gpu/mixer-basic.test.ts'],
+    tests: ['test/gpu/uint8-any-size.test.ts'],
+    grep: 'in place',
     rule: 'a closed cycle ends on its first sample, an open segment on its successor',
   },
   {
@@ -241,8 +241,8 @@ const kernels = [
     find: 'if (t >= params.num_threads) { return; }',
     replace: 'if (t > params.num_threads) { return; }',
     project: 'node',
-    tests: ['test/gpu/reliability.test.ts'],
-    grep: 'out-of-range',
+    tests: ['test/gpu/mixer-basic.test.ts', 'test/gpu/matrix.test.ts'],
+    grep: 'createMixer|NCHW float32 input',
     rule: 'the labels kernel writes nothing past the last row',
   },
 ];
@@ -365,8 +365,8 @@ const host = [
     find: 'if (s - params.src2_base < params.src2_count)',
     replace: 'if (s - params.src2_base <= params.src2_count)',
     project: 'node',
-    tests: ['test/gpu/limits.test.ts'],
-    grep: 'float32 -> float32',
+    tests: ['test/gpu/reliability.test.ts'],
+    grep: 'in chunks',
     rule: "a chunk reads a partner from the partners' window only when it lies in it",
   },
   {
