@@ -21,7 +21,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 1),
-  timeoutMS: 60_000,
+  timeoutMS: 15_000,
   // Static mutants (module-level constants) need the whole suite per mutant; skipped for time, counted as ignored.
   ignoreStatic: true,
   tempDirName: '.stryker-tmp',
