@@ -27,6 +27,14 @@ export default defineConfig({
     minify: false,
   },
   test: {
+    // Only with --coverage (npm run test:coverage): V8 coverage of src/, merged across the projects run.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text', 'text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      reportOnFailure: true,
+    },
     projects: [
       {
         // CPU only: planner, reference, layouts.

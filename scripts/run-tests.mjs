@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: finds (or installs) Chromium, runs every vitest project (unit, browser, node),
 // then prints the plain summary line `N passed, N failed` from vitest's JSON report.
-// Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+// Extra arguments go to vitest (e.g. `npm test -- --project unit`). With `--coverage` (npm run
+// test:coverage) and no --project, only the unit and node projects run: V8 coverage of src/ in
+// Node (the browser project's code runs in Chromium, outside Node's coverage); report in coverage/.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,13 +18,19 @@ mkdirSync(reportDir, { recursive: true });
 rmSync(report, { force: true });
 
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const extra = process.argv.slice(2);
+const coverageOnly =
+  extra.includes('--coverage') && !extra.some((a) => a === '--project' || a.startsWith('--project='));
 const args = [
   vitest,
   'run',
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${report}`,
-  ...process.argv.slice(2),
+  ...(coverageOnly ? ['--project', 'unit', '--project', 'node'] : []),
+  // Instrumented code runs slower: the unit project's 5 s default would time out its heavy tests.
+  ...(extra.includes('--coverage') ? ['--testTimeout=120000'] : []),
+  ...extra,
 ];
 const run = spawnSync(process.execPath, args, {
   cwd: root,
