@@ -37,7 +37,7 @@ export interface RecentGroup {
  * slots per 10 calls (about 30 KB of JS heap per call, and a createBindGroup each). A slot is an
  * upload of about 56 bytes per sample, so 16 slots of B = 256 keep under 0.5 MB.
  */
-const MAX_FREE_SLOTS = 16;
+export const MAX_FREE_SLOTS = 16;
 
 export class SlotPool {
   /**
