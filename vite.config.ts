@@ -42,6 +42,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Some are exhaustive (every float16 bit pattern, a KS test with n = 460,999, biome over the
+          // tree): about a second each on a quiet machine, past vitest's 5 s default on a loaded one.
+          testTimeout: 60_000,
         },
       },
       {
