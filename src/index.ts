@@ -40,9 +40,11 @@ export type {
   MixPlan,
   Normalize,
   Pairing,
+  PlanMasks,
+  ResizeMode,
   RowsBatchShape,
 } from './types.js';
-export { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';
+export { KIND_CUTMIX, KIND_MASK, KIND_MIXUP, KIND_NONE, KIND_RESIZEMIX } from './types.js';
 export { MixupError } from './errors.js';
 export type { ResolvedMixOptions } from './options.js';
 export { resolveOptions } from './options.js';

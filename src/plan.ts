@@ -11,8 +11,8 @@ import { resolveOptions } from './options.js';
 import type { ResolvedMixOptions } from './options.js';
 import { partnerFor } from './pairing.js';
 import { Philox } from './rng.js';
-import type { ImageSize, MixOptions, MixPlan } from './types.js';
-import { KIND_CUTMIX, KIND_MIXUP, KIND_NONE } from './types.js';
+import type { ImageSize, MixOptions, MixPlan, PlanMasks } from './types.js';
+import { KIND_CUTMIX, KIND_MASK, KIND_MIXUP, KIND_NONE } from './types.js';
 
 /**
  * A reproducible source of plans.
@@ -343,31 +343,50 @@ export function emptyPlan(batchSize: number): MixPlan {
  * @category Planning
  */
 export function clonePlan(plan: MixPlan): MixPlan {
-  return {
+  const copy: MixPlan = {
     kind: plan.kind.slice(),
     lam: plan.lam.slice(),
     partner: plan.partner.slice(),
     box: plan.box.slice(),
   };
+  const m = plan.masks;
+  if (m) copy.masks = { ...m, data: m.data.slice(), index: m.index.slice() };
+  if (plan.resize !== undefined) copy.resize = plan.resize;
+  return copy;
 }
 
 type BoxRule = 'check' | 'forbid' | 'ignore';
+
+const KIND_NAMES = '0 (none), 1 (mixup), 2 (CutMix), 3 (ResizeMix) or 4 (mask)';
+const RESIZE_MODES = ['bilinear', 'nearest'] as const;
 
 /** Reads every entry once and allocates nothing unless it throws (encode() runs it on every call). */
 function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, height: number, width: number): void {
   const B = checkInteger('batchSize', batchSize, 1, U32_MAX);
   checkFields(plan, B, 'plan');
   const { kind, lam, partner, box } = plan as MixPlan;
+  let masksChecked = false;
   for (let i = 0; i < B; i++) {
     const k = kind[i];
-    if (k !== KIND_NONE && k !== KIND_MIXUP && k !== KIND_CUTMIX) {
-      throw new MixupError(`plan.kind[${i}]`, '0 (none), 1 (mixup) or 2 (CutMix)', k);
-    }
+    if (k > KIND_MASK) throw new MixupError(`plan.kind[${i}]`, KIND_NAMES, k);
     if (!(lam[i] >= 0 && lam[i] <= 1)) throw new MixupError(`plan.lam[${i}]`, 'a finite number in [0, 1]', lam[i]);
     if (partner[i] >= B) throw new MixupError(`plan.partner[${i}]`, `an integer in [0, ${B - 1}]`, partner[i]);
-    if (k !== KIND_CUTMIX || rule === 'ignore') continue;
+    if (k < KIND_CUTMIX || rule === 'ignore') continue;
     if (rule === 'forbid') {
-      throw new MixupError(`plan.kind[${i}]`, '0 or 1 without an image size (CutMix needs a height and width)', k);
+      throw new MixupError(`plan.kind[${i}]`, '0 or 1 without an image size (only images have pixels to paste)', k);
+    }
+    if (k === KIND_MASK) {
+      if (!masksChecked) checkMasks((plan as MixPlan).masks, B, height, width);
+      masksChecked = true;
+      const m = (plan as MixPlan).masks as PlanMasks;
+      if (m.index[i] >= m.count) {
+        throw new MixupError(
+          `plan.masks.index[${i}]`,
+          `a mask in [0, ${m.count - 1}] (sample ${i} is kind 4)`,
+          m.index[i],
+        );
+      }
+      continue;
     }
     const y0 = box[4 * i];
     const y1 = box[4 * i + 1];
@@ -376,18 +395,57 @@ function checkPlan(plan: unknown, batchSize: number, rule: BoxRule, height: numb
     if (!(y0 >= 0 && y0 <= y1 && y1 <= height && x0 >= 0 && x0 <= x1 && x1 <= width)) {
       throw new MixupError(
         `plan.box[${4 * i}..${4 * i + 3}]`,
-        `y0, y1, x0, x1 with 0 <= y0 <= y1 <= ${height} and 0 <= x0 <= x1 <= ${width} (sample ` + `${i} is CutMix)`,
+        `y0, y1, x0, x1 with 0 <= y0 <= y1 <= ${height} and 0 <= x0 <= x1 <= ${width} (sample ${i} is kind ${k})`,
         [y0, y1, x0, x1],
       );
     }
+  }
+  const resize = (plan as MixPlan).resize;
+  if (resize !== undefined && resize !== RESIZE_MODES[0] && resize !== RESIZE_MODES[1]) {
+    throw new MixupError('plan.resize', "'bilinear', 'nearest' or undefined", resize);
+  }
+}
+
+/** Throws naming `plan.masks.<field>` unless `masks` are well-formed masks for B samples of H x W images. */
+function checkMasks(masks: unknown, B: number, H: number, W: number): void {
+  if (typeof masks !== 'object' || masks === null) {
+    throw new MixupError('plan.masks', 'a PlanMasks object (a sample is kind 4)', masks);
+  }
+  const m = masks as Record<string, unknown>;
+  if (m.format !== 'bits' && m.format !== 'soft')
+    throw new MixupError('plan.masks.format', "'bits' or 'soft'", m.format);
+  const count = checkInteger('plan.masks.count', m.count, 1, U32_MAX);
+  const mh = checkInteger('plan.masks.height', m.height, 1, H);
+  const mw = checkInteger('plan.masks.width', m.width, 1, W);
+  const perMask = m.format === 'bits' ? Math.ceil((mh * mw) / 32) : mh * mw;
+  const type = m.format === 'bits' ? Uint32Array : Float32Array;
+  const data = m.data;
+  if (!(data instanceof type) || data.length !== count * perMask) {
+    throw new MixupError(
+      'plan.masks.data',
+      `a ${type.name} of length ${count * perMask} (${count} masks of ${perMask} ${m.format === 'bits' ? 'words' : 'weights'})`,
+      data,
+    );
+  }
+  if (data instanceof Float32Array) {
+    for (let j = 0; j < data.length; j++) {
+      if (!(data[j] >= 0 && data[j] <= 1)) {
+        throw new MixupError(`plan.masks.data[${j}]`, 'a weight in [0, 1]', data[j]);
+      }
+    }
+  }
+  if (!(m.index instanceof Uint32Array) || m.index.length !== B) {
+    throw new MixupError('plan.masks.index', `a Uint32Array of length ${B} (one mask index per sample)`, m.index);
   }
 }
 
 /**
  * Throws a {@link MixupError} naming the field unless `plan` is a well-formed
  * plan for `batchSize` samples: typed arrays of the right types and lengths,
- * kinds in {0, 1, 2}, λ in [0, 1], partners in [0, B), and for CutMix samples a
- * box inside the image. Without `imageSize` (rows data) CutMix is rejected.
+ * kinds in {0, …, 4}, λ in [0, 1], partners in [0, B), for CutMix and ResizeMix
+ * samples a box inside the image, and for mask samples well-formed `masks` (a
+ * resolution no finer than the image's, soft weights in [0, 1], mask indices in
+ * range). Without `imageSize` (rows data) kinds 2 to 4 are rejected.
  *
  * @category Planning
  */

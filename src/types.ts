@@ -4,7 +4,6 @@
  * the GPU kernels and the CPU reference only execute a plan.
  */
 
-/** What happens to one sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
 /**
  * `kind` of a sample that passes through unchanged.
  *
@@ -23,6 +22,50 @@ export const KIND_MIXUP = 1;
  * @category Planning
  */
 export const KIND_CUTMIX = 2;
+/**
+ * `kind` of a ResizeMix paste: the partner's *whole* image, resized to the sample's box (see
+ * {@link MixPlan.resize}), is pasted into the box.
+ *
+ * @category Planning
+ */
+export const KIND_RESIZEMIX = 3;
+/**
+ * `kind` of a mask paste (FMix, or a mask of the user's own): each pixel comes from the sample or its
+ * partner as the sample's mask in {@link MixPlan.masks} says.
+ *
+ * @category Planning
+ */
+export const KIND_MASK = 4;
+
+/**
+ * Masks of the kind-4 samples of a plan, at a resolution of their own.
+ *
+ * Image pixel (y, x) of an H x W image uses mask pixel (⌊y·height / H⌋, ⌊x·width / W⌋) (nearest, in
+ * integers, so host and GPU pick the same pixel), and mask pixels are row-major: p = my·width + mx.
+ * A mask value is the weight of the sample's *own* pixel (like `lam`):
+ * - `'bits'`: 1 bit a pixel, bit `p & 31` of word `m·⌈height·width / 32⌉ + (p >> 5)` of mask m;
+ *   1 takes the sample's pixel, 0 its partner's.
+ * - `'soft'`: float32 weights w in [0, 1], `height·width` a mask; the pixel is
+ *   `w·x[i] + (1 − w)·x[partner[i]]`, rounded like a mixup blend.
+ *
+ * A kind-4 sample's `lam` is the mean of its mask over the H x W image pixels (exact for bits).
+ *
+ * @category Planning
+ */
+export interface PlanMasks {
+  /** Bit-packed binary masks or float32 soft masks. */
+  format: 'bits' | 'soft';
+  /** Masks held in `data`. */
+  count: number;
+  /** Mask rows (1 to the image height). */
+  height: number;
+  /** Mask columns (1 to the image width). */
+  width: number;
+  /** `count·⌈height·width / 32⌉` words for bits, `count·height·width` weights for soft. */
+  data: Uint32Array | Float32Array;
+  /** Per sample: the mask it uses (read where kind is 4; 0 elsewhere). One entry per sample. */
+  index: Uint32Array;
+}
 
 /**
  * A mixing plan: plain typed arrays, one entry per sample (four for `box`).
@@ -30,22 +73,39 @@ export const KIND_CUTMIX = 2;
  * Output sample `i` is built from input `i` and input `partner[i]`:
  * - kind 0: a copy of input `i` (`lam` is 1);
  * - kind 1: `lam * x[i] + (1 - lam) * x[partner[i]]`;
- * - kind 2: `x[i]` with the half-open box `[y0, y1) x [x0, x1)` taken from `x[partner[i]]`.
+ * - kind 2: `x[i]` with the half-open box `[y0, y1) x [x0, x1)` taken from `x[partner[i]]`;
+ * - kind 3 (ResizeMix): `x[i]` with the box filled by the whole of `x[partner[i]]` resized to the box;
+ * - kind 4 (masks): each pixel from `x[i]` or `x[partner[i]]` (or a blend) as `masks` says.
  *
  * Targets are always `lam * t[i] + (1 - lam) * t[partner[i]]`.
  *
  * @category Planning
  */
 export interface MixPlan {
-  /** Per sample: 0 unchanged, 1 mixup blend, 2 CutMix paste. */
+  /** Per sample: 0 unchanged, 1 mixup blend, 2 CutMix paste, 3 ResizeMix paste, 4 mask paste. */
   kind: Uint8Array;
   /** Per sample: weight of the sample's own label (and, for mixup, of its own pixels), in [0, 1]. */
   lam: Float32Array;
   /** Per sample: index of the sample it mixes with. */
   partner: Uint32Array;
-  /** 4 per sample: y0, y1, x0, x1, half-open pixel bounds; used where kind is 2, zeros elsewhere. */
+  /** 4 per sample: y0, y1, x0, x1, half-open pixel bounds; used where kind is 2 or 3, zeros elsewhere. */
   box: Int32Array;
+  /** The masks of kind-4 samples; required when a sample is kind 4. */
+  masks?: PlanMasks | null;
+  /**
+   * How ResizeMix (kind 3) resizes the partner into the box: `'bilinear'` (the default) as PyTorch's
+   * `F.interpolate(mode='bilinear', align_corners=False)` computes it, no antialiasing; or `'nearest'`
+   * (`mode='nearest'`).
+   */
+  resize?: ResizeMode;
 }
+
+/**
+ * Resampling of ResizeMix's pasted image.
+ *
+ * @category Planning
+ */
+export type ResizeMode = 'bilinear' | 'nearest';
 
 /**
  * How samples are paired.

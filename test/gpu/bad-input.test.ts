@@ -30,7 +30,7 @@ const withImages = (c: Ctx, patch: Record<string, unknown>): MixInputs => ({
 });
 const withShape = (c: Ctx, patch: Record<string, unknown>) => withImages(c, { shape: { ...SHAPE, ...patch } });
 const mix = (c: Ctx, inputs: MixInputs, options: MixCallOptions = {}) => c.mixer.mix(inputs, options);
-const planWith = (c: Ctx, field: keyof MixPlan, index: number, value: number): MixPlan => {
+const planWith = (c: Ctx, field: 'kind' | 'lam' | 'partner' | 'box', index: number, value: number): MixPlan => {
   const p = {
     kind: c.plan.kind.slice(),
     lam: c.plan.lam.slice(),
@@ -219,9 +219,9 @@ const CASES: Case[] = [
     /plan\.lam\[1\] must be a finite number in \[0, 1\], got NaN/,
   ],
   [
-    'plan kind 3',
-    (c) => mix(c, c.inputs, { plan: planWith(c, 'kind', 0, 3) }),
-    /plan\.kind\[0\] must be 0 \(none\), 1 \(mixup\) or 2 \(CutMix\), got 3/,
+    'plan kind 5',
+    (c) => mix(c, c.inputs, { plan: planWith(c, 'kind', 0, 5) }),
+    /plan\.kind\[0\] must be 0 \(none\), 1 \(mixup\), 2 \(CutMix\), 3 \(ResizeMix\) or 4 \(mask\), got 5/,
   ],
   [
     'plan box outside the image',

@@ -754,14 +754,16 @@ describe('validatePlan', () => {
     expect(() => validatePlan(good(), 5, size)).toThrow(/plan\.kind must be a Uint8Array of length 5/);
   });
 
-  it('rejects a kind outside {0, 1, 2}', () => {
-    expect(() =>
-      validatePlan(
-        edit((p) => (p.kind[1] = 3)),
-        4,
-        size,
-      ),
-    ).toThrow(/plan\.kind\[1\]/);
+  it('rejects a kind outside {0, ..., 4}', () => {
+    for (const k of [5, 255]) {
+      expect(() =>
+        validatePlan(
+          edit((p) => (p.kind[1] = k)),
+          4,
+          size,
+        ),
+      ).toThrow(new RegExp(`plan\\.kind\\[1\\] must be 0 \\(none\\), .* or 4 \\(mask\\), got ${k}`));
+    }
   });
 
   it('rejects λ outside [0, 1] or not finite', () => {
@@ -856,6 +858,95 @@ describe('validatePlan', () => {
         4,
       ),
     ).toThrow(/plan\.partner\[0\]/);
+  });
+
+  describe('kinds 3 (ResizeMix) and 4 (masks)', () => {
+    /** Sample 0 ResizeMix into a 4x4 box, 1 a bits mask, 2 none, 3 a bits mask; two 2x2 masks. */
+    const withMasks = (): MixPlan => ({
+      kind: Uint8Array.of(3, 4, 0, 4),
+      lam: Float32Array.of(0.75, 0.5, 1, 0.25),
+      partner: Uint32Array.of(3, 2, 1, 0),
+      box: Int32Array.of(2, 6, 2, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+      masks: {
+        format: 'bits',
+        count: 2,
+        height: 2,
+        width: 2,
+        data: Uint32Array.of(0b0011, 0b0001),
+        index: Uint32Array.of(0, 0, 0, 1),
+      },
+    });
+    const masksWith = (patch: Record<string, unknown>) => {
+      const p = withMasks();
+      p.masks = { ...(p.masks as NonNullable<MixPlan['masks']>), ...patch } as MixPlan['masks'];
+      return p;
+    };
+
+    it('accepts well-formed plans, bits and soft, and both resize modes', () => {
+      expect(() => validatePlan(withMasks(), 4, size)).not.toThrow();
+      const soft = masksWith({ format: 'soft', data: new Float32Array(8).fill(0.5) });
+      expect(() => validatePlan(soft, 4, size)).not.toThrow();
+      for (const resize of ['bilinear', 'nearest'] as const) {
+        expect(() => validatePlan({ ...withMasks(), resize }, 4, size)).not.toThrow();
+      }
+    });
+
+    it('checks the ResizeMix box like a CutMix box', () => {
+      const p = withMasks();
+      p.box[1] = 9;
+      expect(() => validatePlan(p, 4, size)).toThrow(/plan\.box\[0\.\.3\] must be .*sample 0 is kind 3/);
+    });
+
+    it('rejects kinds 2 to 4 without an image size (rows)', () => {
+      expect(() => validatePlan(withMasks(), 4)).toThrow(/plan\.kind\[0\] must be 0 or 1 without an image size/);
+    });
+
+    it.each([
+      ['no masks', { masks: undefined }, /plan\.masks must be a PlanMasks object \(a sample is kind 4\)/],
+      ['format', { format: 'bytes' }, /plan\.masks\.format must be 'bits' or 'soft', got "bytes"/],
+      ['count 0', { count: 0 }, /plan\.masks\.count/],
+      ['finer than the image', { height: 9 }, /plan\.masks\.height must be an integer in \[1, 8\]/],
+      ['width 0', { width: 0 }, /plan\.masks\.width/],
+      [
+        'short data',
+        { data: Uint32Array.of(1) },
+        /plan\.masks\.data must be a Uint32Array of length 2 \(2 masks of 1 words\)/,
+      ],
+      ['soft data as bits', { format: 'soft' }, /plan\.masks\.data must be a Float32Array of length 8/],
+      ['index length', { index: Uint32Array.of(0, 0) }, /plan\.masks\.index must be a Uint32Array of length 4/],
+      [
+        'index out of range',
+        { index: Uint32Array.of(0, 2, 0, 0) },
+        /plan\.masks\.index\[1\] must be a mask in \[0, 1\]/,
+      ],
+    ])('rejects masks: %s', (_name, patch, re) => {
+      const p = 'masks' in patch ? { ...withMasks(), masks: undefined } : masksWith(patch);
+      expect(() => validatePlan(p, 4, size)).toThrow(re);
+    });
+
+    it('rejects soft weights outside [0, 1] or NaN', () => {
+      for (const v of [-0.01, 1.01, NaN]) {
+        const data = new Float32Array(8).fill(0.5);
+        data[5] = v;
+        expect(() => validatePlan(masksWith({ format: 'soft', data }), 4, size)).toThrow(
+          /plan\.masks\.data\[5\] must be a weight in \[0, 1\]/,
+        );
+      }
+    });
+
+    it('rejects an unknown resize mode', () => {
+      expect(() => validatePlan({ ...withMasks(), resize: 'bicubic' as 'nearest' }, 4, size)).toThrow(
+        /plan\.resize must be 'bilinear', 'nearest' or undefined, got "bicubic"/,
+      );
+    });
+
+    it('clonePlan copies masks and resize, sharing no memory', () => {
+      const p = { ...withMasks(), resize: 'nearest' as const };
+      const copy = clonePlan(p);
+      expect(copy).toEqual(p);
+      expect(copy.masks?.data.buffer).not.toBe(p.masks?.data.buffer);
+      expect(copy.masks?.index.buffer).not.toBe(p.masks?.index.buffer);
+    });
   });
 });
 

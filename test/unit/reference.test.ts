@@ -512,7 +512,7 @@ describe('mixTargetsCpu', () => {
   it.each([
     ['partner out of range', makePlan([1, 1], [0.5, 0.5], [2, 0]), /plan\.partner\[0\]/],
     ['λ above 1', makePlan([1, 1], [1.5, 0.5], [1, 0]), /plan\.lam\[0\]/],
-    ['kind 3', makePlan([1, 3], [0.5, 0.5], [1, 0]), /plan\.kind\[1\]/],
+    ['kind 5', makePlan([1, 5], [0.5, 0.5], [1, 0]), /plan\.kind\[1\]/],
     ['short lam', { ...makePlan([1, 1], [0.5, 0.5], [1, 0]), lam: new Float32Array(1) }, /plan\.lam/],
     ['empty plan', makePlan([], [], []), /plan\.kind/],
     ['not a plan', null as unknown as MixPlan, /plan/],
