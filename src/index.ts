@@ -34,6 +34,7 @@ export type {
   ImageBatchShape,
   ImageSize,
   LabelDType,
+  MethodWeights,
   Layout,
   MixMode,
   MixOptions,

@@ -5,7 +5,7 @@
 
 import { MixupError } from './errors.js';
 import { checkInteger, checkKeys, checkNumber } from './validate.js';
-import type { MixMode, MixOptions, Pairing } from './types.js';
+import type { MethodWeights, MixMode, MixOptions, Pairing, ResizeMode } from './types.js';
 
 /**
  * {@link MixOptions} with every default filled in and every value checked.
@@ -37,6 +37,20 @@ export interface ResolvedMixOptions {
   readonly seed: number;
   /** Stream id. */
   readonly stream: number;
+  /** Beta(α, α) parameter for ResizeMix; 0 means ResizeMix is off. */
+  readonly resizemixAlpha: number;
+  /** ResizeMix's [lamMin, lamMax]: λ = lamMin + Beta(α, α)·(lamMax − lamMin). */
+  readonly resizemixLam: readonly [number, number];
+  /** How ResizeMix resizes the partner into its box. */
+  readonly resizemixMode: ResizeMode;
+  /** Beta(α, α) parameter for FMix; 0 means FMix is off. */
+  readonly fmixAlpha: number;
+  /** FMix's spectral decay power δ. */
+  readonly fmixDecay: number;
+  /** FMix mask [height, width] before clamping to the image. */
+  readonly fmixSize: readonly [number, number];
+  /** The given method weights (a missing method as 0), or null for the default choice. */
+  readonly methodWeights: Readonly<Required<MethodWeights>> | null;
 }
 
 /** timm's label smoothing default, shared by the mixer and the CPU reference (`mixTargetsCpu`). */
@@ -56,10 +70,89 @@ const DEFAULTS = {
   pairing: 'flip',
   seed: 0,
   stream: 0,
+  resizemixAlpha: 0,
+  resizemixLam: [0.1, 0.8],
+  resizemixMode: 'bilinear',
+  fmixAlpha: 0,
+  fmixDecay: 3,
+  fmixSize: 32,
+  methodWeights: null,
 } as const satisfies Required<MixOptions>;
 
 const KNOWN_KEYS = Object.keys(DEFAULTS) as (keyof MixOptions)[];
 const MODES: readonly MixMode[] = ['batch', 'pair', 'elem'];
+const RESIZE_MODES: readonly ResizeMode[] = ['bilinear', 'nearest'];
+const METHODS = ['mixup', 'cutmix', 'resizemix', 'fmix'] as const;
+
+function checkLamRange(value: unknown): readonly [number, number] {
+  const expected = '[lamMin, lamMax] with 0 <= lamMin <= lamMax <= 1';
+  if (!Array.isArray(value) || value.length !== 2) throw new MixupError('options.resizemixLam', expected, value);
+  const [lo, hi] = value as unknown[];
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo >= 0 && lo <= hi && hi <= 1)) {
+    throw new MixupError('options.resizemixLam', expected, value);
+  }
+  return Object.freeze([lo, hi] as [number, number]);
+}
+
+function checkMaskSize(value: unknown): readonly [number, number] {
+  if (typeof value === 'number') {
+    const side = checkInteger('options.fmixSize', value, 1, 65536);
+    return Object.freeze([side, side] as [number, number]);
+  }
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new MixupError('options.fmixSize', 'a side or [height, width], integers in [1, 65536]', value);
+  }
+  return Object.freeze([
+    checkInteger('options.fmixSize[0]', value[0], 1, 65536),
+    checkInteger('options.fmixSize[1]', value[1], 1, 65536),
+  ] as [number, number]);
+}
+
+/** Which methods can be drawn: each α > 0 (CutMix also with a min/max box). */
+interface Enabled {
+  mixup: boolean;
+  cutmix: boolean;
+  resizemix: boolean;
+  fmix: boolean;
+}
+
+const ALPHA_OF: Record<(typeof METHODS)[number], string> = {
+  mixup: 'mixupAlpha is 0',
+  cutmix: 'cutmixAlpha is 0 and cutmixMinMax unset',
+  resizemix: 'resizemixAlpha is 0',
+  fmix: 'fmixAlpha is 0',
+};
+
+function checkWeights(value: unknown, enabled: Enabled): Readonly<Required<MethodWeights>> | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new MixupError('options.methodWeights', 'an object { mixup?, cutmix?, resizemix?, fmix? } of weights', value);
+  }
+  const given = value as Record<string, unknown>;
+  checkKeys('options.methodWeights', given, METHODS, 'method');
+  const weights = { mixup: 0, cutmix: 0, resizemix: 0, fmix: 0 };
+  let sum = 0;
+  for (const method of METHODS) {
+    const w = given[method] === undefined ? 0 : checkNumber(`options.methodWeights.${method}`, given[method], 0);
+    if (w > 0 && !enabled[method]) {
+      throw new MixupError(
+        `options.methodWeights.${method}`,
+        `0 or absent while ${ALPHA_OF[method]} (the method is disabled)`,
+        w,
+      );
+    }
+    weights[method] = w;
+    sum += w;
+  }
+  if (!(sum > 0 && sum < Infinity)) {
+    throw new MixupError(
+      'options.methodWeights',
+      'weights whose sum over the enabled methods is a positive finite number',
+      value,
+    );
+  }
+  return Object.freeze(weights);
+}
 
 function checkMinMax(value: unknown): [number, number] | null {
   if (value === null || value === undefined) return null;
@@ -135,12 +228,40 @@ export function resolveOptions(options?: MixOptions): ResolvedMixOptions {
   const pairing = checkPairing(get('pairing'), mode);
   const seed = checkInteger('options.seed', get('seed'), 0);
   const stream = checkInteger('options.stream', get('stream'), 0, 0xffffffff);
+  const resizemixAlpha = checkNumber('options.resizemixAlpha', get('resizemixAlpha'), 0);
+  const resizemixLam = checkLamRange(get('resizemixLam'));
+  const resizemixMode = get('resizemixMode') as ResizeMode;
+  if (!RESIZE_MODES.includes(resizemixMode)) {
+    throw new MixupError('options.resizemixMode', "'bilinear' or 'nearest'", resizemixMode);
+  }
+  const fmixAlpha = checkNumber('options.fmixAlpha', get('fmixAlpha'), 0);
+  const fmixDecay = checkNumber('options.fmixDecay', get('fmixDecay'), 0);
+  const fmixSize = checkMaskSize(get('fmixSize'));
+  const enabled = {
+    mixup: mixupAlpha > 0,
+    cutmix: cutmixAlpha > 0,
+    resizemix: resizemixAlpha > 0,
+    fmix: fmixAlpha > 0,
+  };
+  const methodWeights = checkWeights(options.methodWeights, enabled);
 
-  if (mixupAlpha === 0 && cutmixAlpha === 0) {
+  if (!enabled.mixup && !enabled.cutmix && !enabled.resizemix && !enabled.fmix) {
     throw new MixupError(
       'options.mixupAlpha',
-      '> 0 unless CutMix is enabled (cutmixAlpha > 0 or cutmixMinMax set), or nothing would ever be mixed',
+      '> 0 unless CutMix is enabled (cutmixAlpha > 0 or cutmixMinMax set), or ResizeMix (resizemixAlpha > 0) ' +
+        'or FMix (fmixAlpha > 0), or nothing would ever be mixed',
       mixupAlpha,
+    );
+  }
+  // switchProb splits mixup from CutMix; beside other weights it would be ambiguous.
+  if (options.switchProb !== undefined && (methodWeights !== null || enabled.resizemix || enabled.fmix)) {
+    throw new MixupError(
+      'options.switchProb',
+      methodWeights !== null
+        ? 'undefined when methodWeights is given (methodWeights.cutmix and .mixup set the split)'
+        : 'undefined when ResizeMix or FMix is enabled (it chooses between mixup and CutMix only; ' +
+            'give methodWeights instead)',
+      options.switchProb,
     );
   }
 
@@ -157,5 +278,12 @@ export function resolveOptions(options?: MixOptions): ResolvedMixOptions {
     pairing,
     seed,
     stream,
+    resizemixAlpha,
+    resizemixLam,
+    resizemixMode,
+    fmixAlpha,
+    fmixDecay,
+    fmixSize,
+    methodWeights,
   });
 }

@@ -1,18 +1,20 @@
 /**
  * The seeded planner: every random decision of a batch (partners, which samples
- * mix, mixup or CutMix, λ, boxes) is drawn here on the host, following timm's
- * `Mixup`, and written into a {@link MixPlan} that the GPU only executes.
+ * mix, which method, λ, boxes, FMix masks) is drawn here on the host, following
+ * timm's `Mixup` (and mmpretrain's `ResizeMix` and `RandomBatchAugment`, and FMix,
+ * src/fmix.ts), and written into a {@link MixPlan} that the GPU only executes.
  */
 
 import { BetaSampler } from './beta.js';
 import { MixupError, got } from './errors.js';
+import { FmixSampler, maskWords } from './fmix.js';
 import { checkInteger } from './validate.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedMixOptions } from './options.js';
 import { partnerFor } from './pairing.js';
 import { Philox } from './rng.js';
 import type { ImageSize, MixOptions, MixPlan, PlanMasks } from './types.js';
-import { KIND_CUTMIX, KIND_MASK, KIND_MIXUP, KIND_NONE } from './types.js';
+import { KIND_CUTMIX, KIND_MASK, KIND_MIXUP, KIND_NONE, KIND_RESIZEMIX } from './types.js';
 
 /**
  * A reproducible source of plans.
@@ -24,14 +26,17 @@ export interface Planner {
   readonly options: ResolvedMixOptions;
   /**
    * Draws the plan of the next batch and advances the generator. `imageSize`
-   * is required whenever CutMix can be drawn.
+   * is required whenever CutMix, ResizeMix or FMix is enabled.
    *
    * With `into` (a plan for `batchSize` samples, e.g. from {@link emptyPlan},
    * its four arrays not sharing memory), the plan is written into its arrays
    * and `into` is returned: a training loop that passes the same plan every
    * batch allocates nothing. Every field is overwritten. The arguments are
    * checked before anything is drawn or written, so a rejected call leaves the
-   * generator and `into` as they were. The draws do not depend on `into`.
+   * generator and `into` as they were. The draws do not depend on `into`. With
+   * FMix enabled, `into.masks` is reused when it is a bits mask set with room
+   * for this batch's masks (and shares no memory with the other arrays), else
+   * replaced by a new one.
    */
   plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan;
   /**
@@ -158,6 +163,7 @@ function setNone(plan: MixPlan, i: number): void {
 /** Sample `to` gets the draw of sample `from` (the whole batch in batch mode, the partner in pair mode). */
 function copyDraw(plan: MixPlan, from: number, to: number): void {
   const box = plan.box;
+  if (plan.kind[from] === KIND_MASK) (plan.masks as PlanMasks).index[to] = (plan.masks as PlanMasks).index[from];
   plan.kind[to] = plan.kind[from];
   plan.lam[to] = plan.lam[from];
   setBox(box, 4 * to, box[4 * from], box[4 * from + 1], box[4 * from + 2], box[4 * from + 3]);
@@ -170,6 +176,20 @@ class SeededPlanner implements Planner {
   private readonly forkId: number;
   private readonly mixupBeta: BetaSampler | null;
   private readonly cutmixBeta: BetaSampler | null;
+  private readonly resizemixBeta: BetaSampler | null;
+  private readonly fmixBeta: BetaSampler | null;
+  /** The mask sampler for the last image size seen (FMix only). */
+  private fmix: FmixSampler | null = null;
+  /** Masks drawn so far in the current plan: the next FMix unit's mask number. */
+  private masksDrawn = 0;
+  /**
+   * The method choice: the methods with a positive weight, as kinds, in the order CutMix, mixup,
+   * ResizeMix, FMix, and their cumulative thresholds on one word (the last is 2^32). A unit takes the
+   * first method whose threshold is above its word; with one method no word is drawn. With only
+   * mixup and CutMix and no methodWeights this is timm's switchProb: CutMix when word < switchProb·2^32.
+   */
+  private readonly methods: Uint8Array;
+  private readonly methodBelow: Float64Array;
   /** The shuffled order of pair-mode 'shuffle', kept between calls; grown to the largest batch seen. */
   private order = new Uint32Array(0);
   /**
@@ -178,7 +198,6 @@ class SeededPlanner implements Planner {
    * 2^−32), at one word per decision instead of a 53-bit uniform's two.
    */
   private readonly applyBelow: number;
-  private readonly cutmixBelow: number;
 
   constructor(options: ResolvedMixOptions, forkId: number) {
     this.options = options;
@@ -188,7 +207,10 @@ class SeededPlanner implements Planner {
     this.mixupBeta = mixupAlpha > 0 ? new BetaSampler(mixupAlpha, mixupAlpha) : null;
     this.cutmixBeta = cutmixAlpha > 0 ? new BetaSampler(cutmixAlpha, cutmixAlpha) : null;
     this.applyBelow = options.prob * TWO_32;
-    this.cutmixBelow = options.switchProb * TWO_32;
+    const { resizemixAlpha, fmixAlpha } = options;
+    this.resizemixBeta = resizemixAlpha > 0 ? new BetaSampler(resizemixAlpha, resizemixAlpha) : null;
+    this.fmixBeta = fmixAlpha > 0 ? new BetaSampler(fmixAlpha, fmixAlpha) : null;
+    [this.methods, this.methodBelow] = methodChoice(options);
   }
 
   plan(batchSize: number, imageSize?: ImageSize, into?: MixPlan): MixPlan {
@@ -199,10 +221,10 @@ class SeededPlanner implements Planner {
     if (imageSize !== undefined && imageSize !== null) {
       H = checkImageSide(imageSize, 'height');
       W = checkImageSide(imageSize, 'width');
-    } else if (o.cutmixAlpha > 0) {
+    } else if (o.cutmixAlpha > 0 || o.resizemixAlpha > 0 || o.fmixAlpha > 0) {
       throw new MixupError(
         'imageSize',
-        '{ height, width } when CutMix is enabled (boxes need the image size)',
+        '{ height, width } when CutMix is enabled, or ResizeMix or FMix (boxes and masks need the image size)',
         imageSize,
       );
     }
@@ -212,6 +234,8 @@ class SeededPlanner implements Planner {
     const plan = into ?? newPlan(B);
     // Checks the pairing before its first draw or write.
     const partner = partnerFor(o.pairing, B, this.rng, o.mode, plan.partner, this.order);
+    if (o.resizemixAlpha > 0) plan.resize = o.resizemixMode;
+    if (o.fmixAlpha > 0) this.startMasks(plan, B, H, W);
     if (o.mode === 'batch') {
       this.drawUnit(plan, 0, H, W);
       for (let i = 1; i < B; i++) copyDraw(plan, 0, i);
@@ -230,16 +254,48 @@ class SeededPlanner implements Planner {
 
     // Mixing a sample with itself changes nothing but would still relabel it: pass it through.
     for (let i = 0; i < B; i++) if (partner[i] === i) setNone(plan, i);
+    if (o.fmixAlpha > 0) this.endMasks(plan, partner);
     return plan;
   }
 
   /**
+   * Gives the plan a bits mask set of `count` masks (1 in batch mode, B otherwise) at the mask size
+   * (fmixSize clamped to the image), reusing `plan.masks` when it can hold them; index all 0.
+   */
+  private startMasks(plan: MixPlan, B: number, H: number, W: number): void {
+    const o = this.options;
+    const mh = Math.min(o.fmixSize[0], H);
+    const mw = Math.min(o.fmixSize[1], W);
+    const f = this.fmix;
+    if (f === null || f.height !== mh || f.width !== mw || f.imageHeight !== H || f.imageWidth !== W) {
+      this.fmix = new FmixSampler(mh, mw, H, W, o.fmixDecay);
+    }
+    const count = o.mode === 'batch' ? 1 : B;
+    plan.masks = masksFor(plan, count, mh, mw, B);
+    plan.masks.index.fill(0);
+    this.masksDrawn = 0;
+  }
+
+  /**
+   * The masks drawn are 0 .. masksDrawn − 1 in draw order (a prefix: only it needs uploading); the
+   * rest are zeroed so a plan's bytes depend on its draws only. Samples made pass-through after the
+   * draws point at mask 0, as every sample that is not kind 4 does.
+   */
+  private endMasks(plan: MixPlan, partner: Uint32Array): void {
+    const masks = plan.masks as PlanMasks;
+    masks.data.fill(0, this.masksDrawn * maskWords(masks.height, masks.width));
+    for (let i = 0; i < partner.length; i++) if (partner[i] === i) masks.index[i] = 0;
+  }
+
+  /**
    * One unit's decisions, written to sample i, in this draw order: apply
-   * (word < prob·2^32, no word when prob = 1); mixup or CutMix (only when both are
-   * enabled and 0 < switchProb < 1: CutMix when word < switchProb·2^32); λ ~ Beta(α, α) (beta.ts);
-   * then the box, either the centre (cy, cx) or, with `cutmixMinMax`, the sides
-   * (cut_h, cut_w) and origin (y0, x0). plan() guarantees H, W >= 1 whenever
-   * CutMix is enabled.
+   * (word < prob·2^32, no word when prob = 1); the method (one word, only when more
+   * than one method has a positive weight: see `methods`; with mixup and CutMix alone
+   * that is CutMix when word < switchProb·2^32, only when 0 < switchProb < 1);
+   * λ ~ Beta(α, α) (beta.ts); then for CutMix the box, either the centre (cy, cx) or,
+   * with `cutmixMinMax`, the sides (cut_h, cut_w) and origin (y0, x0); for ResizeMix
+   * and FMix see drawResizeMix and drawFmix. plan() guarantees H, W >= 1 whenever a
+   * method other than mixup is enabled.
    */
   private drawUnit(plan: MixPlan, i: number, H: number, W: number): void {
     const rng = this.rng;
@@ -249,10 +305,21 @@ class SeededPlanner implements Planner {
       setNone(plan, i);
       return;
     }
-    const mixupOn = this.mixupBeta !== null;
-    const cutmixOn = this.cutmixBeta !== null;
-    const below = this.cutmixBelow;
-    const cut = mixupOn && cutmixOn ? below >= TWO_32 || (below > 0 && rng.nextU32() < below) : cutmixOn;
+    const methods = this.methods;
+    let method = methods[0];
+    if (methods.length > 1) {
+      const word = rng.nextU32();
+      const below = this.methodBelow;
+      let m = 0;
+      while (word >= below[m]) m++; // the last threshold is 2^32: every word stops
+      method = methods[m];
+    }
+    if (method > KIND_CUTMIX) {
+      if (method === KIND_RESIZEMIX) this.drawResizeMix(plan, i, H, W);
+      else this.drawFmix(plan, i);
+      return;
+    }
+    const cut = method === KIND_CUTMIX;
     const beta = (cut ? this.cutmixBeta : this.mixupBeta) as BetaSampler;
     beta.draw(rng);
     const lam = beta.lam;
@@ -288,6 +355,46 @@ class SeededPlanner implements Planner {
     plan.lam[i] = corrected ? 1 - area / (H * W) : lam;
   }
 
+  /**
+   * ResizeMix as mmpretrain draws it: λ ~ Beta(α, α) mapped to [lamMin, lamMax], then CutMix's box
+   * for that λ (the centre cy, then cx, as in drawUnit; clipped at the borders), and with correctLam
+   * λ = 1 − area / (H·W). `cutmixMinMax` is CutMix's and does not apply.
+   */
+  private drawResizeMix(plan: MixPlan, i: number, H: number, W: number): void {
+    const rng = this.rng;
+    const o = this.options;
+    const beta = this.resizemixBeta as BetaSampler;
+    beta.draw(rng);
+    const lo = o.resizemixLam[0];
+    const lam = beta.lam * (o.resizemixLam[1] - lo) + lo;
+    const cy = rng.nextInt(H);
+    const cx = rng.nextInt(W);
+    const r = Math.sqrt(1 - lam);
+    const box = plan.box;
+    const at = 4 * i;
+    cutmixBox(Math.floor(H * r), Math.floor(W * r), H, W, cy, cx, box, at);
+    const area = (box[at + 1] - box[at]) * (box[at + 3] - box[at + 2]);
+    plan.kind[i] = KIND_RESIZEMIX;
+    plan.lam[i] = o.correctLam ? 1 - area / (H * W) : lam;
+  }
+
+  /**
+   * FMix: λ ~ Beta(α, α), then the next mask of the plan's set (src/fmix.ts: its spectrum's words);
+   * the sample's λ is the mask's exact own fraction of the image.
+   */
+  private drawFmix(plan: MixPlan, i: number): void {
+    const beta = this.fmixBeta as BetaSampler;
+    beta.draw(this.rng);
+    const masks = plan.masks as PlanMasks;
+    const fmix = this.fmix as FmixSampler;
+    const m = this.masksDrawn++;
+    fmix.draw(this.rng, beta.lam, masks.data as Uint32Array, m * maskWords(masks.height, masks.width));
+    plan.kind[i] = KIND_MASK;
+    plan.lam[i] = fmix.lam;
+    masks.index[i] = m;
+    setBox(plan.box, 4 * i, 0, 0, 0, 0);
+  }
+
   fork(worker: number): Planner {
     if (this.forkId !== 0) {
       throw new MixupError(
@@ -299,6 +406,68 @@ class SeededPlanner implements Planner {
     checkInteger('worker', worker, 0, U32_MAX - 1);
     return new SeededPlanner(this.options, worker + 1);
   }
+}
+
+/**
+ * The method choice of `options` (see SeededPlanner.methods): kinds with a positive weight and their
+ * cumulative thresholds on a 32-bit word. Without methodWeights: timm's switchProb when only mixup and
+ * CutMix are enabled (its threshold exactly switchProb·2^32), else the enabled methods weigh the same.
+ */
+function methodChoice(o: ResolvedMixOptions): [Uint8Array, Float64Array] {
+  const on = [o.cutmixAlpha > 0, o.mixupAlpha > 0, o.resizemixAlpha > 0, o.fmixAlpha > 0];
+  const kinds = [KIND_CUTMIX, KIND_MIXUP, KIND_RESIZEMIX, KIND_MASK];
+  let weights: number[];
+  const w = o.methodWeights;
+  if (w !== null) weights = [w.cutmix, w.mixup, w.resizemix, w.fmix];
+  else if (!on[2] && !on[3] && on[0] && on[1]) weights = [o.switchProb, 1 - o.switchProb, 0, 0];
+  else weights = on.map((enabled) => (enabled ? 1 : 0));
+  const total = w === null && !on[2] && !on[3] ? 1 : weights.reduce((a, b) => a + b, 0);
+  const methods: number[] = [];
+  const below: number[] = [];
+  let sum = 0;
+  for (let k = 0; k < 4; k++) {
+    if (!(weights[k] > 0)) continue;
+    sum += weights[k];
+    methods.push(kinds[k]);
+    below.push((sum / total) * TWO_32);
+  }
+  below[below.length - 1] = TWO_32;
+  return [Uint8Array.from(methods), Float64Array.from(below)];
+}
+
+function sharesPlanMemory(plan: MixPlan, a: ArrayBufferView): boolean {
+  return (
+    sharesMemory(plan.kind, a) ||
+    sharesMemory(plan.lam, a) ||
+    sharesMemory(plan.partner, a) ||
+    sharesMemory(plan.box, a)
+  );
+}
+
+/** `plan.masks` when it is a bits set that can hold `count` mh x mw masks for B samples without overlapping the plan's arrays, else a new one. */
+function masksFor(plan: MixPlan, count: number, mh: number, mw: number, B: number): PlanMasks {
+  const words = count * maskWords(mh, mw);
+  const old = plan.masks;
+  if (
+    old &&
+    old.data instanceof Uint32Array &&
+    old.data.length >= words &&
+    old.index instanceof Uint32Array &&
+    old.index.length >= B
+  ) {
+    const data = old.data.length === words ? old.data : old.data.subarray(0, words);
+    const index = old.index.length === B ? old.index : old.index.subarray(0, B);
+    if (!sharesMemory(data, index) && !sharesPlanMemory(plan, data) && !sharesPlanMemory(plan, index)) {
+      old.format = 'bits';
+      old.count = count;
+      old.height = mh;
+      old.width = mw;
+      old.data = data;
+      old.index = index;
+      return old;
+    }
+  }
+  return { format: 'bits', count, height: mh, width: mw, data: new Uint32Array(words), index: new Uint32Array(B) };
 }
 
 /**

@@ -154,6 +154,50 @@ export interface MixOptions {
   seed?: number;
   /** Stream id: distinct ids give independent sequences for one seed (one per worker or epoch). Default 0. */
   stream?: number;
+  /**
+   * Beta(α, α) parameter for ResizeMix (mmpretrain's `ResizeMix`): λ ~ Beta(α, α) mapped to
+   * `resizemixLam`, then CutMix's box rule; the partner's whole image is resized into the box. 0 disables
+   * ResizeMix. Default 0.
+   */
+  resizemixAlpha?: number;
+  /** ResizeMix's [lamMin, lamMax] (mmpretrain's `lam_min`, `lam_max`), 0 <= lamMin <= lamMax <= 1. Default [0.1, 0.8]. */
+  resizemixLam?: readonly [number, number];
+  /** How ResizeMix resizes the partner into the box (`plan.resize`). Default 'bilinear'. */
+  resizemixMode?: ResizeMode;
+  /** Beta(α, α) parameter for FMix (Harris et al.): λ is the nominal fraction of own pixels. 0 disables FMix. Default 0. */
+  fmixAlpha?: number;
+  /** FMix's decay power δ: the mask's spectrum has amplitude ∝ 1/f^δ. Default 3. */
+  fmixDecay?: number;
+  /**
+   * FMix mask resolution: a side, or [height, width], each clamped to the image's (a size at least the
+   * image's gives full-resolution masks). Image pixels take the mask pixel under them by the nearest rule
+   * of {@link PlanMasks}. Default 32 (see src/fmix.ts for the measurement behind it).
+   */
+  fmixSize?: number | readonly [number, number];
+  /**
+   * Relative weights of the enabled methods in the choice made per batch, pair or sample (mmpretrain's
+   * `RandomBatchAugment` probs, normalised; `prob` still decides whether a unit mixes at all). Missing
+   * methods weigh 0; a positive weight for a disabled method, or weights that do not sum to a positive
+   * number, are rejected. Default none: with only mixup and CutMix enabled the choice is timm's
+   * `switchProb`; with ResizeMix or FMix enabled the enabled methods weigh the same.
+   */
+  methodWeights?: MethodWeights | null;
+}
+
+/**
+ * Weights of the methods in {@link MixOptions.methodWeights}.
+ *
+ * @category Planning
+ */
+export interface MethodWeights {
+  /** Weight of mixup (kind 1). */
+  mixup?: number;
+  /** Weight of CutMix (kind 2). */
+  cutmix?: number;
+  /** Weight of ResizeMix (kind 3). */
+  resizemix?: number;
+  /** Weight of FMix (kind 4). */
+  fmix?: number;
 }
 
 /**

@@ -18,6 +18,14 @@ describe('resolveOptions defaults (timm Mixup)', () => {
       pairing: 'flip',
       seed: 0,
       stream: 0,
+      // ResizeMix (mmpretrain's lam_min 0.1, lam_max 0.8, bilinear) and FMix (δ = 3) off by default.
+      resizemixAlpha: 0,
+      resizemixLam: [0.1, 0.8],
+      resizemixMode: 'bilinear',
+      fmixAlpha: 0,
+      fmixDecay: 3,
+      fmixSize: [32, 32],
+      methodWeights: null,
     });
     expect(resolveOptions({})).toEqual(resolveOptions());
   });
