@@ -444,7 +444,10 @@ function sharesPlanMemory(plan: MixPlan, a: ArrayBufferView): boolean {
   );
 }
 
-/** `plan.masks` when it is a bits set that can hold `count` mh x mw masks for B samples without overlapping the plan's arrays, else a new one. */
+/**
+ * `plan.masks` when it is a bits set that can hold `count` mh x mw masks for B samples (views of its
+ * arrays when they are longer) and shares no memory with the plan's other arrays, else a new set.
+ */
 function masksFor(plan: MixPlan, count: number, mh: number, mw: number, B: number): PlanMasks {
   const words = count * maskWords(mh, mw);
   const old = plan.masks;

@@ -160,11 +160,17 @@ export interface MixOptions {
    * ResizeMix. Default 0.
    */
   resizemixAlpha?: number;
-  /** ResizeMix's [lamMin, lamMax] (mmpretrain's `lam_min`, `lam_max`), 0 <= lamMin <= lamMax <= 1. Default [0.1, 0.8]. */
+  /**
+   * ResizeMix's [lamMin, lamMax] (mmpretrain's `lam_min`, `lam_max`), 0 <= lamMin <= lamMax <= 1.
+   * Default [0.1, 0.8].
+   */
   resizemixLam?: readonly [number, number];
   /** How ResizeMix resizes the partner into the box (`plan.resize`). Default 'bilinear'. */
   resizemixMode?: ResizeMode;
-  /** Beta(α, α) parameter for FMix (Harris et al.): λ is the nominal fraction of own pixels. 0 disables FMix. Default 0. */
+  /**
+   * Beta(α, α) parameter for FMix (Harris et al.): the nominal fraction of own pixels (each sample's λ
+   * is its mask's exact fraction). 0 disables FMix. Default 0.
+   */
   fmixAlpha?: number;
   /** FMix's decay power δ: the mask's spectrum has amplitude ∝ 1/f^δ. Default 3. */
   fmixDecay?: number;
