@@ -18,7 +18,7 @@
  *   PlanMasks (mask row ⌊y·mh/H⌋, column ⌊x·mw/W⌋): a count over the image, computed in double.
  * - No `max_soft` (soft edges) and no `reformulate`: bits masks only.
  *
- * Resolution, from measurement (scripts/fmix-cost.mjs, Node 20 on the shared 2-core machine, see the
+ * Resolution, from measurement (scripts/plan-cost.mjs, Node 20 on the shared 2-core machine, see the
  * CHANGELOG): the inverse DFT is separable, mh·mw·(⌊mw/2⌋ + 1) complex products along x then mh²·mw
  * along y, so its cost grows as the cube of the side. At 224 x 224 one mask costs tens of milliseconds,
  * 256 per-sample masks several seconds: full-resolution per-sample masks cannot be made fast on the host
@@ -33,7 +33,7 @@ const TWO_PI = 2 * Math.PI;
 /**
  * Modes whose amplitude is below this fraction of the lowest mode's are not drawn (no words): with
  * δ = 3 that keeps f up to about 10 times the lowest frequency, and the modes dropped carry a
- * negligible share of the field's variance (measured by scripts/fmix-cost.mjs); it is what makes a
+ * negligible share of the field's variance (measured by scripts/plan-cost.mjs); it is what makes a
  * full-resolution mask affordable. With δ <= 1 nothing is dropped below 1024 pixels a side.
  */
 export const MODE_CUTOFF = 2 ** -10;
