@@ -9,8 +9,9 @@
  *   spectrum on the mask's own grid (mh x mw): the modes that grid holds, with f measured in cycles per
  *   *image* pixel, sqrt((ky/H)² + (kx/W)²), so a mask at any resolution is the same kind of field and a
  *   full-resolution mask is the reference's (less the negligible modes MODE_CUTOFF drops). The constant
- *   mode (f = 0) moves every pixel alike and cannot change the mask: it is not drawn. Each mode takes two words: r = sqrt(−2 ln u1), θ = 2π·u2 (the
- *   complex normal by Box–Muller), modes in numpy's order (ky = 0, 1, …, −1 as `fftfreq`, then kx).
+ *   mode (f = 0) moves every pixel alike and cannot change the mask: it is not drawn. Each mode takes
+ *   two words: r = sqrt(−2 ln u1), θ = 2π·u2 (the complex normal by Box–Muller), modes in numpy's order
+ *   (ky = 0, 1, …, −1 as `fftfreq`, then kx).
  *   Amplitudes are divided by that of the lowest mode, so any finite δ stays finite.
  * - Binarising: the reference keeps the top ⌈λN⌉ or ⌊λN⌋ pixels (a coin decides) and labels the sample
  *   with the nominal λ. We keep the top round(λ·N) mask pixels (ties by index), and label with the
