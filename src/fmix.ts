@@ -61,8 +61,11 @@ export class FmixSampler {
   readonly imageWidth: number;
   /** Columns of the half spectrum, ⌊mw/2⌋ + 1. */
   private readonly kxCount: number;
-  /** The ky rows (indices j) with a mode drawn: the inverse DFT along y sums these only. */
-  private readonly rows: Uint32Array;
+  /**
+   * The ky rows with a mode drawn, as pairs (j, j') of the rows of ky and −ky (j' = −1 for ky = 0 and
+   * the Nyquist row, their own mirror): the inverse DFT along y sums these only, a pair at a time.
+   */
+  private readonly rowPairs: Int32Array;
   /** Per mode (ky index j, kx): its amplitude, with numpy's doubling of interior columns; 0 for f = 0. */
   private readonly amp: Float64Array;
   /** cos and sin of 2π·kx·mx / mw, [kx][mx]; of 2π·ky_j·my / mh, [j][my]. */
@@ -104,10 +107,13 @@ export class FmixSampler {
         this.amp[j * kxCount + kx] = f === 0 || relative < MODE_CUTOFF ? 0 : twice * relative;
       }
     }
-    const rows: number[] = [];
-    for (let j = 0; j < height; j++)
-      if (this.amp.subarray(j * kxCount, (j + 1) * kxCount).some((a) => a > 0)) rows.push(j);
-    this.rows = Uint32Array.from(rows);
+    // Amplitudes depend on |ky| only, so rows j and height − j are drawn or not together.
+    const pairs: number[] = [];
+    for (let j = 0; 2 * j <= height; j++) {
+      if (!this.amp.subarray(j * kxCount, (j + 1) * kxCount).some((a) => a > 0)) continue;
+      pairs.push(j, j === 0 || 2 * j === height ? -1 : height - j);
+    }
+    this.rowPairs = Int32Array.from(pairs);
     this.cosX = new Float64Array(kxCount * width);
     this.sinX = new Float64Array(kxCount * width);
     for (let kx = 0; kx < kxCount; kx++) {
@@ -206,11 +212,20 @@ export class FmixSampler {
         }
       }
     }
-    const { cosY, sinY, field, rows } = this;
+    const { cosY, sinY, field, rowPairs } = this;
     field.fill(0);
-    for (let r = 0; r < rows.length; r++) {
-      const j = rows[r];
+    for (let r = 0; r < rowPairs.length; r += 2) {
+      const j = rowPairs[r];
       const row = j * width;
+      const mirror = rowPairs[r + 1];
+      if (mirror >= 0) {
+        // Row −ky folds into row ky: its angle is −φ, and cos is even, sin odd.
+        const row2 = mirror * width;
+        for (let mx = 0; mx < width; mx++) {
+          rowRe[row + mx] += rowRe[row2 + mx];
+          rowIm[row + mx] -= rowIm[row2 + mx];
+        }
+      }
       for (let my = 0; my < height; my++) {
         const c = cosY[j * height + my];
         const s = sinY[j * height + my];
