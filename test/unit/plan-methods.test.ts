@@ -212,6 +212,51 @@ describe('FMix in the plan', () => {
     expect(list(m.index.subarray(0, 4))).toEqual([0, 1, 2, 3]);
   });
 
+  it("draw order and spectrum: λ, then two words a mode; the field is numpy's irfftn written as a direct sum", () => {
+    // A 4x6 mask on an 8x12 image, δ = 2, α = 1 (λ is one word). Modes in fftfreq order (ky = 0, 1, −2, −1
+    // for 4 rows), kx = 0 .. 3; amplitude (f / f_min)^−δ with f in cycles per image pixel, f_min = 1/12,
+    // doubled for 0 < kx < 3 (irfftn's conjugate half); the constant mode and modes below 2^−10 draw nothing.
+    const [mh, mw, H, W, decay] = [4, 6, 8, 12, 2];
+    const plan = createPlanner({
+      mixupAlpha: 0,
+      fmixAlpha: 1,
+      fmixDecay: decay,
+      fmixSize: [mh, mw],
+      mode: 'elem',
+      seed: 11,
+    }).plan(8, { height: H, width: W });
+    const rng = new Philox(11);
+    const open = () => (rng.nextU32() + 0.5) / 2 ** 32;
+    for (let i = 0; i < 8; i++) {
+      const lam = open();
+      const field = new Float64Array(mh * mw);
+      for (let j = 0; j < mh; j++) {
+        const ky = j < mh / 2 ? j : j - mh;
+        for (let kx = 0; kx <= mw / 2; kx++) {
+          const f = Math.hypot(ky / H, kx / W);
+          const rel = (Math.max(f, 1 / 12) * 12) ** -decay;
+          if (f === 0 || rel < 2 ** -10) continue;
+          const amp = (kx > 0 && kx < mw / 2 ? 2 : 1) * rel * Math.sqrt(-2 * Math.log(open()));
+          const theta = 2 * Math.PI * open();
+          for (let my = 0; my < mh; my++)
+            for (let mx = 0; mx < mw; mx++)
+              field[my * mw + mx] += amp * Math.cos(2 * Math.PI * ((ky * my) / mh + (kx * mx) / mw) + theta);
+        }
+      }
+      const own = Math.round(lam * mh * mw);
+      const order = Array.from(field.keys()).sort((a, b) => field[b] - field[a] || a - b);
+      const expected = new Array<number>(mh * mw).fill(0);
+      for (const p of order.slice(0, own)) expected[p] = 1;
+      const m = plan.masks as NonNullable<MixPlan['masks']>;
+      const bits = Array.from({ length: mh * mw }, (_, p) => (m.data[m.index[i] + (p >> 5)] >>> (p & 31)) & 1);
+      expect(bits).toEqual(expected);
+      let count = 0;
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) count += expected[Math.floor((y * mh) / H) * mw + Math.floor((x * mw) / W)];
+      expect(plan.lam[i]).toBe(Math.fround(count / (H * W)));
+    }
+  });
+
   it('fmixSize is clamped to the image: a size at least the image gives full-resolution masks', () => {
     const plan = createPlanner({ mixupAlpha: 0, fmixAlpha: 1, fmixSize: [100, 3], seed: 4 }).plan(2, {
       height: 9,
