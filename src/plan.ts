@@ -389,7 +389,7 @@ class SeededPlanner implements Planner {
 
   /**
    * ResizeMix as mmpretrain draws it: λ ~ Beta(α, α) mapped to [lamMin, lamMax], then CutMix's box
-   * for that λ (the centre cy, then cx, as in drawUnit; clipped at the borders), and with correctLam
+   * for that λ (the centre cy, then cx, as for CutMix; clipped at the borders), and with correctLam
    * λ = 1 − area / (H·W). `cutmixMinMax` is CutMix's and does not apply.
    */
   private drawResizeMix(plan: MixPlan, i: number, H: number, W: number): void {
