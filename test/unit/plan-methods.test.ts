@@ -305,6 +305,7 @@ describe('FMix in the plan', () => {
     const b = createPlanner(options).plan(10, size);
     expect(b).toEqual(a);
     expect(createPlanner(options).fork(1).plan(10, size).masks?.data).not.toEqual(a.masks?.data);
+    expect(createPlanner(options).fork(1).plan(10, size)).toEqual(createPlanner(options).fork(1).plan(10, size));
     expect(createPlanner({ ...options, seed: 9 }).plan(10, size).masks?.data).not.toEqual(a.masks?.data);
 
     const planner = createPlanner(options);
