@@ -625,9 +625,10 @@ function checkMasks(masks: unknown, B: number, H: number, W: number): void {
   const type = m.format === 'bits' ? Uint32Array : Float32Array;
   const data = m.data;
   if (!(data instanceof type) || data.length !== count * perMask) {
+    const unit = m.format === 'bits' ? 'words' : 'weights';
     throw new MixupError(
       'plan.masks.data',
-      `a ${type.name} of length ${count * perMask} (${count} masks of ${perMask} ${m.format === 'bits' ? 'words' : 'weights'})`,
+      `a ${type.name} of length ${count * perMask} (${count} masks of ${perMask} ${unit})`,
       data,
     );
   }
