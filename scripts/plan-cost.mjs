@@ -2,7 +2,8 @@
 // Host cost of the planner: FMix masks (src/fmix.ts) for 224 x 224 images, one per batch and 256 per-sample,
 // at several mask resolutions; whole plans (plan(256, 224x224, into)) per method; and, with --against
 // COMMIT, timm's path (B = 256, elem, mixup + CutMix) of this tree and of COMMIT side by side, alternating
-// rounds in one process. Usage: node scripts/plan-cost.mjs [--sizes 16,32,56,112,224] [--against 4a465a4]
+// rounds in one process.
+// Usage: node scripts/plan-cost.mjs [--sizes 16,32,56,112,224] [--against 4a465a4 [--rounds 9]]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +102,8 @@ try {
     ];
     const timm = { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', seed: 3 };
     const medians = new Map(trees.map(([name]) => [name, []]));
-    for (let round = 0; round < 9; round++) {
+    const rounds = Number(arg('--rounds', '9'));
+    for (let round = 0; round < rounds; round++) {
       for (const [name, create] of round % 2 ? [...trees].reverse() : trees) {
         const planner = create(timm);
         const into = emptyPlan(256);
@@ -113,7 +115,7 @@ try {
     }
     const med = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const [a, b] = trees.map(([name]) => med(medians.get(name)));
-    console.log(`timm path, plan(256, 224x224, into), elem mixup+CutMix, median of 9 alternating rounds:`);
+    console.log(`timm path, plan(256, 224x224, into), elem mixup+CutMix, median of ${rounds} alternating rounds:`);
     console.log(`  this tree ${a.toFixed(1)} µs, ${against} ${b.toFixed(1)} µs, ratio ${(a / b).toFixed(3)}`);
   }
 } finally {
