@@ -28,6 +28,8 @@
  *   one mask (ms)    0.03    0.11    0.25    0.89    3.1
  *   256 masks (ms)   8.8     27      66      224     ~800
  *
+ * (measured before the y pass folded the rows of ky and −ky together, which halves its products).
+ *
  * Per-sample full-resolution masks (256 x 224 x 224, also 1.6 MB of bits a batch) cannot be made fast on
  * the host this way; 32 x 32 masks (the reference's CIFAR size; a mask pixel is 7 x 7 image pixels at 224)
  * cost 0.1 ms each, so `fmixSize` defaults to 32. One mask per batch (mode 'batch', the paper's way) at
