@@ -11,7 +11,7 @@ import { mixBatchCpu } from '../../src/reference.js';
 import { Philox } from '../../src/rng.js';
 import type { DType, ImageBatchShape, LabelDType, MixPlan, Normalize, ResizeMode } from '../../src/types.js';
 import { checkCase } from '../helpers/cases.js';
-import { randomData, toleranceMode, typedFrom } from '../helpers/data.js';
+import { expectClose, randomData, toleranceMode, typedFrom } from '../helpers/data.js';
 import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 const DTYPES: DType[] = ['float32', 'float16', 'uint8'];
@@ -47,7 +47,7 @@ function resizePlan(shape: ImageBatchShape, seed: number, resize?: ResizeMode, p
   for (let i = 0; i < B; i++) {
     const kind = i % 7 === 3 ? i % 3 : 3; // kinds 0, 1, 2 now and then
     plan.kind[i] = kind;
-    let box = fixed[i % fixed.length];
+    let box = fixed[(i + seed) % fixed.length];
     if (i >= fixed.length) {
       const y0 = pick(H);
       const x0 = pick(W);
@@ -210,6 +210,36 @@ describe('ResizeMix: chunked and split bindings', () => {
       mixer.destroy();
     });
   }
+});
+
+describe('ResizeMix: successive chunked calls', () => {
+  gpuTest(
+    'plans with different dispatch counts on the same buffers, each equal to the reference',
+    async ({ device }) => {
+      // float32 3x4x5 at a 1024-byte binding: 3 samples a chunk. Partners inside the chunk give one
+      // batch dispatch a chunk; partners two chunks away give more, so resize dispatches of the same
+      // windows move to other params slots from call to call: the bind groups cached for one call
+      // (same buffers, a training loop's steady state) must not serve the next.
+      const shape: ImageBatchShape = { layout: 'NCHW', batch: 12, channels: 3, height: 4, width: 5 };
+      const n = 60;
+      const data = randomData('float32', 12 * n, 8);
+      const images = bufferFrom(device, data);
+      const out = device.createBuffer({ size: 12 * n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      const mixer = createMixer(device, { numClasses: 4 }, { maxBindingBytes: 1024 });
+      const within = Uint32Array.from({ length: 12 }, (_, i) => i - (i % 3) + ((i + 1) % 3));
+      const across = Uint32Array.from({ length: 12 }, (_, i) => (i % 2 ? (i + 6) % 12 : i - (i % 3) + ((i + 1) % 3)));
+      let k = 0;
+      for (const pairing of [within, across, within, across, across, within]) {
+        const plan = resizePlan(shape, 60 + k, k % 3 ? 'bilinear' : 'nearest', pairing);
+        await mixer.mix({ images: { buffer: images, shape, dtype: 'float32' } }, { plan, outputs: { images: out } });
+        const gpu = new Float32Array(await readBuffer(device, out));
+        expectClose('float32', gpu, mixBatchCpu({ data, dtype: 'float32', shape }, plan), `call ${k++}`);
+      }
+      mixer.destroy();
+      images.destroy();
+      out.destroy();
+    },
+  );
 });
 
 describe('ResizeMix: checks, prepare, resources', () => {
