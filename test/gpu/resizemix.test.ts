@@ -4,7 +4,10 @@
 // boxes, odd sizes, chunked and split bindings; the in-place rejection; prepare(); leaks.
 import { describe, expect } from 'vitest';
 import { MixupError } from '../../src/errors.js';
+import { checkCall } from '../../src/gpu/checks.js';
+import { possibleResizeKernels } from '../../src/gpu/layout.js';
 import { createMixer } from '../../src/gpu/mixer.js';
+import type { ResolvedMixOptions } from '../../src/options.js';
 import { PipelineCache } from '../../src/gpu/pipelines.js';
 import type { ChunkingInfo } from '../../src/gpu/types.js';
 import { mixBatchCpu } from '../../src/reference.js';
@@ -274,6 +277,44 @@ describe('ResizeMix: checks, prepare, resources', () => {
       const plain = { ...plan, kind: plan.kind.map((k) => (k === 3 ? 2 : k)) };
       await mixer.mix({ images: { buffer: images, shape, dtype: 'float32' } }, { plan: plain, inPlace: true });
       mixer.destroy();
+      images.destroy();
+    },
+  );
+
+  gpuTest(
+    'a planner that draws ResizeMix (the resizemixAlpha hook): no in place, and its passes compile',
+    async ({ device }) => {
+      // Until the planner has the option (issue 11), the hook reads it from the resolved options: the
+      // call checks and prepare()'s kernel list are run here with options that carry it.
+      const images = bufferFrom(device, randomData('float32', 6 * 96, 2));
+      const base = createMixer(device, { numClasses: 3 });
+      const ctx = {
+        device,
+        options: { ...base.options, resizemixAlpha: 1, resizemixMode: 'nearest' } as ResolvedMixOptions,
+        maxBindingBytes: device.limits.maxStorageBufferBindingSize,
+        alignment: 256,
+      };
+      const inputs = { images: { buffer: images, shape, dtype: 'float32' as const } };
+      expect(() => checkCall(ctx, inputs, { inPlace: true }, 'mix')).toThrow(
+        /options\.inPlace must be false when the plan has ResizeMix samples.*got true with a mixer whose planner draws/,
+      );
+      expect(() => checkCall({ ...ctx, options: base.options }, inputs, { inPlace: true }, 'mix')).not.toThrow();
+      const call = checkCall(ctx, inputs, {}, 'prepare');
+      const variants = possibleResizeKernels(ctx, call, ctx.options);
+      expect(variants.map((v) => v.nearest)).toEqual([true]);
+      expect(possibleResizeKernels(ctx, call, base.options)).toEqual([]);
+      const cache = PipelineCache.for(device);
+      await cache.compile(cache.resize(variants[0]));
+      // The pass prepare() compiled is the one a mix with such a plan runs: nothing new compiles.
+      const compiled = cache.compiled;
+      const mixer = createMixer(device, { numClasses: 3 });
+      const plan = resizePlan(shape, 3, 'nearest');
+      await mixer.prepare(inputs, { plan });
+      expect(cache.compiled - compiled, 'only the batch kernel is new').toBe(1);
+      const result = await mixer.mix(inputs, { plan });
+      result.images.destroy();
+      mixer.destroy();
+      base.destroy();
       images.destroy();
     },
   );

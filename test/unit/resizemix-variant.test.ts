@@ -4,7 +4,16 @@ import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { describe, expect, it } from 'vitest';
 import { ResizeBindings, ResizeSampleLayout } from '../../src/gpu/layouts.generated.js';
 import { resizeShaderCode } from '../../src/gpu/shaders.js';
-import { imagesVariant, planKinds, resizeKey, resizeVariant, softVariant } from '../../src/gpu/variant.js';
+import {
+  drawableResizeModes,
+  imagesVariant,
+  planKinds,
+  resizeKey,
+  resizeVariant,
+  softVariant,
+} from '../../src/gpu/variant.js';
+import type { ResolvedMixOptions } from '../../src/options.js';
+import { resolveOptions } from '../../src/options.js';
 import type { DType } from '../../src/types.js';
 
 const call = (inDtype: DType, outDtype: DType) => ({
@@ -63,5 +72,14 @@ describe('ResizeMix pass variants', () => {
     expect(planKinds(Uint8Array.from([0, 2])).resize).toBe(false);
     expect(softVariant(8, planKinds(Uint8Array.from([0, 3])), whole).blend).toBe(true);
     expect(softVariant(8, planKinds(Uint8Array.from([0, 0])), whole).blend).toBe(false);
+  });
+
+  it('the planner hook: no ResizeMix until resizemixAlpha > 0, then its mode (bilinear by default)', () => {
+    const base = resolveOptions({});
+    const withResize = (extra: object) => ({ ...base, ...extra }) as ResolvedMixOptions;
+    expect(drawableResizeModes(base)).toEqual([]);
+    expect(drawableResizeModes(withResize({ resizemixAlpha: 0 }))).toEqual([]);
+    expect(drawableResizeModes(withResize({ resizemixAlpha: 1 }))).toEqual(['bilinear']);
+    expect(drawableResizeModes(withResize({ resizemixAlpha: 0.5, resizemixMode: 'nearest' }))).toEqual(['nearest']);
   });
 });
