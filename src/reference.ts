@@ -237,14 +237,15 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
         x = e;
       }
 
+      const inBox = y >= y0 && y < y1 && x >= x0 && x < x1;
       let m: number;
       if (kind === KIND_MIXUP) {
         const a = load(baseA + e);
         const b = load(baseB + e);
         m = fround(fround(a * lam) + fround(b * oneMinusLam));
-      } else if (kind === KIND_CUTMIX && y >= y0 && y < y1 && x >= x0 && x < x1) {
+      } else if (kind === KIND_CUTMIX && inBox) {
         m = load(baseB + e);
-      } else if (resize && y >= y0 && y < y1 && x >= x0 && x < x1) {
+      } else if (resize && inBox) {
         m = resampled(resize.rows, resize.cols, resize.mode, y - y0, x - x0, partnerPixel(c));
       } else {
         m = load(baseA + e);
