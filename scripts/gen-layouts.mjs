@@ -15,6 +15,7 @@ export const SOURCE = join(root, 'shaders', 'mix_common.wgsl');
 export const KERNELS = {
   Batch: join(root, 'shaders', 'mix_batch.wgsl'),
   Labels: join(root, 'shaders', 'mix_labels.wgsl'),
+  Resize: join(root, 'shaders', 'resize_paste.wgsl'),
 };
 export const TARGET = join(root, 'src', 'gpu', 'layouts.generated.ts');
 

@@ -17,7 +17,7 @@
 // Constants written by the host for each variant (src/gpu/shaders.ts):
 //   LAYOUT: u32      0 NCHW, 1 NHWC, 2 rows
 //   NORMALIZE        (x * scale[c] + bias[c]) after the blend, for uint8 input
-//   BLEND_ONLY       soft labels: kind 2 blends with lam like kind 1 (no box)
+//   BLEND_ONLY       soft labels: kinds 2 and up blend with lam like kind 1 (no box)
 //   HAS_BLEND        the plan has blends; HAS_PASTE: the plan has CutMix boxes
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
@@ -76,10 +76,11 @@ fn next_element(k: Cursor) -> Cursor {
 }
 
 fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
-  // Fields read one by one: the box is loaded only by variants that paste.
+  // Fields read one by one: the box is loaded only by variants that paste. Kind 3 (ResizeMix) is a
+  // copy here: resize_paste.wgsl writes its box afterwards.
   let kind = samples[s].kind;
   var m = a;
-  if (HAS_BLEND && (kind == 1u || (BLEND_ONLY && kind == 2u))) {
+  if (HAS_BLEND && (kind == 1u || (BLEND_ONLY && kind >= 2u))) {
     let lam = samples[s].lam;
     m = a * lam + b * (1.0 - lam);
   }

@@ -3,11 +3,20 @@
 
 // One entry of the host's MixPlan, as the GPU sees it.
 struct SamplePlan {
-  kind: u32,       // 0 unchanged, 1 mixup blend, 2 CutMix paste
+  kind: u32,       // 0 unchanged, 1 mixup blend, 2 CutMix paste, 3 ResizeMix paste
   lam: f32,        // weight of the sample's own value
   partner: u32,    // the sample it mixes with
   pad: u32,
-  box: vec4<i32>,  // y0, y1, x0, x1: half-open pixel bounds (kind 2)
+  box: vec4<i32>,  // y0, y1, x0, x1: half-open pixel bounds (kinds 2 and 3)
+}
+
+// One ResizeMix sample of a resize_paste.wgsl dispatch, with the float32 scales of its box's axes,
+// fround(H / bh) and fround(W / bw): made on the host, since WGSL's f32 division is not correctly rounded.
+struct ResizeSample {
+  sample: u32,
+  scale_y: f32,
+  scale_x: f32,
+  pad: u32,
 }
 
 struct Params {
@@ -22,7 +31,7 @@ struct Params {
   // Windows: large batches are bound in chunks of whole samples. Sample s of a window that starts at
   // sample `*_base` sits at array element `*_shift + (s - *_base) * stride` of its binding; the shift
   // absorbs the binding-offset alignment. Plan and walk always use absolute sample indices.
-  seg_base: u32,       // first segment of this dispatch
+  seg_base: u32,       // first segment of this dispatch (resize_paste.wgsl: first ResizeSample)
   src_base: u32,       // first sample of the src window
   src_shift: u32,
   src2_base: u32,      // first sample of the second input window (a chunk's partners)

@@ -8,6 +8,8 @@
  * - blend, for output sample `i`, partner `p = plan.partner[i]`, `a = x[i][e]`, `b = x[p][e]`:
  *   kind 0 `a`; kind 1 `fround(fround(a * lam) + fround(b * fround(1 - lam)))`;
  *   kind 2 `b` inside the half-open box `[y0, y1) x [x0, x1)`, else `a`;
+ *   kind 3 inside the box the partner's whole image resized to the box (bilinear or nearest, as
+ *   PyTorch's `F.interpolate` with align_corners=False; see ./resize.ts), else `a`;
  * - normalise (uint8 input only): `fround(fround(m * scale[c]) + bias[c])`, with the coefficients of
  *   {@link normalizeCoefficients};
  * - store: float32 as is; float16 through {@link f32ToF16Bits}; uint8 rounded half to even
@@ -17,13 +19,14 @@
  */
 
 import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types.js';
-import { KIND_CUTMIX, KIND_MIXUP } from './types.js';
+import { KIND_CUTMIX, KIND_MIXUP, KIND_RESIZEMIX } from './types.js';
 import { MixupError, describe, got } from './errors.js';
 import { f16BitsToF32, f32ToF16Bits } from './f16.js';
 import { coefficientsOf, smoothing } from './formulas.js';
 import type { NormalizeCoefficients } from './formulas.js';
 import { DEFAULT_LABEL_SMOOTHING } from './options.js';
 import { validatePlan, validatePlanForTargets } from './plan.js';
+import { axisTaps, resampled } from './resize.js';
 import { DTYPES, checkShape } from './shape.js';
 import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate.js';
 
@@ -209,6 +212,10 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
     const x1 = plan.box[4 * i + 3];
     const baseA = i * N;
     const baseB = p * N;
+    // ResizeMix: the partner's pixel (y, x) of channel c, and the box's taps (an empty box pastes nothing).
+    const resize = kind === KIND_RESIZEMIX && y1 > y0 && x1 > x0 ? resizeOf(plan, H, W, y1 - y0, x1 - x0) : null;
+    const partnerPixel = (c: number) => (y: number, x: number) =>
+      load(baseB + (layout === 'NCHW' ? (c * H + y) * W + x : (y * W + x) * C + c));
 
     for (let e = 0; e < N; e++) {
       let c: number;
@@ -230,13 +237,16 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
         x = e;
       }
 
+      const inBox = y >= y0 && y < y1 && x >= x0 && x < x1;
       let m: number;
       if (kind === KIND_MIXUP) {
         const a = load(baseA + e);
         const b = load(baseB + e);
         m = fround(fround(a * lam) + fround(b * oneMinusLam));
-      } else if (kind === KIND_CUTMIX && y >= y0 && y < y1 && x >= x0 && x < x1) {
+      } else if (kind === KIND_CUTMIX && inBox) {
         m = load(baseB + e);
+      } else if (resize && inBox) {
+        m = resampled(resize.rows, resize.cols, resize.mode, y - y0, x - x0, partnerPixel(c));
       } else {
         m = load(baseA + e);
       }
@@ -246,6 +256,12 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
     }
   }
   return out;
+}
+
+/** The taps of a ResizeMix box of bh x bw in an H x W image, in the plan's resize mode. */
+function resizeOf(plan: MixPlan, H: number, W: number, bh: number, bw: number) {
+  const mode = plan.resize ?? 'bilinear';
+  return { mode, rows: axisTaps(H, bh, mode), cols: axisTaps(W, bw, mode) };
 }
 
 /**

@@ -25,6 +25,7 @@ import { validatePlan } from '../plan.js';
 import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape.js';
 import type { Geometry } from '../shape.js';
 import type { DType, ImageSize, LabelDType, MixPlan } from '../types.js';
+import { KIND_RESIZEMIX } from '../types.js';
 import {
   checkBuffer,
   checkKeys,
@@ -35,6 +36,7 @@ import {
   isGpuBuffer,
 } from '../validate.js';
 import { dispatchSize } from './shaders.js';
+import { drawableResizeModes } from './variant.js';
 import type { MixCallOptions, MixInputs } from './types.js';
 
 /** What the checks need to know about the mixer and its device. */
@@ -206,6 +208,7 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   if (plan) validatePlan(plan, batch, imageSize);
   else checkDrawable(ctx.options, geometry, imageSize, inPlace);
   if (inPlace && plan && !isPermutation(plan.partner)) throw notPermutation();
+  if (inPlace) checkResizeInPlace(ctx.options, plan);
 
   // 7. limits
   checkLimits(ctx, geometry, inDtype, outDtype, inPlace, labels);
@@ -265,6 +268,23 @@ function notPermutation(): MixupError {
     'a permutation when mixing in place (a sample used twice would be read after it was overwritten)',
     got('an array with repeated partners'),
   );
+}
+
+/**
+ * ResizeMix pastes the partner's whole image, read from the input after the batch kernel has written
+ * the output: in place the partner would already be mixed. So in-place calls take no kind-3 sample,
+ * in an explicit plan or in the plans the mixer can draw.
+ */
+function checkResizeInPlace(options: ResolvedMixOptions, plan: MixPlan | null): void {
+  const expected =
+    'false when the plan has ResizeMix samples (kind 3): the whole partner image is read from the input ' +
+    'after the output is written, so it needs a separate output';
+  if (plan) {
+    const i = plan.kind.indexOf(KIND_RESIZEMIX);
+    if (i >= 0) throw new MixupError('options.inPlace', expected, got(`true with plan.kind[${i}] = 3`));
+  } else if (drawableResizeModes(options).length > 0) {
+    throw new MixupError('options.inPlace', expected, got('true with a mixer whose planner draws ResizeMix'));
+  }
 }
 
 /** What the planner will draw must fit the batch: checked here, since a draw cannot be taken back. */

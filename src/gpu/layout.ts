@@ -10,12 +10,23 @@ import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { DTYPE_BYTES } from '../shape.js';
+import { resizeScale } from '../resize.js';
 import type { MixPlan } from '../types.js';
+import { KIND_RESIZEMIX } from '../types.js';
 import type { CheckContext, CheckedCall } from './checks.js';
-import { SamplePlanLayout } from './layouts.generated.js';
+import { ResizeSampleLayout, SamplePlanLayout } from './layouts.generated.js';
 import { addressUnit, dispatchSize, elementBytes } from './shaders.js';
-import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant.js';
-import type { BatchEntry, BatchVariant, Binding } from './variant.js';
+import {
+  batchKey,
+  drawableResizeModes,
+  entryFor,
+  imagesVariant,
+  planKinds,
+  resizeKey,
+  resizeVariant,
+  softVariant,
+} from './variant.js';
+import type { BatchEntry, BatchVariant, Binding, ResizeVariant } from './variant.js';
 import { buildChunkedWalk, buildWalk } from './walk.js';
 import type { Walk, WalkScratch } from './walk.js';
 
@@ -91,6 +102,23 @@ export interface LabelsJob {
   dispatches: Array<{ paramsAt: number; threads: number; groups: [x: number, y: number]; dst: Window }>;
 }
 
+/**
+ * ResizeMix's pass over the images (after their batch job): per batch dispatch that writes kind-3
+ * samples with non-empty boxes, one dispatch over those samples that binds the same windows, so
+ * each sample and its partner are in the input it binds whatever the binding mode.
+ */
+export interface ResizeJob {
+  variant: ResizeVariant;
+  key: string;
+  /** The kind-3 samples by dispatch (`segBase`, `segCount` index them), and 2 scales each (rows, columns). */
+  samples: Uint32Array;
+  scales: Float32Array;
+  dispatches: Dispatch[];
+  /** Upload range of the ResizeSample table (room for every sample of the batch). */
+  listAt: number;
+  listSize: number;
+}
+
 /** A call, ready to record. */
 export interface CallLayout {
   batch: number;
@@ -98,6 +126,8 @@ export interface CallLayout {
   images: BatchJob;
   soft: BatchJob | null;
   ids: LabelsJob | null;
+  /** ResizeMix's pass, when the plan has kind-3 samples with non-empty boxes. */
+  resize: ResizeJob | null;
   normalize: NormalizeCoefficients | null;
   /** Params slots are `alignment` apart from offset 0. */
   paramsSize: number;
@@ -151,6 +181,8 @@ export function layoutCall(
     });
     ids = { labels: call.labels.buffer, labelsSize: batch * 4, numClasses: K, on, off, quads, dispatches };
   }
+  const resize = kinds.resize ? resizeJob(ctx, plan, images) : null;
+  if (resize) for (const d of resize.dispatches) d.paramsAt = a * slot++;
   const paramsSize = Math.max(1, slot) * a;
   let at = paramsSize;
   const samplesAt = at;
@@ -162,6 +194,10 @@ export function layoutCall(
     job.walkAt = at;
     at = alignUp(at + job.walkSize, a);
   }
+  if (resize) {
+    resize.listAt = at;
+    at = alignUp(at + resize.listSize, a);
+  }
   const normAt = at;
   const normSize = Math.max(8, g.channels * 8);
   return {
@@ -170,6 +206,7 @@ export function layoutCall(
     images,
     soft,
     ids,
+    resize,
     normalize: call.normalize,
     paramsSize,
     samplesAt,
@@ -330,6 +367,43 @@ function batchJob(
   return job(variant, walk, dispatches);
 }
 
+/**
+ * ResizeMix's pass for the images job `images` (see ResizeJob); null when no kind-3 sample has a
+ * non-empty box. The samples a batch dispatch writes are the outputs of its walk segments.
+ */
+function resizeJob(ctx: CheckContext, plan: MixPlan, images: BatchJob): ResizeJob | null {
+  const { kind, box, partner } = plan;
+  const { segments, walk } = images.walk;
+  const samples = new Uint32Array(partner.length);
+  const scales = new Float32Array(2 * partner.length);
+  const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+  const dispatches: Dispatch[] = [];
+  let count = 0;
+  for (const d of images.dispatches) {
+    const first = count;
+    for (let k = d.segBase; k < d.segBase + d.segCount; k++) {
+      for (let t = 0, at = segments[4 * k]; t < segments[4 * k + 1]; t++) {
+        const s = walk[at + t];
+        const bh = box[4 * s + 1] - box[4 * s];
+        const bw = box[4 * s + 3] - box[4 * s + 2];
+        if (kind[s] !== KIND_RESIZEMIX || bh === 0 || bw === 0) continue;
+        samples[count] = s;
+        scales[2 * count] = resizeScale(images.height, bh);
+        scales[2 * count + 1] = resizeScale(images.width, bw);
+        count++;
+      }
+    }
+    if (count === first) continue;
+    const threads = (count - first) * images.quads;
+    const groups = dispatchSize(threads, maxGroups);
+    dispatches.push({ ...d, paramsAt: 0, segBase: first, segCount: count - first, threads, groups });
+  }
+  if (count === 0) return null;
+  const variant = resizeVariant(images.variant, plan.resize ?? 'bilinear');
+  const listSize = partner.length * ResizeSampleLayout.size;
+  return { variant, key: resizeKey(variant), samples, scales, dispatches, listAt: 0, listSize };
+}
+
 /** Row windows of the [B, K] targets written by the labels kernel: all rows, or chunks that fit a binding. */
 function targetWindows(ctx: CheckContext, batch: number, numClasses: number): Window[] {
   const rowBytes = numClasses * 4;
@@ -401,7 +475,33 @@ export function possibleKernels(
         add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
     }
   }
+  // ResizeMix samples blend soft targets with lam (their resize passes: possibleResizeKernels).
+  if (drawableResizeModes(options).length > 0 && call.labels?.dtype === 'float32')
+    add(
+      softVariant(K, { blend: false, paste: false, resize: true }, softBinding),
+      entries(softBinding, Math.ceil(K / 4)),
+    );
   return out;
+}
+
+/**
+ * The resize passes a call of this shape can need with plans from `options` (what prepare()
+ * compiles): one per resize mode the planner can draw (see drawableResizeModes).
+ */
+export function possibleResizeKernels(
+  ctx: CheckContext,
+  call: CheckedCall,
+  options: ResolvedMixOptions,
+): ResizeVariant[] {
+  const g = call.geometry;
+  if (g.layout === 'rows') return [];
+  const binding = bindingOf(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype], false);
+  const images = imagesVariant(
+    { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
+    { blend: false, paste: false },
+    binding,
+  );
+  return drawableResizeModes(options).map((mode) => resizeVariant(images, mode));
 }
 
 /** The binding flags of a job (as batchJob chooses them). */

@@ -27,6 +27,28 @@ export const SamplePlanLayout = {
   }
 } as const;
 
+export const ResizeSampleLayout = {
+  size: 16,
+  fields: {
+    sample: {
+      offset: 0,
+      type: "u32"
+    },
+    scale_y: {
+      offset: 4,
+      type: "f32"
+    },
+    scale_x: {
+      offset: 8,
+      type: "f32"
+    },
+    pad: {
+      offset: 12,
+      type: "u32"
+    }
+  }
+} as const;
+
 export const ParamsLayout = {
   size: 80,
   fields: {
@@ -168,5 +190,36 @@ export const LabelsBindings = {
   bad_ids: {
     binding: 8,
     type: "storage"
+  }
+} as const;
+
+export const ResizeBindings = {
+  params: {
+    binding: 0,
+    type: "uniform"
+  },
+  src: {
+    binding: 1,
+    type: "read-only-storage"
+  },
+  dst: {
+    binding: 2,
+    type: "storage"
+  },
+  samples: {
+    binding: 3,
+    type: "read-only-storage"
+  },
+  norm: {
+    binding: 6,
+    type: "read-only-storage"
+  },
+  src2: {
+    binding: 7,
+    type: "read-only-storage"
+  },
+  resized: {
+    binding: 9,
+    type: "read-only-storage"
   }
 } as const;

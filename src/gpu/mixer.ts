@@ -16,7 +16,7 @@ import type { ImageSize, MixOptions, MixPlan } from '../types.js';
 import { checkInteger, checkKeys, checkObject } from '../validate.js';
 import { checkCall, idsOutOfRange } from './checks.js';
 import type { CallKind, CheckContext, CheckedCall } from './checks.js';
-import { layoutCall, possibleKernels } from './layout.js';
+import { layoutCall, possibleKernels, possibleResizeKernels } from './layout.js';
 import type { CallLayout } from './layout.js';
 import { PipelineCache } from './pipelines.js';
 import type { PipelineSpec } from './pipelines.js';
@@ -133,7 +133,10 @@ class GpuMixer implements Mixer, CheckContext {
     // With a plan, exactly its kernels; without, every kernel plans from this mixer's options can need.
     const specs = call.plan
       ? this.specs(layoutCall(this, call, call.plan, this.options.labelSmoothing))
-      : possibleKernels(this, call, this.options).map((k) => this.pipelines.batch(k.variant, k.entry));
+      : [
+          ...possibleKernels(this, call, this.options).map((k) => this.pipelines.batch(k.variant, k.entry)),
+          ...possibleResizeKernels(this, call, this.options).map((v) => this.pipelines.resize(v)),
+        ];
     if (!call.plan && call.labels && call.labels.dtype !== 'float32') specs.push(this.pipelines.labels());
     if (this.idsUnchecked(call)) {
       const check = this.idsCheckCall(call);
@@ -367,12 +370,24 @@ class GpuMixer implements Mixer, CheckContext {
 
   // ---- pipelines ----
 
-  /** The pipelines of a layout, in the order images, soft targets, labels (null where unused). */
+  /** The pipelines of a layout, in the order images, soft targets, labels, resize (those it uses). */
   private specs(layout: CallLayout): PipelineSpec[] {
     const list = [this.pipelines.batch(layout.images.variant, layout.images.entry)];
     if (layout.soft) list.push(this.pipelines.batch(layout.soft.variant, layout.soft.entry));
     if (layout.ids) list.push(this.pipelines.labels());
+    if (layout.resize) list.push(this.pipelines.resize(layout.resize.variant));
     return list;
+  }
+
+  /** The compiled pipelines of `specs(layout)`, in that order, as CallPipelines. */
+  private named(layout: CallLayout, compiled: GPUComputePipeline[]): CallPipelines {
+    let next = 1;
+    return {
+      images: compiled[0],
+      soft: layout.soft ? compiled[next++] : null,
+      labels: layout.ids ? compiled[next++] : null,
+      resize: layout.resize ? compiled[next++] : null,
+    };
   }
 
   private readyPipelines(layout: CallLayout): CallPipelines | null {
@@ -380,19 +395,21 @@ class GpuMixer implements Mixer, CheckContext {
     const images = c.ready(layout.images.key);
     const soft = layout.soft ? c.ready(layout.soft.key) : null;
     const labels = layout.ids ? c.ready('labels:main') : null;
-    if (!images || (layout.soft && !soft) || (layout.ids && !labels)) return null;
-    return { images, soft, labels };
+    const resize = layout.resize ? c.ready(layout.resize.key) : null;
+    if (!images || (layout.soft && !soft) || (layout.ids && !labels) || (layout.resize && !resize)) return null;
+    return { images, soft, labels, resize };
   }
 
   private async compile(layout: CallLayout): Promise<CallPipelines> {
     const specs = this.specs(layout);
-    const [images, second, third] = await Promise.all(specs.map((s) => this.pipelines.compile(s)));
-    return { images, soft: layout.soft ? second : null, labels: layout.ids ? (layout.soft ? third : second) : null };
+    return this.named(layout, await Promise.all(specs.map((s) => this.pipelines.compile(s))));
   }
 
   private compileSync(layout: CallLayout): CallPipelines {
-    const [images, second, third] = this.specs(layout).map((s) => this.pipelines.compileSync(s));
-    return { images, soft: layout.soft ? second : null, labels: layout.ids ? (layout.soft ? third : second) : null };
+    return this.named(
+      layout,
+      this.specs(layout).map((s) => this.pipelines.compileSync(s)),
+    );
   }
 
   // ---- buffers ----

@@ -3,10 +3,10 @@
  * so a variant is compiled once per device. The bind group layouts come from the binding tables
  * generated from the WGSL (layouts.generated.ts).
  */
-import { BatchBindings, LabelsBindings } from './layouts.generated.js';
-import { batchShaderCode, labelsShaderCode } from './shaders.js';
-import { LABELS_KEY, batchKey } from './variant.js';
-import type { BatchEntry, BatchVariant } from './variant.js';
+import { BatchBindings, LabelsBindings, ResizeBindings } from './layouts.generated.js';
+import { batchShaderCode, labelsShaderCode, resizeShaderCode } from './shaders.js';
+import { LABELS_KEY, batchKey, resizeKey } from './variant.js';
+import type { BatchEntry, BatchVariant, ResizeVariant } from './variant.js';
 
 type BindingTable = Record<string, { binding: number; type: GPUBufferBindingType }>;
 
@@ -44,13 +44,23 @@ const caches = new WeakMap<GPUDevice, PipelineCache>();
 
 export class PipelineCache {
   readonly device: GPUDevice;
-  /** Bind group layouts: the batch kernel out of place, in place (no src, src2), and the labels kernel. */
-  readonly layouts: { copy: GPUBindGroupLayout; inPlace: GPUBindGroupLayout; labels: GPUBindGroupLayout };
+  /** Bind group layouts: the batch kernel out of place, in place (no src, src2), the labels kernel, the resize pass. */
+  readonly layouts: {
+    copy: GPUBindGroupLayout;
+    inPlace: GPUBindGroupLayout;
+    labels: GPUBindGroupLayout;
+    resize: GPUBindGroupLayout;
+  };
   /** Pipelines created so far (a test checks that nothing compiles after prepare()). */
   compiled = 0;
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly entries = new Map<string, Entry>();
-  private readonly pipelineLayouts: { copy: GPUPipelineLayout; inPlace: GPUPipelineLayout; labels: GPUPipelineLayout };
+  private readonly pipelineLayouts: {
+    copy: GPUPipelineLayout;
+    inPlace: GPUPipelineLayout;
+    labels: GPUPipelineLayout;
+    resize: GPUPipelineLayout;
+  };
 
   /** The cache of `device`, created on first use. */
   static for(device: GPUDevice): PipelineCache {
@@ -68,12 +78,14 @@ export class PipelineCache {
       copy: layoutFrom(device, 'mixup batch', BatchBindings),
       inPlace: layoutFrom(device, 'mixup batch in place', BatchBindings, ['src', 'src2']),
       labels: layoutFrom(device, 'mixup labels', LabelsBindings),
+      resize: layoutFrom(device, 'mixup resize', ResizeBindings),
     };
     const pipelineLayout = (layout: GPUBindGroupLayout) => device.createPipelineLayout({ bindGroupLayouts: [layout] });
     this.pipelineLayouts = {
       copy: pipelineLayout(this.layouts.copy),
       inPlace: pipelineLayout(this.layouts.inPlace),
       labels: pipelineLayout(this.layouts.labels),
+      resize: pipelineLayout(this.layouts.resize),
     };
   }
 
@@ -89,6 +101,19 @@ export class PipelineCache {
           module: this.module(key.slice(0, key.lastIndexOf(':')), () => batchShaderCode(variant)),
           entryPoint: entry,
         },
+      }),
+    };
+  }
+
+  /** ResizeMix's pass of `variant`. */
+  resize(variant: ResizeVariant): PipelineSpec {
+    const key = resizeKey(variant);
+    return {
+      key,
+      descriptor: () => ({
+        label: key,
+        layout: this.pipelineLayouts.resize,
+        compute: { module: this.module(key, () => resizeShaderCode(variant)), entryPoint: 'main' },
       }),
     };
   }

@@ -3,8 +3,15 @@
  * layout's offsets and sent in one queue.writeBuffer, then one compute pass records every
  * dispatch. Nothing here decides an offset, a window or a variant; it reads them from the layout.
  */
-import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from './layouts.generated.js';
-import type { BatchJob, CallLayout } from './layout.js';
+import {
+  BatchBindings,
+  LabelsBindings,
+  ParamsLayout,
+  ResizeBindings,
+  ResizeSampleLayout,
+  SamplePlanLayout,
+} from './layouts.generated.js';
+import type { BatchJob, CallLayout, ResizeJob } from './layout.js';
 import type { PipelineCache } from './pipelines.js';
 import type { Slot } from './slots.js';
 import { fieldWords } from './struct.js';
@@ -12,14 +19,17 @@ import type { MixPlan } from '../types.js';
 
 const P = fieldWords(ParamsLayout);
 const S = fieldWords(SamplePlanLayout);
+const RS = fieldWords(ResizeSampleLayout);
 const B = BatchBindings;
 const L = LabelsBindings;
+const R = ResizeBindings;
 
-/** The pipelines of a call, in the layout's order: images, soft targets, labels. */
+/** The pipelines of a call, in the layout's order: images, soft targets, labels, ResizeMix's pass. */
 export interface CallPipelines {
   images: GPUComputePipeline;
   soft: GPUComputePipeline | null;
   labels: GPUComputePipeline | null;
+  resize: GPUComputePipeline | null;
 }
 
 /** Most bind groups a slot keeps; past it the cache starts over (buffers that come and go). */
@@ -104,6 +114,9 @@ export function record(
   if (labels) encoder.clearBuffer(slot.flag);
   const pass = encoder.beginComputePass({ label: 'mixup' });
   recordBatch(cache, pass, layout, layout.images, pipelines.images, slot, dstImages);
+  // After the images' batch dispatches, which it overwrites inside the boxes.
+  if (layout.resize && pipelines.resize)
+    recordResize(cache, pass, layout, layout.resize, pipelines.resize, slot, dstImages);
   if (layout.soft && pipelines.soft && dstTargets) {
     recordBatch(cache, pass, layout, layout.soft, pipelines.soft, slot, dstTargets);
   }
@@ -189,6 +202,55 @@ function batchGroup(
   }
   const groupLayout = job.variant.inPlace ? cache.layouts.inPlace : cache.layouts.copy;
   return cache.device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
+}
+
+/** ResizeMix's table of kind-3 samples, params and dispatches (windows as the images' dispatches bind them). */
+function recordResize(
+  cache: PipelineCache,
+  pass: GPUComputePassEncoder,
+  layout: CallLayout,
+  job: ResizeJob,
+  pipeline: GPUComputePipeline,
+  slot: Slot,
+  dst: GPUBuffer,
+): void {
+  const stride = ResizeSampleLayout.size / 4;
+  const entries = job.dispatches.reduce((sum, d) => sum + d.segCount, 0);
+  for (let k = 0, w = job.listAt / 4; k < entries; k++, w += stride) {
+    slot.u32[w + RS.sample] = job.samples[k];
+    slot.f32[w + RS.scale_y] = job.scales[2 * k];
+    slot.f32[w + RS.scale_x] = job.scales[2 * k + 1];
+    slot.u32[w + RS.pad] = 0;
+  }
+  const images = layout.images;
+  const srcId = bufferId(images.source);
+  const dstId = bufferId(dst);
+  for (const d of job.dispatches) {
+    writeBatchParams(slot, images, d);
+    const key =
+      `r${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}` +
+      `@${d.paramsAt}:${job.listAt}:${job.listSize}:${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}`;
+    let group = slot.groups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = [
+        { binding: R.params.binding, resource: range(slot, d.paramsAt, ParamsLayout.size) },
+        { binding: R.src.binding, resource: { buffer: images.source, offset: d.src.offset, size: d.src.size } },
+        { binding: R.src2.binding, resource: { buffer: images.source, offset: d.src2.offset, size: d.src2.size } },
+        { binding: R.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
+        { binding: R.samples.binding, resource: range(slot, layout.samplesAt, layout.samplesSize) },
+        { binding: R.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },
+        { binding: R.resized.binding, resource: range(slot, job.listAt, job.listSize) },
+      ];
+      group = cacheGroup(
+        slot,
+        key,
+        cache.device.createBindGroup({ label: 'mixup resize', layout: cache.layouts.resize, entries }),
+      );
+    }
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+  }
 }
 
 /** The labels kernel's params and dispatches (class ids to smoothed one-hot targets). */

@@ -10,6 +10,7 @@
 import common from '../../shaders/mix_common.wgsl?raw';
 import batchMain from '../../shaders/mix_batch.wgsl?raw';
 import labelsMain from '../../shaders/mix_labels.wgsl?raw';
+import resizeMain from '../../shaders/resize_paste.wgsl?raw';
 import loadF32 from '../../shaders/io/load_f32.wgsl?raw';
 import loadF32x4 from '../../shaders/io/load_f32x4.wgsl?raw';
 import f16Bits from '../../shaders/io/f16_bits.wgsl?raw';
@@ -24,7 +25,7 @@ import storeF16x4 from '../../shaders/io/store_f16x4.wgsl?raw';
 import storeU8 from '../../shaders/io/store_u8.wgsl?raw';
 import storeU8x4 from '../../shaders/io/store_u8x4.wgsl?raw';
 import type { DType } from '../types.js';
-import type { BatchVariant } from './variant.js';
+import type { BatchVariant, ResizeVariant } from './variant.js';
 
 export const WORKGROUP_SIZE = 256;
 
@@ -158,6 +159,11 @@ export function addressUnit(dtype: DType, vec4: boolean): number {
   if (dtype === 'uint8') return vec4 ? 4 : 1;
   const bytes = dtype === 'float16' ? 2 : 4;
   return vec4 ? 4 * bytes : bytes;
+}
+
+/** ResizeMix's pass: the batch kernel's io for the call, the resampling mode, resize_paste.wgsl. */
+export function resizeShaderCode(v: ResizeVariant): string {
+  return [common, batchIoCode(v.io), `const NEAREST = ${v.nearest};`, resizeMain].join('\n');
 }
 
 export function labelsShaderCode(): string {

@@ -4,7 +4,8 @@
  * every field of the canonical variant plus the entry point, so two keys never name the same code
  * and one key never names two.
  */
-import type { DType, Layout } from '../types.js';
+import type { ResolvedMixOptions } from '../options.js';
+import type { DType, Layout, ResizeMode } from '../types.js';
 import type { Walk } from './walk.js';
 
 /** One compiled form of mix_batch.wgsl. */
@@ -18,7 +19,7 @@ export interface BatchVariant {
   layout: Layout;
   /** Fused normalisation of uint8 input. */
   normalize: boolean;
-  /** Soft targets: kind 2 blends with lam like kind 1 (no box). */
+  /** Soft targets: kinds 2 and up blend with lam like kind 1 (no box). */
   blendOnly: boolean;
   /** Inputs bound as two windows (chunked batches); otherwise one whole binding from byte 0. */
   windowed: boolean;
@@ -43,11 +44,21 @@ export const BATCH_ENTRIES: readonly BatchEntry[] = ['main_pairs', 'main_singles
 /** Cache key of the labels kernel (one variant). */
 export const LABELS_KEY = 'labels:main';
 
+/** The kinds a plan uses, as the variants see them. */
+export interface PlanKinds {
+  /** Kind 1 (mixup). */
+  blend: boolean;
+  /** Kind 2 (CutMix). */
+  paste: boolean;
+  /** Kind 3 (ResizeMix): the resize pass runs, and soft targets blend. */
+  resize?: boolean;
+}
+
 /** Which kinds a plan uses, in one pass over `kind`. */
-export function planKinds(kind: Uint8Array): { blend: boolean; paste: boolean } {
+export function planKinds(kind: Uint8Array): Required<PlanKinds> {
   let seen = 0;
   for (let i = 0; i < kind.length; i++) seen |= 1 << kind[i];
-  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0 };
+  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0, resize: (seen & 8) !== 0 };
 }
 
 /** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows. */
@@ -81,7 +92,7 @@ export function imagesVariant(
     n: number;
     width: number;
   },
-  kinds: { blend: boolean; paste: boolean },
+  kinds: PlanKinds,
   binding: Binding,
 ): BatchVariant {
   return canonical({
@@ -100,11 +111,7 @@ export function imagesVariant(
 }
 
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
-export function softVariant(
-  numClasses: number,
-  kinds: { blend: boolean; paste: boolean },
-  binding: Binding,
-): BatchVariant {
+export function softVariant(numClasses: number, kinds: PlanKinds, binding: Binding): BatchVariant {
   const vec4 = numClasses % 4 === 0;
   return canonical({
     inDtype: 'float32',
@@ -115,7 +122,7 @@ export function softVariant(
     normalize: false,
     blendOnly: true,
     ...binding,
-    blend: kinds.blend || kinds.paste,
+    blend: kinds.blend || kinds.paste || kinds.resize === true,
     paste: false,
     rowAligned: vec4,
   });
@@ -123,6 +130,11 @@ export function softVariant(
 
 /** The cache key of a variant's pipeline: every field, then the entry point. */
 export function batchKey(v: BatchVariant, entry: BatchEntry): string {
+  return `${variantKey(v)}:${entry}`;
+}
+
+/** Every field of a canonical variant. */
+function variantKey(v: BatchVariant): string {
   const flags = [
     v.inPlace && 'inplace',
     v.normalize && 'norm',
@@ -134,7 +146,41 @@ export function batchKey(v: BatchVariant, entry: BatchEntry): string {
     v.paste && 'paste',
     v.rowAligned && 'rows4',
   ].filter(Boolean);
-  return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}:${entry}`;
+  return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}`;
+}
+
+/**
+ * One compiled form of resize_paste.wgsl (ResizeMix's pass): the batch kernel's io (dtypes, vec4,
+ * layout, normalisation, windows) and the resampling.
+ */
+export interface ResizeVariant {
+  io: BatchVariant;
+  nearest: boolean;
+}
+
+/**
+ * The resize pass of a call whose images run `images`: its io with the flags that select only the
+ * batch kernel's code cleared (so plans of any mix of kinds share one resize pipeline).
+ */
+export function resizeVariant(images: BatchVariant, mode: ResizeMode): ResizeVariant {
+  const io = canonical({ ...images, blendOnly: false, blend: false, paste: false, rowAligned: false });
+  return { io, nearest: mode === 'nearest' };
+}
+
+/** The cache key of a resize pass (one entry point). */
+export function resizeKey(v: ResizeVariant): string {
+  return `resize:${v.nearest ? 'nearest' : 'bilinear'}:${variantKey(v.io)}`;
+}
+
+/**
+ * The resize modes of the kind-3 samples a mixer's planner can draw: what prepare() compiles, and
+ * what makes a drawn call unable to run in place. Hook for the planner's ResizeMix options
+ * (`resizemixAlpha`, 0 = off, and `resizemixMode`, issue 11): until ResolvedMixOptions has them it
+ * reads them if present, so plain plans give [] and explicit plans are handled from the plan itself.
+ */
+export function drawableResizeModes(options: ResolvedMixOptions): ResizeMode[] {
+  const o = options as ResolvedMixOptions & { resizemixAlpha?: number; resizemixMode?: ResizeMode };
+  return (o.resizemixAlpha ?? 0) > 0 ? [o.resizemixMode ?? 'bilinear'] : [];
 }
 
 /**

@@ -17,7 +17,7 @@ function plan(partner: number[], kinds: number[]): MixPlan {
   const B = partner.length;
   const box = new Int32Array(4 * B);
   kinds.forEach((k, i) => {
-    if (k === 2) box.set([1, 3, 0, 4], 4 * i);
+    if (k === 2 || k === 3) box.set([1, 3, 0, 4], 4 * i);
   });
   return { kind: Uint8Array.from(kinds), lam: new Float32Array(B).fill(0.25), partner: Uint32Array.from(partner), box };
 }
@@ -27,6 +27,8 @@ const PLANS: Record<string, MixPlan> = {
   'roll (walk)': plan([3, 0, 1, 2], [1, 1, 2, 0]),
   'repeats (singles)': plan([0, 0, 1, 1], [1, 2, 2, 1]),
   'mixup only': plan([3, 2, 1, 0], [1, 1, 1, 1]),
+  'ResizeMix bilinear (resize pass)': plan([1, 0, 3, 2], [3, 1, 3, 2]),
+  'ResizeMix nearest (resize pass)': { ...plan([0, 0, 1, 1], [3, 2, 3, 1]), resize: 'nearest' },
 };
 
 describe('every kernel variant compiles and validates (Dawn null backend, shader-f16 on)', () => {
@@ -53,13 +55,14 @@ describe('every kernel variant compiles and validates (Dawn null backend, shader
         const ids = device.createBuffer({ size: 16, usage });
         const soft = device.createBuffer({ size: 4 * 6 * 4, usage });
         for (const [name, p] of Object.entries(PLANS)) {
-          if (shape.layout === 'rows' && p.kind.includes(2)) continue;
+          if (shape.layout === 'rows' && (p.kind.includes(2) || p.kind.includes(3))) continue;
           for (const inDtype of dtypes) {
             for (const outDtype of dtypes) {
               const normalize = inDtype === 'uint8' && outDtype !== 'uint8' ? { mean: [0.5], std: [0.25] } : null;
               for (const inPlace of inDtype === outDtype &&
               settings.maxBindingBytes === undefined &&
-              name !== 'repeats (singles)'
+              name !== 'repeats (singles)' &&
+              !p.kind.includes(3)
                 ? [false, true]
                 : [false]) {
                 for (const labels of [

@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { describe, expect, it } from 'vitest';
 import { bindingsFromWgsl, renderFromDisk, SOURCE, TARGET } from '../../scripts/gen-layouts.mjs';
-import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from '../../src/gpu/layouts.generated.js';
+import {
+  BatchBindings,
+  LabelsBindings,
+  ParamsLayout,
+  ResizeBindings,
+  SamplePlanLayout,
+} from '../../src/gpu/layouts.generated.js';
 import { WORKGROUP_SIZE, batchShaderCode, dispatchSize, labelsShaderCode } from '../../src/gpu/shaders.js';
 import type { DType } from '../../src/types.js';
 
@@ -18,7 +24,7 @@ describe('struct layouts from WGSL reflection', () => {
     const meaning = new Map<number, string>();
     // The input and output roles share numbers across kernels (1 reads, 2 writes); nothing else does.
     const role = (name: string) => ({ src: 'input', labels: 'input', dst: 'output', targets: 'output' })[name] ?? name;
-    for (const table of [BatchBindings, LabelsBindings] as Record<string, { binding: number }>[]) {
+    for (const table of [BatchBindings, LabelsBindings, ResizeBindings] as Record<string, { binding: number }>[]) {
       for (const [name, { binding }] of Object.entries(table)) {
         expect(meaning.get(binding) ?? role(name), `binding ${binding}`).toBe(role(name));
         meaning.set(binding, role(name));
