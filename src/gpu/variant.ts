@@ -174,13 +174,11 @@ export function resizeKey(v: ResizeVariant): string {
 
 /**
  * The resize modes of the kind-3 samples a mixer's planner can draw: what prepare() compiles, and
- * what makes a drawn call unable to run in place. Hook for the planner's ResizeMix options
- * (`resizemixAlpha`, 0 = off, and `resizemixMode`, issue 11): until ResolvedMixOptions has them it
- * reads them if present, so plain plans give [] and explicit plans are handled from the plan itself.
+ * what makes a drawn call unable to run in place: ResizeMix on (`resizemixAlpha` > 0) draws kind 3 with
+ * `resizemixMode`. Explicit plans are handled from the plan itself.
  */
 export function drawableResizeModes(options: ResolvedMixOptions): ResizeMode[] {
-  const o = options as ResolvedMixOptions & { resizemixAlpha?: number; resizemixMode?: ResizeMode };
-  return (o.resizemixAlpha ?? 0) > 0 ? [o.resizemixMode ?? 'bilinear'] : [];
+  return options.resizemixAlpha > 0 ? [options.resizemixMode] : [];
 }
 
 /**
