@@ -10,11 +10,12 @@ import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { DTYPE_BYTES } from '../shape.js';
-import type { MixPlan } from '../types.js';
+import { denseResize } from '../dense.js';
+import type { MixPlan, ResizeMode } from '../types.js';
 import type { CheckContext, CheckedCall } from './checks.js';
 import { SamplePlanLayout } from './layouts.generated.js';
 import { addressUnit, dispatchSize, elementBytes } from './shaders.js';
-import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant.js';
+import { batchKey, denseVariant, entryFor, imagesVariant, planKinds, softVariant } from './variant.js';
 import type { BatchEntry, BatchVariant, Binding } from './variant.js';
 import { buildChunkedWalk, buildWalk } from './walk.js';
 import type { Walk, WalkScratch } from './walk.js';
@@ -54,7 +55,7 @@ export interface Dispatch {
   srcSplit: number;
 }
 
-/** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
+/** A batch-kernel job (the images, soft targets as rows, or a dense map), fully laid out. */
 export interface BatchJob {
   /** How the buffers are bound: whole; split (input whole, output in windows); or in chunks (see bindingMode). */
   mode: 'whole' | 'split' | 'chunks';
@@ -78,6 +79,8 @@ export interface BatchJob {
   segmentsSize: number;
   walkAt: number;
   walkSize: number;
+  /** How this job resamples ResizeMix pastes: the plan's mode, or nearest for an integer map (../dense.ts). */
+  resize: ResizeMode;
 }
 
 /** The labels kernel: class ids to smoothed, mixed targets, one dispatch per window of target rows. */
@@ -97,6 +100,8 @@ export interface CallLayout {
   plan: MixPlan;
   images: BatchJob;
   soft: BatchJob | null;
+  /** One job per dense map, in `inputs.dense` order. */
+  dense: BatchJob[];
   ids: LabelsJob | null;
   normalize: NormalizeCoefficients | null;
   /** Params slots are `alignment` apart from offset 0. */
@@ -114,7 +119,7 @@ export function layoutCall(
   call: CheckedCall,
   plan: MixPlan,
   labelSmoothing: number,
-  scratch?: { images: WalkScratch; soft: WalkScratch },
+  scratch?: { images: WalkScratch; soft: WalkScratch; dense: WalkScratch[] },
 ): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
@@ -133,6 +138,14 @@ export function layoutCall(
           softVariant(K, kinds, w),
         )
       : null;
+  // Dense maps: jobs of the images' kind, over each map's own buffer, dtype, layout and channels.
+  const dense = call.dense.map((d, k) => {
+    const job = batchJob(ctx, plan, d.source, d.geometry.n, d.geometry, call.inPlace, scratch?.dense[k], (w) =>
+      denseVariant(d, call.inPlace, kinds, w),
+    );
+    job.resize = denseResize(plan, d.integer);
+    return job;
+  });
   const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;
 
   // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
@@ -140,6 +153,7 @@ export function layoutCall(
   let slot = 0;
   for (const d of images.dispatches) d.paramsAt = a * slot++;
   if (soft) for (const d of soft.dispatches) d.paramsAt = a * slot++;
+  for (const job of dense) for (const d of job.dispatches) d.paramsAt = a * slot++;
   let ids: LabelsJob | null = null;
   if (call.labels && idWindows) {
     const { on, off } = smoothing(K, labelSmoothing);
@@ -156,7 +170,7 @@ export function layoutCall(
   const samplesAt = at;
   const samplesSize = batch * SamplePlanLayout.size;
   at = alignUp(at + samplesSize, a);
-  for (const job of soft ? [images, soft] : [images]) {
+  for (const job of soft ? [images, soft, ...dense] : [images, ...dense]) {
     job.segmentsAt = at;
     at = alignUp(at + job.segmentsSize, a);
     job.walkAt = at;
@@ -169,6 +183,7 @@ export function layoutCall(
     plan,
     images,
     soft,
+    dense,
     ids,
     normalize: call.normalize,
     paramsSize,
@@ -242,6 +257,7 @@ function batchJob(
       segmentsSize: 16 * batch,
       walkAt: 0,
       walkSize: 8 * batch,
+      resize: plan.resize ?? 'bilinear',
     };
   };
   const dispatch = (
@@ -386,6 +402,10 @@ export function possibleKernels(
     call.inPlace,
   );
   const softBinding = bindingOf(ctx, g.batch, K * 4, K * 4, false);
+  const denseBindings = call.dense.map((d) => {
+    const bytes = d.geometry.n * DTYPE_BYTES[d.dtype];
+    return bindingOf(ctx, g.batch, bytes, bytes, call.inPlace);
+  });
   for (const blend of blends) {
     for (const paste of pastes) {
       const kinds = { blend, paste };
@@ -399,6 +419,12 @@ export function possibleKernels(
       );
       if (call.labels?.dtype === 'float32')
         add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
+      call.dense.forEach((d, k) => {
+        // An integer map is never blended (a call that could draw blends was rejected).
+        if (blend && d.integer) return;
+        const binding = denseBindings[k];
+        add(denseVariant(d, call.inPlace, kinds, binding), entries(binding, Math.ceil(d.geometry.n / 4)));
+      });
     }
   }
   return out;

@@ -91,7 +91,7 @@ class GpuMixer implements Mixer, CheckContext {
   private readonly pipelines: PipelineCache;
   private readonly slots: SlotPool;
   /** Walks are built here, so a call allocates no walk arrays (copied only when a call must wait). */
-  private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch() };
+  private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch(), dense: [] as WalkScratch[] };
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
   /** Whether a call's class ids passed the first-call check (see MixCallOptions.checkLabels). */
@@ -161,6 +161,7 @@ class GpuMixer implements Mixer, CheckContext {
       // Another call may build its walk in the scratch while this one waits.
       layout.images.walk = cloneWalk(layout.images.walk);
       if (layout.soft) layout.soft.walk = cloneWalk(layout.soft.walk);
+      for (const job of layout.dense) job.walk = cloneWalk(job.walk);
       pipelines = await this.compile(layout);
     }
     this.checkAlive();
@@ -171,6 +172,9 @@ class GpuMixer implements Mixer, CheckContext {
       : (call.outImages ?? this.output(created, call.outBytes, 'mixup images'));
     const targetsBytes = layout.batch * call.numClasses * 4;
     const dstTargets = call.labels ? (call.outTargets ?? this.output(created, targetsBytes, 'mixup targets')) : null;
+    const dstDense = call.dense.map((d) =>
+      call.inPlace ? d.source : (d.out ?? this.output(created, d.bytes, 'mixup dense')),
+    );
     const slot = this.slots.mixSlot(layout.uploadSize);
     const checkLabels = call.checkLabels && layout.ids !== null;
     // Debug only: a staging buffer per checked call, so concurrent checks never share a mapping.
@@ -187,7 +191,7 @@ class GpuMixer implements Mixer, CheckContext {
     let thrown: unknown = null;
     try {
       const encoder = device.createCommandEncoder({ label: 'mixup' });
-      record(this.pipelines, encoder, layout, pipelines, slot, dstImages, dstTargets);
+      record(this.pipelines, encoder, layout, pipelines, slot, dstImages, dstTargets, dstDense);
       if (flagRead) encoder.copyBufferToBuffer(slot.flag, 0, flagRead, 0, 4);
       device.queue.submit([encoder.finish()]);
     } catch (error) {
@@ -214,6 +218,7 @@ class GpuMixer implements Mixer, CheckContext {
     return {
       images: dstImages,
       targets: dstTargets,
+      dense: dstDense,
       plan: layout.plan,
       outDtype: layout.images.variant.outDtype,
       invalidLabels,
@@ -233,6 +238,7 @@ class GpuMixer implements Mixer, CheckContext {
       slot,
       call.inPlace ? call.source : (call.outImages as GPUBuffer),
       call.outTargets,
+      call.dense.map((d) => (call.inPlace ? d.source : (d.out as GPUBuffer))),
     );
     let released = false;
     return {
@@ -303,10 +309,16 @@ class GpuMixer implements Mixer, CheckContext {
 
   /** Lays out a call, and reports the first batch that did not fit one binding. */
   private layout(call: CheckedCall, plan: MixPlan): CallLayout {
+    const dense = this.scratch.dense;
+    while (dense.length < call.dense.length) dense.push(new WalkScratch());
     const layout = layoutCall(this, call, plan, this.options.labelSmoothing, this.scratch);
     if (this.chunking === null) {
       const job = layout.images.mode !== 'whole' ? layout.images : layout.soft?.mode !== 'whole' ? layout.soft : null;
       if (job) this.reportChunking(job, job === layout.images ? 'inputs.images' : 'inputs.labels');
+      else {
+        const k = layout.dense.findIndex((j) => j.mode !== 'whole');
+        if (k >= 0) this.reportChunking(layout.dense[k], call.dense[k].argument);
+      }
     }
     return layout;
   }
@@ -367,11 +379,12 @@ class GpuMixer implements Mixer, CheckContext {
 
   // ---- pipelines ----
 
-  /** The pipelines of a layout, in the order images, soft targets, labels (null where unused). */
+  /** The pipelines of a layout, in the order images, soft targets, labels, dense maps (where used). */
   private specs(layout: CallLayout): PipelineSpec[] {
     const list = [this.pipelines.batch(layout.images.variant, layout.images.entry)];
     if (layout.soft) list.push(this.pipelines.batch(layout.soft.variant, layout.soft.entry));
     if (layout.ids) list.push(this.pipelines.labels());
+    for (const job of layout.dense) list.push(this.pipelines.batch(job.variant, job.entry));
     return list;
   }
 
@@ -381,18 +394,32 @@ class GpuMixer implements Mixer, CheckContext {
     const soft = layout.soft ? c.ready(layout.soft.key) : null;
     const labels = layout.ids ? c.ready('labels:main') : null;
     if (!images || (layout.soft && !soft) || (layout.ids && !labels)) return null;
-    return { images, soft, labels };
+    const dense: GPUComputePipeline[] = [];
+    for (const job of layout.dense) {
+      const pipeline = c.ready(job.key);
+      if (!pipeline) return null;
+      dense.push(pipeline);
+    }
+    return { images, soft, labels, dense };
   }
 
   private async compile(layout: CallLayout): Promise<CallPipelines> {
-    const specs = this.specs(layout);
-    const [images, second, third] = await Promise.all(specs.map((s) => this.pipelines.compile(s)));
-    return { images, soft: layout.soft ? second : null, labels: layout.ids ? (layout.soft ? third : second) : null };
+    return this.inOrder(layout, await Promise.all(this.specs(layout).map((s) => this.pipelines.compile(s))));
   }
 
   private compileSync(layout: CallLayout): CallPipelines {
-    const [images, second, third] = this.specs(layout).map((s) => this.pipelines.compileSync(s));
-    return { images, soft: layout.soft ? second : null, labels: layout.ids ? (layout.soft ? third : second) : null };
+    return this.inOrder(
+      layout,
+      this.specs(layout).map((s) => this.pipelines.compileSync(s)),
+    );
+  }
+
+  /** The pipelines of `specs(layout)`'s list, by job. */
+  private inOrder(layout: CallLayout, list: GPUComputePipeline[]): CallPipelines {
+    let at = 1;
+    const soft = layout.soft ? list[at++] : null;
+    const labels = layout.ids ? list[at++] : null;
+    return { images: list[0], soft, labels, dense: list.slice(at) };
   }
 
   // ---- buffers ----

@@ -15,11 +15,13 @@ const S = fieldWords(SamplePlanLayout);
 const B = BatchBindings;
 const L = LabelsBindings;
 
-/** The pipelines of a call, in the layout's order: images, soft targets, labels. */
+/** The pipelines of a call, in the layout's order: images, soft targets, labels, dense maps. */
 export interface CallPipelines {
   images: GPUComputePipeline;
   soft: GPUComputePipeline | null;
   labels: GPUComputePipeline | null;
+  /** One per dense job. */
+  dense: GPUComputePipeline[];
 }
 
 /** Most bind groups a slot keeps; past it the cache starts over (buffers that come and go). */
@@ -90,6 +92,7 @@ export function record(
   slot: Slot,
   dstImages: GPUBuffer,
   dstTargets: GPUBuffer | null,
+  dstDense: readonly GPUBuffer[],
 ): void {
   writePlanTable(slot, layout.samplesAt, layout.plan);
   const channels = layout.images.channels;
@@ -103,22 +106,25 @@ export function record(
   // The bad-id counter is per call: zeroed before the labels kernel counts into it (outside the pass).
   if (labels) encoder.clearBuffer(slot.flag);
   const pass = encoder.beginComputePass({ label: 'mixup' });
-  recordBatch(cache, pass, layout, layout.images, pipelines.images, slot, dstImages);
+  recordBatch(cache, pass, layout, layout.images, 0, pipelines.images, slot, dstImages);
   if (layout.soft && pipelines.soft && dstTargets) {
-    recordBatch(cache, pass, layout, layout.soft, pipelines.soft, slot, dstTargets);
+    recordBatch(cache, pass, layout, layout.soft, 1, pipelines.soft, slot, dstTargets);
   }
+  for (let k = 0; k < layout.dense.length; k++)
+    recordBatch(cache, pass, layout, layout.dense[k], 2 + k, pipelines.dense[k], slot, dstDense[k]);
   if (ids && labels && dstTargets) recordLabels(cache, pass, layout, ids, labels, slot, dstTargets);
   pass.end();
   // Queue writes run before any later submit, so writing after recording is the same as before.
   cache.device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, layout.uploadSize);
 }
 
-/** One batch job's walk tables, params and dispatches. */
+/** One batch job's walk tables, params and dispatches; `jobIndex` tells the call's jobs apart (lanes). */
 function recordBatch(
   cache: PipelineCache,
   pass: GPUComputePassEncoder,
   layout: CallLayout,
   job: BatchJob,
+  jobIndex: number,
   pipeline: GPUComputePipeline,
   slot: Slot,
   dst: GPUBuffer,
@@ -150,7 +156,7 @@ function recordBatch(
     v[15] = layout.normAt;
     v[16] = layout.normSize;
     v[17] = job.variant.inPlace ? 1 : 0;
-    const lane = (job === layout.images ? 0 : 1) * 65536 + k;
+    const lane = jobIndex * 65536 + k;
     let group = recentGroup(slot, lane);
     if (!group) {
       const key = `b${v.join(':')}`;
