@@ -581,3 +581,33 @@ describe('dense targets: resources', () => {
     },
   );
 });
+
+describe('dense targets: calls in flight', () => {
+  gpuTest('calls that wait for their pipelines keep their own walks of every map', async ({ device }) => {
+    // A fresh mixer: the first calls wait for compiles while later ones lay out (in the shared scratch).
+    const mixer = createMixer(device, { mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 8 });
+    const images: ImageBatchShape = { layout: 'NHWC', batch: 12, channels: 3, height: 4, width: 8 };
+    const maps: MapCase[] = [
+      { layout: 'NCHW', channels: 1, dtype: 'uint8' },
+      { layout: 'NHWC', channels: 2, dtype: 'float32' },
+    ];
+    const data = maps.map((m, k) => mapData(m, count(mapShape(images, m)), 50 + k));
+    const inputs: MixInputs = {
+      images: { buffer: bufferFrom(device, new Float32Array(count(images))), shape: images, dtype: 'float32' },
+      dense: maps.map((m, k) => ({ buffer: bufferFrom(device, data[k]), shape: mapShape(images, m), dtype: m.dtype })),
+    };
+    const results = await Promise.all(Array.from({ length: 4 }, () => mixer.mix(inputs)));
+    expect(new Set(results.map((r) => Array.from(r.plan.partner).join())).size).toBeGreaterThan(1);
+    for (const r of results) {
+      for (let k = 0; k < maps.length; k++) {
+        const shape = mapShape(images, maps[k]);
+        const cpu = mixDenseCpu({ data: data[k], dtype: maps[k].dtype, shape }, r.plan);
+        const gpu = typedFrom(maps[k].dtype, await readBuffer(device, r.dense[k]), count(shape));
+        expect(Array.from(gpu), `dense[${k}]`).toEqual(Array.from(cpu));
+        r.dense[k].destroy();
+      }
+      r.images.destroy();
+    }
+    mixer.destroy();
+  });
+});
