@@ -55,6 +55,9 @@ export function denseResize(plan: MixPlan, integer: boolean): ResizeMode {
  */
 export function canDrawBlends(o: ResolvedMixOptions): boolean {
   if (o.mixupAlpha === 0 || o.prob === 0) return false;
+  // A weighted choice among methods (issue 11.4), where the options have one: mixup weighted 0 is never drawn.
+  const weights = (o as { methodWeights?: { mixup?: number } | null }).methodWeights;
+  if (weights) return weights.mixup !== 0;
   // timm's switch: with CutMix on and switchProb 1, mixup is never chosen.
   return !(o.cutmixAlpha > 0 && o.switchProb >= 1);
 }

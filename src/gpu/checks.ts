@@ -27,7 +27,7 @@ import { isPermutation } from '../pairing.js';
 import { validatePlan } from '../plan.js';
 import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape.js';
 import type { Geometry } from '../shape.js';
-import type { DType, ImageSize, LabelDType, MixPlan, ResizeMode } from '../types.js';
+import type { DType, ImageSize, LabelDType, MixPlan } from '../types.js';
 import {
   checkBuffer,
   checkKeys,
@@ -90,8 +90,6 @@ export interface CheckedDense {
   bytes: number;
   /** The given output buffer; null where the call allocates (mix) or writes in place. */
   out: GPUBuffer | null;
-  /** ResizeMix's resampling of this map under an explicit plan; null until the plan is known. */
-  resize: ResizeMode | null;
 }
 
 export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = [
@@ -233,7 +231,7 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   else checkDrawable(ctx.options, geometry, imageSize, inPlace);
   if (inPlace && plan && !isPermutation(plan.partner)) throw notPermutation();
   for (const d of dense) {
-    if (plan) d.resize = denseRules(d.argument, plan, d.integer);
+    if (plan) denseRules(d.argument, plan, d.integer);
     else checkDrawableForDense(d.argument, ctx.options, d.integer);
   }
 
@@ -360,7 +358,7 @@ function checkDenseEntry(argument: string, entry: unknown, images: Geometry): Ch
   const integer = checkOptionalBoolean(`${argument}.integer`, d.integer) ?? dtype === 'uint8';
   const bytes = ceil4(geometry.batch * geometry.n * DTYPE_BYTES[dtype]);
   const source = checkBuffer(`${argument}.buffer`, d.buffer, bytes);
-  return { argument, geometry, dtype, integer, source, bytes, out: null, resize: null };
+  return { argument, geometry, dtype, integer, source, bytes, out: null };
 }
 
 /**

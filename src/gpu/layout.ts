@@ -10,7 +10,7 @@ import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { DTYPE_BYTES } from '../shape.js';
-import { denseResize } from '../dense.js';
+import { denseRules } from '../dense.js';
 import type { MixPlan, ResizeMode } from '../types.js';
 import type { CheckContext, CheckedCall } from './checks.js';
 import { SamplePlanLayout } from './layouts.generated.js';
@@ -143,7 +143,9 @@ export function layoutCall(
     const job = batchJob(ctx, plan, d.source, d.geometry.n, d.geometry, call.inPlace, scratch?.dense[k], (w) =>
       denseVariant(d, call.inPlace, kinds, w),
     );
-    job.resize = denseResize(plan, d.integer);
+    // Checked before the draw for drawn plans (checkDrawableForDense); checked again here, so that a
+    // blend the planner drew anyway would fail loudly instead of blending ids.
+    job.resize = denseRules(d.argument, plan, d.integer);
     return job;
   });
   const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;

@@ -3,6 +3,9 @@
 // mixBatchCpu as if no map were there; bad maps are rejected before any GPU work or draw.
 import { describe, expect } from 'vitest';
 import { MixupError } from '../../src/errors.js';
+import { checkCall } from '../../src/gpu/checks.js';
+import type { CheckContext } from '../../src/gpu/checks.js';
+import { layoutCall } from '../../src/gpu/layout.js';
 import { createMixer } from '../../src/gpu/mixer.js';
 import { PipelineCache } from '../../src/gpu/pipelines.js';
 import type { GpuDense, MixInputs, MixCallOptions, Mixer } from '../../src/gpu/types.js';
@@ -49,7 +52,7 @@ function mapData(m: MapCase, n: number, seed: number): BatchData {
 }
 
 /** Mixes one call on the GPU and compares images and every map with the CPU reference. */
-async function checkCall(device: GPUDevice, mixer: Mixer, c: Call): Promise<void> {
+async function expectMixedLikeCpu(device: GPUDevice, mixer: Mixer, c: Call): Promise<void> {
   const what = `${c.images.layout} ${c.images.batch}x${c.images.height}x${c.images.width} kinds=${Array.from(
     c.plan.kind,
   ).join('')}${c.inPlace ? ' in place' : ''}`;
@@ -135,7 +138,7 @@ describe('dense targets: GPU = CPU reference', () => {
           for (const pairing of ['flip', 'shuffle'] as const) {
             const [plan] = plansFor({ mixupAlpha: 0, cutmixAlpha: 1, prob: 0.7, mode, pairing }, images, [++seed]);
             for (const k of plan.kind) kinds |= 1 << k;
-            await checkCall(device, mixer, { images, maps: everyMap(true), plan, seed });
+            await expectMixedLikeCpu(device, mixer, { images, maps: everyMap(true), plan, seed });
           }
         }
       }
@@ -158,7 +161,7 @@ describe('dense targets: GPU = CPU reference', () => {
           ]);
           for (const k of plan.kind) kinds |= 1 << k;
           const maps = everyMap(false).filter((m) => m.integer === false);
-          await checkCall(device, mixer, { images, maps, plan, seed });
+          await expectMixedLikeCpu(device, mixer, { images, maps, plan, seed });
         }
       }
       expect(kinds).toBe(0b111);
@@ -173,7 +176,13 @@ describe('dense targets: GPU = CPU reference', () => {
     for (const images of SHAPES) {
       for (const pairing of ['flip', 'shuffle'] as const) {
         const [plan] = plansFor({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem', pairing }, images, [++seed]);
-        await checkCall(device, mixer, { images, maps: everyMap(true).slice(0, 6), plan, inPlace: true, seed });
+        await expectMixedLikeCpu(device, mixer, {
+          images,
+          maps: everyMap(true).slice(0, 6),
+          plan,
+          inPlace: true,
+          seed,
+        });
       }
     }
     mixer.destroy();
@@ -188,7 +197,7 @@ describe('dense targets: GPU = CPU reference', () => {
         .filter((m) => m.integer === false)
         .slice(0, 3),
     ];
-    await checkCall(device, mixer, { images, maps, plan, given: true, seed: 300 });
+    await expectMixedLikeCpu(device, mixer, { images, maps, plan, given: true, seed: 300 });
     mixer.destroy();
   });
 
@@ -213,7 +222,7 @@ describe('dense targets: GPU = CPU reference', () => {
       let seed = 400;
       for (const pairing of ['flip', 'shuffle', 'roll'] as const) {
         const [plan] = plansFor({ mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', pairing }, images, [++seed]);
-        await checkCall(device, mixer, { images, maps, plan, seed });
+        await expectMixedLikeCpu(device, mixer, { images, maps, plan, seed });
       }
       expect(reports.length).toBe(1);
       expect(reports[0]).toMatch(/^inputs\.dense\[0\] (split|chunks)$/);
@@ -543,6 +552,23 @@ describe('dense targets: bad input', () => {
     await expect(mixer.mix(inputs, { inPlace: true })).rejects.toThrow(
       /options\.inPlace must be false for a batch larger than one binding \(1024 bytes\)/,
     );
+    mixer.destroy();
+  });
+});
+
+describe('dense targets: the layout checks the plan it lays out', () => {
+  gpuTest('a blend on an integer map that got past the call checks fails the layout, loudly', async ({ device }) => {
+    const mixer = createMixer(device, { mixupAlpha: 0, cutmixAlpha: 1 });
+    const ctx = mixer as unknown as CheckContext;
+    const inputs: MixInputs = {
+      images: { buffer: bufferFrom(device, new Float32Array(240)), shape: BAD_IMAGES, dtype: 'float32' },
+      dense: [{ buffer: bufferFrom(device, new Uint8Array(80)), shape: MAP, dtype: 'uint8' }],
+    };
+    const pastes = createPlanner({ mixupAlpha: 0, cutmixAlpha: 1, mode: 'elem' }).plan(4, BAD_IMAGES);
+    const call = checkCall(ctx, inputs, { plan: pastes }, 'mix');
+    expect(layoutCall(ctx, call, pastes, 0.1).dense[0].resize).toBe('nearest');
+    const blends = createPlanner({ mixupAlpha: 1, mode: 'elem' }).plan(4, BAD_IMAGES);
+    expect(() => layoutCall(ctx, call, blends, 0.1)).toThrow(/inputs\.dense\[0\] must be a map that can be blended/);
     mixer.destroy();
   });
 });

@@ -98,6 +98,17 @@ describe('drawn plans and integer maps', () => {
     expect(can({ mixupAlpha: 1, prob: 0 })).toBe(false);
   });
 
+  it('follows a weighted choice among methods where the options have one (mixup weighted 0 is never drawn)', () => {
+    const weighted = (mixup: number | undefined) =>
+      canDrawBlends({
+        ...resolveOptions({ mixupAlpha: 1, cutmixAlpha: 1, switchProb: 1 }),
+        methodWeights: { mixup, cutmix: 1 },
+      } as never);
+    expect(weighted(0)).toBe(false);
+    expect(weighted(2)).toBe(true); // switchProb no longer decides
+    expect(weighted(undefined)).toBe(true); // not said: taken as drawable (the call is rejected, not blended)
+  });
+
   it('rejects an integer map when the options can draw a blend, saying how to fix it', () => {
     const e = mixupError(() => checkDrawableForDense('inputs.dense[0]', resolveOptions({ mixupAlpha: 0.2 }), true));
     expect(e.argument).toBe('inputs.dense[0]');
