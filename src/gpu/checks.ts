@@ -222,7 +222,7 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   }
 
   // 5b. dense
-  const dense = checkDense(ins.dense, outs.dense, geometry, inPlace, [source, outImages, labels?.buffer, outTargets]);
+  const dense = checkDense(ins.dense, outs.dense, geometry, inPlace, [source, labels?.buffer], [outImages, outTargets]);
 
   // 6. plan
   const imageSize = geometry.layout === 'rows' ? null : { height: geometry.height, width: geometry.width };
@@ -278,15 +278,17 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
 /**
  * inputs.dense and options.outputs.dense: maps of an image batch with its batch, height and width,
  * each with a buffer of its own to write to: a new one, `outputs.dense[k]`, or (in place) its input.
- * `taken` are the buffers of the images and labels, which no map may write to. (An output needs no
- * maxBufferSize check: it is the size of its input, which exists.)
+ * `reads` and `writes` are the buffers the images and labels jobs read and write: no map may write
+ * to either, nor read what they write. (An output needs no maxBufferSize check: it is the size of
+ * its input, which exists.)
  */
 function checkDense(
   arg: unknown,
   outsArg: unknown,
   images: Geometry,
   inPlace: boolean,
-  taken: readonly (GPUBuffer | null | undefined)[],
+  reads: readonly (GPUBuffer | null | undefined)[],
+  writes: readonly (GPUBuffer | null)[],
 ): CheckedDense[] {
   if (arg === undefined) {
     if (outsArg !== undefined)
@@ -303,6 +305,7 @@ function checkDense(
     );
   const dense = arg.map((entry, k) => checkDenseEntry(`inputs.dense[${k}]`, entry, images));
   // Every buffer a map writes must be one nothing else in the call reads or writes.
+  const taken = [...reads, ...writes];
   const written: (GPUBuffer | null | undefined)[] = [...taken, ...dense.map((d) => d.source)];
   if (inPlace) {
     if (outsArg !== undefined)
@@ -320,6 +323,14 @@ function checkDense(
         );
     });
     return dense;
+  }
+  for (const d of dense) {
+    if (writes.includes(d.source))
+      throw new MixupError(
+        `${d.argument}.buffer`,
+        'a buffer the call does not write to (it is options.outputs.images or options.outputs.targets)',
+        got('an output of the call'),
+      );
   }
   if (outsArg === undefined) return dense;
   if (!Array.isArray(outsArg) || outsArg.length !== dense.length)

@@ -444,6 +444,11 @@ const BAD: BadCase[] = [
     /options\.outputs\.dense\[1\] must be a buffer no input or other output of the call uses/,
   ],
   [
+    'a map that is outputs.images',
+    (c) => ({ inputs: withMap(c, { buffer: c.spare }), options: { outputs: { images: c.spare } } }),
+    /inputs\.dense\[0\]\.buffer must be a buffer the call does not write to \(it is options\.outputs\.images/,
+  ],
+  [
     'outputs.dense in place',
     (c) => ({ inputs: c.inputs, options: { inPlace: true, outputs: { dense: [c.spare] } } }),
     /options\.outputs\.dense must be absent when mixing in place \(each map is written over its input\)/,
