@@ -3,7 +3,8 @@
  *
  * - {@link createPlanner} draws seeded plans on the host (all randomness lives there);
  * - {@link createMixer} executes plans on a GPUDevice with fused WGSL kernels;
- * - {@link mixBatchCpu} / {@link mixTargetsCpu} execute the same plans on the CPU (reference and fallback).
+ * - {@link mixBatchCpu} / {@link mixTargetsCpu} / {@link mixDenseCpu} execute the same plans on the CPU (reference
+ *   and fallback).
  *
  * TF.js tensors: `webgpu-mixup/tfjs`; ONNX Runtime Web GPU tensors: `webgpu-mixup/ort`.
  *
@@ -51,14 +52,15 @@ export type { ResolvedMixOptions } from './options.js';
 export { resolveOptions } from './options.js';
 export type { Planner } from './plan.js';
 export { clonePlan, createPlanner, emptyPlan, validatePlan } from './plan.js';
-export type { BatchData, CpuBatch, CpuLabels, CpuMixOptions, CpuTargetOptions } from './reference.js';
-export { mixBatchCpu, mixTargetsCpu } from './reference.js';
+export type { BatchData, CpuBatch, CpuDenseOptions, CpuLabels, CpuMixOptions, CpuTargetOptions } from './reference.js';
+export { mixBatchCpu, mixDenseCpu, mixTargetsCpu } from './reference.js';
 export type { NormalizeCoefficients, SmoothingValues } from './formulas.js';
 export { normalizeCoefficients, smoothingValues } from './formulas.js';
 export { f16BitsToF32, f32ToF16Bits } from './f16.js';
 export type {
   ChunkingInfo,
   GpuBatch,
+  GpuDense,
   GpuLabels,
   MixCallOptions,
   MixEncoding,

@@ -20,6 +20,7 @@
 
 import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types.js';
 import { KIND_CUTMIX, KIND_MIXUP, KIND_RESIZEMIX } from './types.js';
+import { denseRules } from './dense.js';
 import { MixupError, describe, got } from './errors.js';
 import { f16BitsToF32, f32ToF16Bits } from './f16.js';
 import { coefficientsOf, smoothing } from './formulas.js';
@@ -28,7 +29,15 @@ import { DEFAULT_LABEL_SMOOTHING } from './options.js';
 import { validatePlan, validatePlanForTargets } from './plan.js';
 import { axisTaps, resampled } from './resize.js';
 import { DTYPES, checkShape } from './shape.js';
-import { checkInteger, checkNormalize, checkNumber, checkObject, checkOneOf } from './validate.js';
+import {
+  checkInteger,
+  checkKeys,
+  checkNormalize,
+  checkNumber,
+  checkObject,
+  checkOneOf,
+  checkOptionalBoolean,
+} from './validate.js';
 
 export type { NormalizeCoefficients, SmoothingValues } from './formulas.js';
 export { normalizeCoefficients, smoothingValues } from './formulas.js';
@@ -344,4 +353,41 @@ export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTarg
     }
   }
   return out;
+}
+
+/**
+ * Options of {@link mixDenseCpu}.
+ *
+ * @category CPU reference
+ */
+export interface CpuDenseOptions {
+  /** Whether the values are ids that must not be blended. Default: true for uint8, false for floats. */
+  integer?: boolean;
+}
+
+/**
+ * Mixes a dense target (segmentation map, mask, depth: a per-pixel NCHW or NHWC tensor aligned with
+ * the images) on the CPU by the images' `plan`, as the GPU mixer mixes `inputs.dense`: the values of
+ * {@link mixBatchCpu} for the map, in its own dtype, without normalisation. An integer map takes
+ * pastes only: a plan with a blend (kind 1, or kind 4 with soft masks) is rejected with a
+ * {@link MixupError} naming `map` and the sample, and ResizeMix pastes resample it with nearest.
+ *
+ * @category CPU reference
+ */
+export function mixDenseCpu(map: CpuBatch, plan: MixPlan, options?: CpuDenseOptions): BatchData {
+  const m = checkObject('map', map);
+  const dtype = checkOneOf('map.dtype', m.dtype, DTYPES);
+  const geo = checkShape('map.shape', m.shape);
+  if (geo.layout === 'rows') throw new MixupError('map.shape.layout', "'NCHW' or 'NHWC' (a map has pixels)", 'rows');
+  if (!isDataFor(dtype, m.data))
+    throw new MixupError('map.data', `a ${DATA_CLASS[dtype]} for dtype ${JSON.stringify(dtype)}`, m.data);
+  const total = geo.batch * geo.n;
+  if ((m.data as BatchData).length !== total)
+    throw new MixupError('map.data', `of length ${total} (batch ${geo.batch} x ${geo.n} elements per sample)`, m.data);
+  const opts = options === undefined ? {} : checkObject('options', options);
+  checkKeys('options', opts, ['integer']);
+  const integer = checkOptionalBoolean('options.integer', opts.integer) ?? dtype === 'uint8';
+  validatePlan(plan, geo.batch, { height: geo.height, width: geo.width });
+  const resize = denseRules('map', plan, integer);
+  return mixBatchCpu(map, resize === (plan.resize ?? 'bilinear') ? plan : { ...plan, resize });
 }

@@ -73,14 +73,15 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { checkDrawableForDense, denseRules } from '../dense.js';
 import { MixupError, got } from '../errors.js';
 import { createMixer } from '../gpu/mixer.js';
 import type { GpuLabels, Mixer, MixerSettings } from '../gpu/types.js';
 import type { ResolvedMixOptions } from '../options.js';
-import { createPlanner } from '../plan.js';
+import { createPlanner, validatePlan } from '../plan.js';
 import type { Planner } from '../plan.js';
 import { checkObject, checkOneOf } from '../validate.js';
-import type { BatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types.js';
+import type { BatchShape, ImageBatchShape, ImageSize, Layout, MixOptions, MixPlan } from '../types.js';
 
 export type { MixerSettings } from '../gpu/types.js';
 
@@ -97,6 +98,8 @@ export interface TfjsNamespace {
   getBackend: typeof tfc.getBackend;
   /** `tf.mul`: int32 images and int32 [B, K] labels are converted to float32 (times 1) on the GPU first. */
   mul: typeof tfc.mul;
+  /** `tf.cast`: mixed int32 dense maps (ids, mixed as float32) are cast back to int32. */
+  cast: typeof tfc.cast;
 }
 
 /** Options of {@link createTfjsMixer}: the planner's {@link MixOptions}, plus executor settings. */
@@ -115,6 +118,13 @@ export interface TfjsMixCallOptions {
   layout?: Layout;
   /** The plan to execute, as given; by default the mixer draws the next plan from its seeded stream. */
   plan?: MixPlan;
+  /**
+   * Dense targets mixed by the same plan (segmentation maps, masks, depth): `[B, H, W]` (one channel) or
+   * 4-D in the images' layout (`[B, H, W, C]` for NHWC, `[B, C, H, W]` for NCHW), with the images' B, H
+   * and W. int32 maps are ids: pasted, never blended (a plan with a blend is rejected: use a mixer
+   * without mixup), returned int32 (exact below 2^24). float32 maps are mixed like the images.
+   */
+  dense?: readonly Tensor[];
 }
 
 /**
@@ -127,6 +137,8 @@ export interface TfjsMixResult<Targets extends Tensor | null = Tensor | null> {
   images: Tensor;
   /** Mixed targets, float32 [B, K], when labels were given; else null. Yours to dispose. */
   targets: Targets;
+  /** The mixed `callOptions.dense` maps, each of its input's shape and dtype (empty without). Yours to dispose. */
+  dense: Tensor[];
   /** The plan that was executed. */
   plan: MixPlan;
 }
@@ -175,7 +187,8 @@ export function createTfjsMixer(tf: TfjsNamespace, options: TfjsMixerOptions = {
     tf === null ||
     typeof tf.tensor !== 'function' ||
     typeof tf.backend !== 'function' ||
-    typeof tf.mul !== 'function'
+    typeof tf.mul !== 'function' ||
+    typeof tf.cast !== 'function'
   ) {
     throw new MixupError('tf', "the TF.js namespace (import * as tf from '@tensorflow/tfjs')", tf);
   }
@@ -371,6 +384,28 @@ function viewLabels(labels: Tensor, batch: number, numClasses: number): LabelsVi
     "int32 class ids [B] (cast whole-number float ids with tf.cast(labels, 'int32')) or float32 targets [B, K]",
     got(`a ${dtype} tensor of shape ${shapeText(shape)}`),
   );
+}
+
+/** A dense map tensor of the images' batch, height and width: its shape as the core mixer takes it. */
+function viewDense(argument: string, map: Tensor, images: ImagesView): { shape: ImageBatchShape; integer: boolean } {
+  const { shape, dtype } = map;
+  if (dtype !== 'float32' && dtype !== 'int32')
+    throw new MixupError(`${argument}.dtype`, "'float32' (blended like the images) or 'int32' (ids, pasted)", dtype);
+  const s = images.shape;
+  if (s.layout === 'rows') throw new MixupError(argument, 'absent for rows (dense maps need images)', got('a map'));
+  const nchw = s.layout === 'NCHW';
+  const channels = shape.length === 3 ? 1 : shape.length === 4 ? shape[nchw ? 1 : 3] : 0;
+  const [height, width] = shape.length === 3 || !nchw ? [shape[1], shape[2]] : [shape[2], shape[3]];
+  if (channels < 1 || shape[0] !== s.batch || height !== s.height || width !== s.width) {
+    const axes = nchw ? `[${s.batch}, C, ${s.height}, ${s.width}]` : `[${s.batch}, ${s.height}, ${s.width}, C]`;
+    throw new MixupError(
+      `${argument}.shape`,
+      `[${s.batch}, ${s.height}, ${s.width}] or ${axes} (the images' batch, height and width)`,
+      got(shapeText(shape)),
+    );
+  }
+  const layout = shape.length === 3 ? 'NCHW' : s.layout;
+  return { shape: { layout, batch: s.batch, channels, height, width }, integer: dtype === 'int32' };
 }
 
 function isWebGpuBackend(backend: unknown): backend is WebGpuBackendLike {
@@ -576,8 +611,8 @@ class TfjsMixerImpl implements TfjsMixer {
   ): Promise<TfjsMixResult> {
     const call = checkObject('callOptions', callOptions);
     for (const key of Object.keys(call)) {
-      if (key !== 'layout' && key !== 'plan')
-        throw new MixupError(`callOptions.${key}`, "a known option ('layout' or 'plan')", call[key]);
+      if (key !== 'layout' && key !== 'plan' && key !== 'dense')
+        throw new MixupError(`callOptions.${key}`, "a known option ('layout', 'plan' or 'dense')", call[key]);
     }
     const images = checkTensor('images', imagesArg);
     const view = viewImages(images, call.layout);
@@ -585,11 +620,25 @@ class TfjsMixerImpl implements TfjsMixer {
     const K = this.options.numClasses;
     const labels = labelsArg === null ? null : checkTensor('labels', labelsArg);
     const labelsView = labels ? viewLabels(labels, batch, K) : null;
+    if (call.dense !== undefined && !Array.isArray(call.dense))
+      throw new MixupError('callOptions.dense', 'an array of tensors', call.dense);
+    const denseMaps = ((call.dense ?? []) as unknown[]).map((t, k) => {
+      const argument = `callOptions.dense[${k}]`;
+      const tensor = checkTensor(argument, t);
+      return { argument, tensor, ...viewDense(argument, tensor, view) };
+    });
+    // What an integer map can take of the plan, checked here, before this adapter's own draw.
+    const explicit = call.plan as MixPlan | undefined;
+    if (explicit && denseMaps.length > 0) validatePlan(explicit, batch, view.imageSize);
+    for (const d of denseMaps) {
+      if (explicit) denseRules(d.argument, explicit, d.integer);
+      else checkDrawableForDense(d.argument, this.options, d.integer);
+    }
 
     const backend = this.activeBackend();
     const device = backend.device;
     const core = this.coreFor(device);
-    const plan = (call.plan as MixPlan | undefined) ?? this.planner.plan(batch, view.imageSize);
+    const plan = explicit ?? this.planner.plan(batch, view.imageSize);
 
     const temps: Tensor[] = [];
     const refs: Tensor[] = [];
@@ -608,6 +657,13 @@ class TfjsMixerImpl implements TfjsMixer {
           : null;
       const outImages = this.keptBuffer(device, 'images', view.size * 4);
       const outTargets = labelsView ? this.keptBuffer(device, 'targets', batch * K * 4) : undefined;
+      // Maps go as float32 (int32 ids converted on the GPU, exact below 2^24), declared integer or not.
+      const dense = [];
+      for (const [k, d] of denseMaps.entries()) {
+        const buffer = await this.source(device, d.tensor, 'float32', `dense ${k}`, refs, temps);
+        dense.push({ buffer, shape: d.shape, dtype: 'float32' as const, integer: d.integer });
+      }
+      const outDense = denseMaps.map((d, k) => this.keptBuffer(device, `dense ${k}`, d.tensor.size * 4));
       flushTfjs(backend);
       const result = await core.mix(
         {
@@ -620,8 +676,9 @@ class TfjsMixerImpl implements TfjsMixer {
                   shape: labelsView.dtype === 'float32' ? [batch, K] : [batch],
                 }
               : undefined,
+          ...(dense.length > 0 ? { dense } : {}),
         },
-        { plan, outputs: { images: outImages, targets: outTargets } },
+        { plan, outputs: { images: outImages, targets: outTargets, ...(dense.length > 0 ? { dense: outDense } : {}) } },
       );
       // tf.tensor copies into the active backend's pool, which must be on the device we mixed on.
       if ((this.tf.backend() as unknown) !== backend) {
@@ -635,7 +692,14 @@ class TfjsMixerImpl implements TfjsMixer {
       // tf.tensor submits its copy of our outputs at once, before any later call can overwrite them.
       const mixedImages = this.tf.tensor({ buffer: outImages }, images.shape, 'float32');
       const mixedTargets = outTargets ? this.tf.tensor({ buffer: outTargets }, [batch, K], 'float32') : null;
-      return { images: mixedImages, targets: mixedTargets, plan: result.plan };
+      const mixedDense = denseMaps.map((d, k) => {
+        const mixed = this.tf.tensor({ buffer: outDense[k] }, d.tensor.shape, 'float32');
+        if (!d.integer) return mixed;
+        const ids = this.tf.cast(mixed, 'int32');
+        mixed.dispose();
+        return ids;
+      });
+      return { images: mixedImages, targets: mixedTargets, dense: mixedDense, plan: result.plan };
     } finally {
       for (const t of refs) t.dispose();
       for (const t of temps) t.dispose();

@@ -10,12 +10,15 @@
  *   3. output    options.outDtype / normalize / inPlace, and what the device supports
  *   4. outputs   options.outputs: the buffers the results go to
  *   5. labels    inputs.labels and options.outputs.targets
- *   6. plan      an explicit plan, or what the mixer's planner will be able to draw
+ *   5b. dense    inputs.dense and options.outputs.dense (checkDense)
+ *   6. plan      an explicit plan, or what the mixer's planner will be able to draw (and what an
+ *                integer dense map can take of it: ../dense.ts)
  *   7. limits    what the device's binding and dispatch limits allow for this batch
  *   8. encode    what `encode` needs beyond `mix` (an explicit plan, every output given)
  * Each check throws a MixupError naming the argument (helpers in ../validate.ts); it may read the
  * values checked before it (in `CheckedCall`), and adds what later stages need to `CheckedCall`.
  */
+import { checkDrawableForDense, denseRules } from '../dense.js';
 import { MixupError, describe, got } from '../errors.js';
 import { coefficientsOf } from '../formulas.js';
 import type { NormalizeCoefficients } from '../formulas.js';
@@ -72,6 +75,23 @@ export interface CheckedCall {
   plan: MixPlan | null;
   /** options.checkLabels; null when not given (the mixer then checks its first call with class ids). */
   checkLabels: boolean | null;
+  /** The dense targets, in `inputs.dense` order (empty without). */
+  dense: CheckedDense[];
+}
+
+/** One checked entry of `inputs.dense`. */
+export interface CheckedDense {
+  /** Its name in messages: `inputs.dense[k]`. */
+  argument: string;
+  geometry: Geometry;
+  dtype: DType;
+  /** Ids that must not be blended (see ../dense.ts). */
+  integer: boolean;
+  source: GPUBuffer;
+  /** Bytes of the map (B x N x dtype, rounded up to 4), in and out. */
+  bytes: number;
+  /** The given output buffer; null where the call allocates (mix) or writes in place. */
+  out: GPUBuffer | null;
 }
 
 export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = [
@@ -82,10 +102,11 @@ export const CALL_OPTION_KEYS: readonly (keyof MixCallOptions)[] = [
   'outputs',
   'checkLabels',
 ];
-const INPUT_KEYS: readonly (keyof MixInputs)[] = ['images', 'labels'];
+const INPUT_KEYS: readonly (keyof MixInputs)[] = ['images', 'labels', 'dense'];
 const IMAGES_KEYS = ['buffer', 'shape', 'dtype'];
 const LABELS_KEYS = ['buffer', 'dtype', 'shape'];
-const OUTPUT_KEYS = ['images', 'targets'];
+const OUTPUT_KEYS = ['images', 'targets', 'dense'];
+const DENSE_KEYS = ['buffer', 'shape', 'dtype', 'integer'];
 const LABEL_DTYPES: readonly LabelDType[] = ['int32', 'uint32', 'float32'];
 
 const ceil4 = (bytes: number) => Math.ceil(bytes / 4) * 4;
@@ -202,6 +223,9 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
     }
   }
 
+  // 5b. dense
+  const dense = checkDense(ins.dense, outs.dense, geometry, inPlace, [source, labels?.buffer], [outImages, outTargets]);
+
   // 6. plan
   const imageSize = geometry.layout === 'rows' ? null : { height: geometry.height, width: geometry.width };
   const plan = opts.plan === undefined ? null : (opts.plan as MixPlan);
@@ -209,9 +233,13 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   else checkDrawable(ctx.options, geometry, imageSize, inPlace);
   if (inPlace && plan && !isPermutation(plan.partner)) throw notPermutation();
   if (inPlace) checkResizeInPlace(ctx.options, plan);
+  for (const d of dense) {
+    if (plan) denseRules(d.argument, plan, d.integer);
+    else checkDrawableForDense(d.argument, ctx.options, d.integer);
+  }
 
   // 7. limits
-  checkLimits(ctx, geometry, inDtype, outDtype, inPlace, labels);
+  checkLimits(ctx, geometry, inDtype, outDtype, inPlace, labels, dense);
 
   // 8. encode
   if (kind === 'encode') {
@@ -224,6 +252,12 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
       );
     if (labels && outTargets === null)
       throw new MixupError('options.outputs.targets', 'a GPUBuffer when labels are given', undefined);
+    if (!inPlace && dense.length > 0 && outs.dense === undefined)
+      throw new MixupError(
+        'options.outputs.dense',
+        `${dense.length} GPUBuffers, one per inputs.dense entry (encode does not allocate outputs), or options.inPlace`,
+        undefined,
+      );
   }
   return {
     geometry,
@@ -240,7 +274,105 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
     numClasses,
     plan,
     checkLabels,
+    dense,
   };
+}
+
+/**
+ * inputs.dense and options.outputs.dense: maps of an image batch with its batch, height and width,
+ * each with a buffer of its own to write to: a new one, `outputs.dense[k]`, or (in place) its input.
+ * `reads` and `writes` are the buffers the images and labels jobs read and write: no map may write
+ * to either, nor read what they write. (An output needs no maxBufferSize check: it is the size of
+ * its input, which exists.)
+ */
+function checkDense(
+  arg: unknown,
+  outsArg: unknown,
+  images: Geometry,
+  inPlace: boolean,
+  reads: readonly (GPUBuffer | null | undefined)[],
+  writes: readonly (GPUBuffer | null)[],
+): CheckedDense[] {
+  if (arg === undefined) {
+    if (outsArg !== undefined)
+      throw new MixupError('options.outputs.dense', 'absent when inputs.dense is absent', outsArg);
+    return [];
+  }
+  if (!Array.isArray(arg))
+    throw new MixupError('inputs.dense', 'an array of { buffer, shape, dtype, integer? } (one per dense map)', arg);
+  if (images.layout === 'rows' && arg.length > 0)
+    throw new MixupError(
+      'inputs.images.shape.layout',
+      "'NCHW' or 'NHWC' with dense maps (rows have no pixels)",
+      'rows',
+    );
+  const dense = arg.map((entry, k) => checkDenseEntry(`inputs.dense[${k}]`, entry, images));
+  // Every buffer a map writes must be one nothing else in the call reads or writes.
+  const taken = [...reads, ...writes];
+  const written: (GPUBuffer | null | undefined)[] = [...taken, ...dense.map((d) => d.source)];
+  if (inPlace) {
+    if (outsArg !== undefined)
+      throw new MixupError(
+        'options.outputs.dense',
+        'absent when mixing in place (each map is written over its input)',
+        outsArg,
+      );
+    dense.forEach((d, k) => {
+      if (written.indexOf(d.source) !== taken.length + k)
+        throw new MixupError(
+          `${d.argument}.buffer`,
+          'a buffer of its own when mixing in place (each map is written over its input)',
+          got('a buffer of the images, the labels or another map'),
+        );
+    });
+    return dense;
+  }
+  for (const d of dense) {
+    if (writes.includes(d.source))
+      throw new MixupError(
+        `${d.argument}.buffer`,
+        'a buffer the call does not write to (it is options.outputs.images or options.outputs.targets)',
+        got('an output of the call'),
+      );
+  }
+  if (outsArg === undefined) return dense;
+  if (!Array.isArray(outsArg) || outsArg.length !== dense.length)
+    throw new MixupError(
+      'options.outputs.dense',
+      `an array of ${dense.length} GPUBuffers (one per inputs.dense entry)`,
+      outsArg,
+    );
+  dense.forEach((d, k) => {
+    const argument = `options.outputs.dense[${k}]`;
+    d.out = checkBuffer(argument, outsArg[k], d.bytes);
+    if (written.includes(d.out))
+      throw new MixupError(argument, 'a buffer no input or other output of the call uses', got('one that is'));
+    written.push(d.out);
+  });
+  return dense;
+}
+
+function checkDenseEntry(argument: string, entry: unknown, images: Geometry): CheckedDense {
+  if (isGpuBuffer(entry))
+    throw new MixupError(
+      argument,
+      '{ buffer, shape, dtype, integer? } (the GPUBuffer goes in its buffer field)',
+      got('a GPUBuffer'),
+    );
+  const d = checkObject(argument, entry);
+  checkKeys(argument, d, DENSE_KEYS, 'field');
+  const geometry = checkShape(`${argument}.shape`, d.shape);
+  if (geometry.layout === 'rows')
+    throw new MixupError(`${argument}.shape.layout`, "'NCHW' or 'NHWC' (a map has pixels)", 'rows');
+  for (const side of ['batch', 'height', 'width'] as const) {
+    if (geometry[side] !== images[side])
+      throw new MixupError(`${argument}.shape.${side}`, `${images[side]}, the images' ${side}`, geometry[side]);
+  }
+  const dtype = checkOneOf(`${argument}.dtype`, d.dtype, DTYPES);
+  const integer = checkOptionalBoolean(`${argument}.integer`, d.integer) ?? dtype === 'uint8';
+  const bytes = ceil4(geometry.batch * geometry.n * DTYPE_BYTES[dtype]);
+  const source = checkBuffer(`${argument}.buffer`, d.buffer, bytes);
+  return { argument, geometry, dtype, integer, source, bytes, out: null };
 }
 
 /**
@@ -321,6 +453,7 @@ function checkLimits(
   outDtype: DType,
   imagesInPlace: boolean,
   labels: CheckedCall['labels'],
+  dense: readonly CheckedDense[],
 ): void {
   const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   const limit = ctx.maxBindingBytes;
@@ -349,6 +482,10 @@ function checkLimits(
     }
   };
   batchOf('inputs.images', g.n, DTYPE_BYTES[inDtype], DTYPE_BYTES[outDtype], imagesInPlace);
+  for (const d of dense) {
+    const bytes = DTYPE_BYTES[d.dtype];
+    batchOf(d.argument, d.geometry.n, bytes, bytes, imagesInPlace);
+  }
   if (!labels) return;
   const K = ctx.options.numClasses;
   if (labels.dtype === 'float32') batchOf('inputs.labels', K, 4, 4, false);

@@ -10,14 +10,16 @@ import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { DTYPE_BYTES } from '../shape.js';
+import { denseRules } from '../dense.js';
 import { resizeScale } from '../resize.js';
-import type { MixPlan } from '../types.js';
+import type { MixPlan, ResizeMode } from '../types.js';
 import { KIND_RESIZEMIX } from '../types.js';
 import type { CheckContext, CheckedCall } from './checks.js';
 import { ResizeSampleLayout, SamplePlanLayout } from './layouts.generated.js';
 import { addressUnit, dispatchSize, elementBytes } from './shaders.js';
 import {
   batchKey,
+  denseVariant,
   drawableResizeModes,
   entryFor,
   imagesVariant,
@@ -65,7 +67,7 @@ export interface Dispatch {
   srcSplit: number;
 }
 
-/** A batch-kernel job (the images, or soft targets as rows), fully laid out. */
+/** A batch-kernel job (the images, soft targets as rows, or a dense map), fully laid out. */
 export interface BatchJob {
   /** How the buffers are bound: whole; split (input whole, output in windows); or in chunks (see bindingMode). */
   mode: 'whole' | 'split' | 'chunks';
@@ -89,6 +91,10 @@ export interface BatchJob {
   segmentsSize: number;
   walkAt: number;
   walkSize: number;
+  /** How this job resamples ResizeMix pastes: the plan's mode, or nearest for an integer map (../dense.ts). */
+  resize: ResizeMode;
+  /** ResizeMix's pass over this job's output (images and dense maps), when the plan has kind-3 samples with boxes. */
+  resizePass: ResizeJob | null;
 }
 
 /** The labels kernel: class ids to smoothed, mixed targets, one dispatch per window of target rows. */
@@ -103,7 +109,7 @@ export interface LabelsJob {
 }
 
 /**
- * ResizeMix's pass over the images (after their batch job): per batch dispatch that writes kind-3
+ * ResizeMix's pass over a job's output (after its batch dispatches): per batch dispatch that writes kind-3
  * samples with non-empty boxes, one dispatch over those samples that binds the same windows, so
  * each sample and its partner are in the input it binds whatever the binding mode.
  */
@@ -125,9 +131,9 @@ export interface CallLayout {
   plan: MixPlan;
   images: BatchJob;
   soft: BatchJob | null;
+  /** One job per dense map, in `inputs.dense` order. */
+  dense: BatchJob[];
   ids: LabelsJob | null;
-  /** ResizeMix's pass, when the plan has kind-3 samples with non-empty boxes. */
-  resize: ResizeJob | null;
   normalize: NormalizeCoefficients | null;
   /** Params slots are `alignment` apart from offset 0. */
   paramsSize: number;
@@ -138,13 +144,18 @@ export interface CallLayout {
   uploadSize: number;
 }
 
+/** The jobs whose output has pixels, so ResizeMix passes of their own: the images, then each dense map. */
+export function pixelJobs(layout: CallLayout): BatchJob[] {
+  return [layout.images, ...layout.dense];
+}
+
 /** Lays out a checked call with its resolved plan; see the module comment. */
 export function layoutCall(
   ctx: CheckContext,
   call: CheckedCall,
   plan: MixPlan,
   labelSmoothing: number,
-  scratch?: { images: WalkScratch; soft: WalkScratch },
+  scratch?: { images: WalkScratch; soft: WalkScratch; dense: WalkScratch[] },
 ): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
@@ -163,6 +174,16 @@ export function layoutCall(
           softVariant(K, kinds, w),
         )
       : null;
+  // Dense maps: jobs of the images' kind, over each map's own buffer, dtype, layout and channels.
+  const dense = call.dense.map((d, k) => {
+    const job = batchJob(ctx, plan, d.source, d.geometry.n, d.geometry, call.inPlace, scratch?.dense[k], (w) =>
+      denseVariant(d, call.inPlace, kinds, w),
+    );
+    // Checked before the draw for drawn plans (checkDrawableForDense); checked again here, so that a
+    // blend the planner drew anyway would fail loudly instead of blending ids.
+    job.resize = denseRules(d.argument, plan, d.integer);
+    return job;
+  });
   const idWindows = call.labels && call.labels.dtype !== 'float32' ? targetWindows(ctx, batch, K) : null;
 
   // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
@@ -170,6 +191,7 @@ export function layoutCall(
   let slot = 0;
   for (const d of images.dispatches) d.paramsAt = a * slot++;
   if (soft) for (const d of soft.dispatches) d.paramsAt = a * slot++;
+  for (const job of dense) for (const d of job.dispatches) d.paramsAt = a * slot++;
   let ids: LabelsJob | null = null;
   if (call.labels && idWindows) {
     const { on, off } = smoothing(K, labelSmoothing);
@@ -181,22 +203,27 @@ export function layoutCall(
     });
     ids = { labels: call.labels.buffer, labelsSize: batch * 4, numClasses: K, on, off, quads, dispatches };
   }
-  const resize = kinds.resize ? resizeJob(ctx, plan, images) : null;
-  if (resize) for (const d of resize.dispatches) d.paramsAt = a * slot++;
+  // ResizeMix's passes: one per job with pixels (images, dense maps), after the others' params.
+  const pixelJobs = [images, ...dense];
+  for (const job of pixelJobs) {
+    job.resizePass = kinds.resize ? resizeJob(ctx, plan, job) : null;
+    if (job.resizePass) for (const d of job.resizePass.dispatches) d.paramsAt = a * slot++;
+  }
   const paramsSize = Math.max(1, slot) * a;
   let at = paramsSize;
   const samplesAt = at;
   const samplesSize = batch * SamplePlanLayout.size;
   at = alignUp(at + samplesSize, a);
-  for (const job of soft ? [images, soft] : [images]) {
+  for (const job of soft ? [images, soft, ...dense] : [images, ...dense]) {
     job.segmentsAt = at;
     at = alignUp(at + job.segmentsSize, a);
     job.walkAt = at;
     at = alignUp(at + job.walkSize, a);
   }
-  if (resize) {
-    resize.listAt = at;
-    at = alignUp(at + resize.listSize, a);
+  for (const job of pixelJobs) {
+    if (!job.resizePass) continue;
+    job.resizePass.listAt = at;
+    at = alignUp(at + job.resizePass.listSize, a);
   }
   const normAt = at;
   const normSize = Math.max(8, g.channels * 8);
@@ -205,8 +232,8 @@ export function layoutCall(
     plan,
     images,
     soft,
+    dense,
     ids,
-    resize,
     normalize: call.normalize,
     paramsSize,
     samplesAt,
@@ -279,6 +306,8 @@ function batchJob(
       segmentsSize: 16 * batch,
       walkAt: 0,
       walkSize: 8 * batch,
+      resize: plan.resize ?? 'bilinear',
+      resizePass: null,
     };
   };
   const dispatch = (
@@ -368,10 +397,11 @@ function batchJob(
 }
 
 /**
- * ResizeMix's pass for the images job `images` (see ResizeJob); null when no kind-3 sample has a
- * non-empty box. The samples a batch dispatch writes are the outputs of its walk segments.
+ * ResizeMix's pass for the batch job `job` (see ResizeJob), in the job's resize mode; null when no
+ * kind-3 sample has a non-empty box. The samples a batch dispatch writes are the outputs of its walk segments.
  */
-function resizeJob(ctx: CheckContext, plan: MixPlan, images: BatchJob): ResizeJob | null {
+function resizeJob(ctx: CheckContext, plan: MixPlan, job: BatchJob): ResizeJob | null {
+  const images = job;
   const { kind, box, partner } = plan;
   const { segments, walk } = images.walk;
   const samples = new Uint32Array(partner.length);
@@ -399,7 +429,7 @@ function resizeJob(ctx: CheckContext, plan: MixPlan, images: BatchJob): ResizeJo
     dispatches.push({ ...d, paramsAt: 0, segBase: first, segCount: count - first, threads, groups });
   }
   if (count === 0) return null;
-  const variant = resizeVariant(images.variant, plan.resize ?? 'bilinear');
+  const variant = resizeVariant(job.variant, job.resize);
   const listSize = partner.length * ResizeSampleLayout.size;
   return { variant, key: resizeKey(variant), samples, scales, dispatches, listAt: 0, listSize };
 }
@@ -460,6 +490,10 @@ export function possibleKernels(
     call.inPlace,
   );
   const softBinding = bindingOf(ctx, g.batch, K * 4, K * 4, false);
+  const denseBindings = call.dense.map((d) => {
+    const bytes = d.geometry.n * DTYPE_BYTES[d.dtype];
+    return bindingOf(ctx, g.batch, bytes, bytes, call.inPlace);
+  });
   for (const blend of blends) {
     for (const paste of pastes) {
       const kinds = { blend, paste };
@@ -473,6 +507,12 @@ export function possibleKernels(
       );
       if (call.labels?.dtype === 'float32')
         add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
+      call.dense.forEach((d, k) => {
+        // An integer map is never blended (a call that could draw blends was rejected).
+        if (blend && d.integer) return;
+        const binding = denseBindings[k];
+        add(denseVariant(d, call.inPlace, kinds, binding), entries(binding, Math.ceil(d.geometry.n / 4)));
+      });
     }
   }
   // ResizeMix samples blend soft targets with lam (their resize passes: possibleResizeKernels).
@@ -486,7 +526,8 @@ export function possibleKernels(
 
 /**
  * The resize passes a call of this shape can need with plans from `options` (what prepare()
- * compiles): one per resize mode the planner can draw (see drawableResizeModes).
+ * compiles): one per resize mode the planner can draw (see drawableResizeModes), for the images and
+ * for each dense map (nearest for an integer map).
  */
 export function possibleResizeKernels(
   ctx: CheckContext,
@@ -494,14 +535,22 @@ export function possibleResizeKernels(
   options: ResolvedMixOptions,
 ): ResizeVariant[] {
   const g = call.geometry;
-  if (g.layout === 'rows') return [];
+  const modes = drawableResizeModes(options);
+  if (g.layout === 'rows' || modes.length === 0) return [];
+  const none = { blend: false, paste: false };
   const binding = bindingOf(ctx, g.batch, g.n * DTYPE_BYTES[call.inDtype], g.n * DTYPE_BYTES[call.outDtype], false);
   const images = imagesVariant(
     { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
-    { blend: false, paste: false },
+    none,
     binding,
   );
-  return drawableResizeModes(options).map((mode) => resizeVariant(images, mode));
+  const out = modes.map((mode) => resizeVariant(images, mode));
+  for (const d of call.dense) {
+    const bytes = d.geometry.n * DTYPE_BYTES[d.dtype];
+    const variant = denseVariant(d, call.inPlace, none, bindingOf(ctx, g.batch, bytes, bytes, call.inPlace));
+    for (const mode of d.integer ? (['nearest'] as const) : modes) out.push(resizeVariant(variant, mode));
+  }
+  return out;
 }
 
 /** The binding flags of a job (as batchJob chooses them). */

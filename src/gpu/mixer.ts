@@ -16,11 +16,12 @@ import type { ImageSize, MixOptions, MixPlan } from '../types.js';
 import { checkInteger, checkKeys, checkObject } from '../validate.js';
 import { checkCall, idsOutOfRange } from './checks.js';
 import type { CallKind, CheckContext, CheckedCall } from './checks.js';
-import { layoutCall, possibleKernels, possibleResizeKernels } from './layout.js';
+import { layoutCall, pixelJobs, possibleKernels, possibleResizeKernels } from './layout.js';
 import type { CallLayout } from './layout.js';
 import { PipelineCache } from './pipelines.js';
 import type { PipelineSpec } from './pipelines.js';
 import { record } from './record.js';
+import { LABELS_KEY } from './variant.js';
 import type { CallPipelines } from './record.js';
 import { drawPlan, resolvePlan } from './resolve.js';
 import { SlotPool } from './slots.js';
@@ -91,7 +92,7 @@ class GpuMixer implements Mixer, CheckContext {
   private readonly pipelines: PipelineCache;
   private readonly slots: SlotPool;
   /** Walks are built here, so a call allocates no walk arrays (copied only when a call must wait). */
-  private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch() };
+  private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch(), dense: [] as WalkScratch[] };
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
   /** Whether a call's class ids passed the first-call check (see MixCallOptions.checkLabels). */
@@ -164,6 +165,7 @@ class GpuMixer implements Mixer, CheckContext {
       // Another call may build its walk in the scratch while this one waits.
       layout.images.walk = cloneWalk(layout.images.walk);
       if (layout.soft) layout.soft.walk = cloneWalk(layout.soft.walk);
+      for (const job of layout.dense) job.walk = cloneWalk(job.walk);
       pipelines = await this.compile(layout);
     }
     this.checkAlive();
@@ -174,6 +176,9 @@ class GpuMixer implements Mixer, CheckContext {
       : (call.outImages ?? this.output(created, call.outBytes, 'mixup images'));
     const targetsBytes = layout.batch * call.numClasses * 4;
     const dstTargets = call.labels ? (call.outTargets ?? this.output(created, targetsBytes, 'mixup targets')) : null;
+    const dstDense = call.dense.map((d) =>
+      call.inPlace ? d.source : (d.out ?? this.output(created, d.bytes, 'mixup dense')),
+    );
     const slot = this.slots.mixSlot(layout.uploadSize);
     const checkLabels = call.checkLabels && layout.ids !== null;
     // Debug only: a staging buffer per checked call, so concurrent checks never share a mapping.
@@ -190,7 +195,7 @@ class GpuMixer implements Mixer, CheckContext {
     let thrown: unknown = null;
     try {
       const encoder = device.createCommandEncoder({ label: 'mixup' });
-      record(this.pipelines, encoder, layout, pipelines, slot, dstImages, dstTargets);
+      record(this.pipelines, encoder, layout, pipelines, slot, dstImages, dstTargets, dstDense);
       if (flagRead) encoder.copyBufferToBuffer(slot.flag, 0, flagRead, 0, 4);
       device.queue.submit([encoder.finish()]);
     } catch (error) {
@@ -217,6 +222,7 @@ class GpuMixer implements Mixer, CheckContext {
     return {
       images: dstImages,
       targets: dstTargets,
+      dense: dstDense,
       plan: layout.plan,
       outDtype: layout.images.variant.outDtype,
       invalidLabels,
@@ -236,6 +242,7 @@ class GpuMixer implements Mixer, CheckContext {
       slot,
       call.inPlace ? call.source : (call.outImages as GPUBuffer),
       call.outTargets,
+      call.dense.map((d) => (call.inPlace ? d.source : (d.out as GPUBuffer))),
     );
     let released = false;
     return {
@@ -306,10 +313,16 @@ class GpuMixer implements Mixer, CheckContext {
 
   /** Lays out a call, and reports the first batch that did not fit one binding. */
   private layout(call: CheckedCall, plan: MixPlan): CallLayout {
+    const dense = this.scratch.dense;
+    while (dense.length < call.dense.length) dense.push(new WalkScratch());
     const layout = layoutCall(this, call, plan, this.options.labelSmoothing, this.scratch);
     if (this.chunking === null) {
       const job = layout.images.mode !== 'whole' ? layout.images : layout.soft?.mode !== 'whole' ? layout.soft : null;
       if (job) this.reportChunking(job, job === layout.images ? 'inputs.images' : 'inputs.labels');
+      else {
+        const k = layout.dense.findIndex((j) => j.mode !== 'whole');
+        if (k >= 0) this.reportChunking(layout.dense[k], call.dense[k].argument);
+      }
     }
     return layout;
   }
@@ -370,39 +383,54 @@ class GpuMixer implements Mixer, CheckContext {
 
   // ---- pipelines ----
 
-  /** The pipelines of a layout, in the order images, soft targets, labels, resize (those it uses). */
+  /**
+   * The pipelines of a layout, in this order: images, soft targets, labels, dense maps, then ResizeMix's
+   * pass of each job that has one (images, then each map): those it uses.
+   */
   private specs(layout: CallLayout): PipelineSpec[] {
     const list = [this.pipelines.batch(layout.images.variant, layout.images.entry)];
     if (layout.soft) list.push(this.pipelines.batch(layout.soft.variant, layout.soft.entry));
     if (layout.ids) list.push(this.pipelines.labels());
-    if (layout.resize) list.push(this.pipelines.resize(layout.resize.variant));
+    for (const job of layout.dense) list.push(this.pipelines.batch(job.variant, job.entry));
+    for (const job of pixelJobs(layout)) if (job.resizePass) list.push(this.pipelines.resize(job.resizePass.variant));
     return list;
   }
 
   /** The compiled pipelines of `specs(layout)`, in that order, as CallPipelines. */
   private named(layout: CallLayout, compiled: GPUComputePipeline[]): CallPipelines {
     let next = 1;
-    return {
-      images: compiled[0],
-      soft: layout.soft ? compiled[next++] : null,
-      labels: layout.ids ? compiled[next++] : null,
-      resize: layout.resize ? compiled[next++] : null,
-    };
+    const soft = layout.soft ? compiled[next++] : null;
+    const labels = layout.ids ? compiled[next++] : null;
+    const dense = compiled.slice(next, next + layout.dense.length);
+    next += layout.dense.length;
+    const resize = pixelJobs(layout).map((job) => (job.resizePass ? compiled[next++] : null));
+    return { images: compiled[0], soft, labels, dense, resize };
   }
 
+  /** The layout's pipelines when every one is compiled already; else null. */
   private readyPipelines(layout: CallLayout): CallPipelines | null {
     const c = this.pipelines;
     const images = c.ready(layout.images.key);
     const soft = layout.soft ? c.ready(layout.soft.key) : null;
-    const labels = layout.ids ? c.ready('labels:main') : null;
-    const resize = layout.resize ? c.ready(layout.resize.key) : null;
-    if (!images || (layout.soft && !soft) || (layout.ids && !labels) || (layout.resize && !resize)) return null;
-    return { images, soft, labels, resize };
+    const labels = layout.ids ? c.ready(LABELS_KEY) : null;
+    if (!images || (layout.soft && !soft) || (layout.ids && !labels)) return null;
+    const dense: GPUComputePipeline[] = [];
+    for (const job of layout.dense) {
+      const pipeline = c.ready(job.key);
+      if (!pipeline) return null;
+      dense.push(pipeline);
+    }
+    const resize: (GPUComputePipeline | null)[] = [];
+    for (const job of pixelJobs(layout)) {
+      const pipeline = job.resizePass ? c.ready(job.resizePass.key) : null;
+      if (job.resizePass && !pipeline) return null;
+      resize.push(pipeline);
+    }
+    return { images, soft, labels, dense, resize };
   }
 
   private async compile(layout: CallLayout): Promise<CallPipelines> {
-    const specs = this.specs(layout);
-    return this.named(layout, await Promise.all(specs.map((s) => this.pipelines.compile(s))));
+    return this.named(layout, await Promise.all(this.specs(layout).map((s) => this.pipelines.compile(s))));
   }
 
   private compileSync(layout: CallLayout): CallPipelines {

@@ -11,7 +11,7 @@ import {
   ResizeSampleLayout,
   SamplePlanLayout,
 } from './layouts.generated.js';
-import type { BatchJob, CallLayout, ResizeJob } from './layout.js';
+import type { BatchJob, CallLayout } from './layout.js';
 import type { PipelineCache } from './pipelines.js';
 import type { Slot } from './slots.js';
 import { fieldWords } from './struct.js';
@@ -24,12 +24,15 @@ const B = BatchBindings;
 const L = LabelsBindings;
 const R = ResizeBindings;
 
-/** The pipelines of a call, in the layout's order: images, soft targets, labels, ResizeMix's pass. */
+/** The pipelines of a call: images, soft targets, labels, dense maps, ResizeMix's passes. */
 export interface CallPipelines {
   images: GPUComputePipeline;
   soft: GPUComputePipeline | null;
   labels: GPUComputePipeline | null;
-  resize: GPUComputePipeline | null;
+  /** One per dense job. */
+  dense: GPUComputePipeline[];
+  /** ResizeMix's pass of the images (index 0) and of each dense map (1 + k); null where a job has none. */
+  resize: (GPUComputePipeline | null)[];
 }
 
 /** Most bind groups a slot keeps; past it the cache starts over (buffers that come and go). */
@@ -100,6 +103,7 @@ export function record(
   slot: Slot,
   dstImages: GPUBuffer,
   dstTargets: GPUBuffer | null,
+  dstDense: readonly GPUBuffer[],
 ): void {
   writePlanTable(slot, layout.samplesAt, layout.plan);
   const channels = layout.images.channels;
@@ -113,12 +117,14 @@ export function record(
   // The bad-id counter is per call: zeroed before the labels kernel counts into it (outside the pass).
   if (labels) encoder.clearBuffer(slot.flag);
   const pass = encoder.beginComputePass({ label: 'mixup' });
-  recordBatch(cache, pass, layout, layout.images, pipelines.images, slot, dstImages);
-  // After the images' batch dispatches, which it overwrites inside the boxes.
-  if (layout.resize && pipelines.resize)
-    recordResize(cache, pass, layout, layout.resize, pipelines.resize, slot, dstImages);
+  recordBatch(cache, pass, layout, layout.images, 0, pipelines.images, slot, dstImages);
+  recordResize(cache, pass, layout, layout.images, pipelines.resize[0], slot, dstImages);
   if (layout.soft && pipelines.soft && dstTargets) {
-    recordBatch(cache, pass, layout, layout.soft, pipelines.soft, slot, dstTargets);
+    recordBatch(cache, pass, layout, layout.soft, 1, pipelines.soft, slot, dstTargets);
+  }
+  for (let k = 0; k < layout.dense.length; k++) {
+    recordBatch(cache, pass, layout, layout.dense[k], 2 + k, pipelines.dense[k], slot, dstDense[k]);
+    recordResize(cache, pass, layout, layout.dense[k], pipelines.resize[1 + k], slot, dstDense[k]);
   }
   if (ids && labels && dstTargets) recordLabels(cache, pass, layout, ids, labels, slot, dstTargets);
   pass.end();
@@ -126,12 +132,13 @@ export function record(
   cache.device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, layout.uploadSize);
 }
 
-/** One batch job's walk tables, params and dispatches. */
+/** One batch job's walk tables, params and dispatches; `jobIndex` tells the call's jobs apart (lanes). */
 function recordBatch(
   cache: PipelineCache,
   pass: GPUComputePassEncoder,
   layout: CallLayout,
   job: BatchJob,
+  jobIndex: number,
   pipeline: GPUComputePipeline,
   slot: Slot,
   dst: GPUBuffer,
@@ -163,7 +170,7 @@ function recordBatch(
     v[15] = layout.normAt;
     v[16] = layout.normSize;
     v[17] = job.variant.inPlace ? 1 : 0;
-    const lane = (job === layout.images ? 0 : 1) * 65536 + k;
+    const lane = jobIndex * 65536 + k;
     let group = recentGroup(slot, lane);
     if (!group) {
       const key = `b${v.join(':')}`;
@@ -204,16 +211,21 @@ function batchGroup(
   return cache.device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
 }
 
-/** ResizeMix's table of kind-3 samples, params and dispatches (windows as the images' dispatches bind them). */
+/**
+ * ResizeMix's table of kind-3 samples, params and dispatches for a batch job's output (windows as the
+ * job's dispatches bind them), recorded after the job's batch dispatches, which it overwrites inside the boxes.
+ */
 function recordResize(
   cache: PipelineCache,
   pass: GPUComputePassEncoder,
   layout: CallLayout,
-  job: ResizeJob,
-  pipeline: GPUComputePipeline,
+  owner: BatchJob,
+  pipeline: GPUComputePipeline | null,
   slot: Slot,
   dst: GPUBuffer,
 ): void {
+  const job = owner.resizePass;
+  if (!job || !pipeline) return;
   const stride = ResizeSampleLayout.size / 4;
   const entries = job.dispatches.reduce((sum, d) => sum + d.segCount, 0);
   for (let k = 0, w = job.listAt / 4; k < entries; k++, w += stride) {
@@ -222,11 +234,10 @@ function recordResize(
     slot.f32[w + RS.scale_x] = job.scales[2 * k + 1];
     slot.u32[w + RS.pad] = 0;
   }
-  const images = layout.images;
-  const srcId = bufferId(images.source);
+  const srcId = bufferId(owner.source);
   const dstId = bufferId(dst);
   for (const d of job.dispatches) {
-    writeBatchParams(slot, images, d);
+    writeBatchParams(slot, owner, d);
     const key =
       `r${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}` +
       `@${d.paramsAt}:${job.listAt}:${job.listSize}:${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}`;
@@ -234,8 +245,8 @@ function recordResize(
     if (!group) {
       const entries: GPUBindGroupEntry[] = [
         { binding: R.params.binding, resource: range(slot, d.paramsAt, ParamsLayout.size) },
-        { binding: R.src.binding, resource: { buffer: images.source, offset: d.src.offset, size: d.src.size } },
-        { binding: R.src2.binding, resource: { buffer: images.source, offset: d.src2.offset, size: d.src2.size } },
+        { binding: R.src.binding, resource: { buffer: owner.source, offset: d.src.offset, size: d.src.size } },
+        { binding: R.src2.binding, resource: { buffer: owner.source, offset: d.src2.offset, size: d.src2.size } },
         { binding: R.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
         { binding: R.samples.binding, resource: range(slot, layout.samplesAt, layout.samplesSize) },
         { binding: R.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },

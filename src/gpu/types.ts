@@ -2,7 +2,7 @@
  * The public types of the GPU executor: inputs, outputs, per-call options, results, and the Mixer.
  */
 import type { ResolvedMixOptions } from '../options.js';
-import type { BatchShape, DType, ImageSize, LabelDType, MixPlan, Normalize } from '../types.js';
+import type { BatchShape, DType, ImageBatchShape, ImageSize, LabelDType, MixPlan, Normalize } from '../types.js';
 
 /**
  * An image or feature batch held in a GPUBuffer (from byte 0).
@@ -37,7 +37,29 @@ export interface GpuLabels {
 }
 
 /**
- * What to mix: an image or feature batch, and optionally its labels.
+ * A dense target held in a GPUBuffer: a segmentation map, a mask, a depth map, any per-pixel tensor
+ * aligned with the images (same batch, height and width; channels and layout of its own). It is
+ * mixed by the images' plan in the same call: boxes, ResizeMix and masks apply to it pixel for pixel,
+ * with no normalisation, into its own dtype.
+ *
+ * An integer map (class or instance ids) takes pastes only: a blend (mixup, soft masks) is rejected,
+ * and ResizeMix resamples it with nearest. A float map (depth, soft masks) is blended like the images.
+ *
+ * @category GPU mixing
+ */
+export interface GpuDense {
+  /** The data, from byte 0; needs STORAGE usage. */
+  buffer: GPUBuffer;
+  /** NCHW or NHWC with the images' batch, height and width. */
+  shape: ImageBatchShape;
+  /** Element type (also of the mixed map). */
+  dtype: DType;
+  /** Whether the values are ids that must not be blended. Default: true for uint8, false for floats. */
+  integer?: boolean;
+}
+
+/**
+ * What to mix: an image or feature batch, and optionally its labels and dense targets.
  *
  * @category GPU mixing
  */
@@ -46,6 +68,8 @@ export interface MixInputs {
   images: GpuBatch;
   /** Labels to turn into mixed targets [B, K] (K is the mixer's `numClasses`). */
   labels?: GpuLabels;
+  /** Dense targets of image batches, mixed by the same plan (see {@link GpuDense}). */
+  dense?: readonly GpuDense[];
 }
 
 /**
@@ -58,6 +82,11 @@ export interface MixOutputs {
   images?: GPUBuffer;
   /** Receives the targets [B, K] float32. */
   targets?: GPUBuffer;
+  /**
+   * Receive the mixed dense targets, one buffer per `inputs.dense` entry (at least its bytes, rounded
+   * up to 4). Not with `inPlace`, which writes each map over its input.
+   */
+  dense?: readonly GPUBuffer[];
 }
 
 /**
@@ -76,7 +105,7 @@ export interface MixCallOptions {
   outDtype?: DType;
   /** Fused per-channel normalisation of uint8 input, (x / 255 - mean) / std, into float output. */
   normalize?: Normalize | null;
-  /** Write the mixed images over the input buffer (same dtype, no normalisation). */
+  /** Write the mixed images (and each dense map) over its input buffer (same dtype, no normalisation). */
   inPlace?: boolean;
   /** Output buffers to write into instead of new ones (needed for zero allocation per call). */
   outputs?: MixOutputs;
@@ -104,6 +133,11 @@ export interface MixResult {
   images: GPUBuffer;
   /** Targets [B, K] float32 when labels were given: `outputs.targets` or a new buffer the caller owns. */
   targets: GPUBuffer | null;
+  /**
+   * The mixed dense targets, one per `inputs.dense` entry (empty without): the input buffers when in
+   * place, `outputs.dense`, or new buffers the caller owns.
+   */
+  dense: GPUBuffer[];
   /**
    * The plan that was executed: `options.plan` itself when given, else a new plan the mixer drew,
    * which is the caller's to keep (no later call reuses it). A loop that allocates nothing per batch
@@ -152,7 +186,7 @@ export interface MixerSettings {
 
 /** What {@link MixerSettings.onChunked} reports: a batch that did not fit one binding. */
 export interface ChunkingInfo {
-  /** The batch: `'inputs.images'`, or `'inputs.labels'` for float32 soft targets. */
+  /** The batch: `'inputs.images'`, `'inputs.labels'` for float32 soft targets, or `'inputs.dense[k]'`. */
   argument: string;
   /**
    * `'split'`: the input fits one or two bindings and is bound whole; the output is written in

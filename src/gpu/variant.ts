@@ -110,6 +110,25 @@ export function imagesVariant(
   });
 }
 
+/**
+ * A dense map's kernel: the images' kernel for the map's dtype in and out, its layout and channels,
+ * no normalisation, and the same plan kinds (so every kind the images get applies to the map; the
+ * blends an integer map cannot take were rejected by ../dense.ts before).
+ */
+export function denseVariant(
+  d: { dtype: DType; geometry: { layout: Layout; n: number; width: number } },
+  inPlace: boolean,
+  kinds: Parameters<typeof imagesVariant>[1],
+  binding: Binding,
+): BatchVariant {
+  const { layout, n, width } = d.geometry;
+  return imagesVariant(
+    { inDtype: d.dtype, outDtype: d.dtype, inPlace, normalize: false, layout, n, width },
+    kinds,
+    binding,
+  );
+}
+
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
 export function softVariant(numClasses: number, kinds: PlanKinds, binding: Binding): BatchVariant {
   const vec4 = numClasses % 4 === 0;
