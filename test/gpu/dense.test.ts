@@ -170,6 +170,40 @@ describe('dense targets: GPU = CPU reference', () => {
     { timeout: 300_000 },
   );
 
+  gpuTest(
+    "ResizeMix (kind 3) on maps: integer maps resized by nearest, float maps by the plan's mode; chunked too",
+    async ({ device }) => {
+      for (const maxBindingBytes of [undefined, 2048]) {
+        const settings = maxBindingBytes ? { maxBindingBytes } : {};
+        const options = { mixupAlpha: 0, resizemixAlpha: 1, cutmixAlpha: 1, mode: 'elem' as const };
+        const mixer = createMixer(device, options, settings);
+        let seed = 150;
+        let kinds = 0;
+        for (const images of SHAPES) {
+          for (const resizemixMode of ['bilinear', 'nearest'] as const) {
+            const [plan] = plansFor({ ...options, resizemixMode, pairing: 'shuffle' }, images, [++seed]);
+            for (const k of plan.kind) kinds |= 1 << k;
+            const maps = everyMap(false).filter((_, i) => i % 2 === 0);
+            await expectMixedLikeCpu(device, mixer, { images, maps, plan, seed });
+          }
+        }
+        expect(kinds & 0b1000).toBe(0b1000); // kind 3 appeared
+        mixer.destroy();
+      }
+      // The reference's rule, checked from its definition: an integer map is resized by nearest whatever the plan says.
+      const images = SHAPES[0];
+      const [plan] = plansFor({ mixupAlpha: 0, resizemixAlpha: 1, mode: 'elem' }, images, [7]);
+      const shape = mapShape(images, { layout: 'NCHW', channels: 1, dtype: 'uint8' });
+      const data = mapData({ layout: 'NCHW', channels: 1, dtype: 'uint8' }, count(shape), 3);
+      const ids = mixDenseCpu({ data, dtype: 'uint8', shape }, { ...plan, resize: 'bilinear' }, { integer: true });
+      const nearest = mixBatchCpu({ data, dtype: 'uint8', shape }, { ...plan, resize: 'nearest' });
+      const bilinear = mixBatchCpu({ data, dtype: 'uint8', shape }, { ...plan, resize: 'bilinear' });
+      expect(Array.from(ids)).toEqual(Array.from(nearest));
+      expect(Array.from(ids)).not.toEqual(Array.from(bilinear));
+    },
+    { timeout: 300_000 },
+  );
+
   gpuTest('in place: each map is written over its own buffer, as the images are', async ({ device }) => {
     const mixer = createMixer(device, { mixupAlpha: 0, cutmixAlpha: 1 });
     let seed = 200;
