@@ -1,6 +1,6 @@
 /**
  * The layout of one call: its dispatches, the buffer windows each binds, and where everything goes
- * in the upload (params, plan table, segment tables, walks, normalisation). The layout owns every
+ * in the upload (params, plan table, segment tables, walks, normalisation, masks). The layout owns every
  * offset and slot; recording (record.ts) only reads it.
  *
  * Binding ranges into the upload depend on the batch's shape only (segment tables and walks get
@@ -10,12 +10,12 @@ import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { DTYPE_BYTES } from '../shape.js';
-import type { MixPlan } from '../types.js';
+import type { MixPlan, PlanMasks } from '../types.js';
 import type { CheckContext, CheckedCall } from './checks.js';
 import { SamplePlanLayout } from './layouts.generated.js';
 import { addressUnit, dispatchSize, elementBytes } from './shaders.js';
 import { batchKey, entryFor, imagesVariant, planKinds, softVariant } from './variant.js';
-import type { BatchEntry, BatchVariant, Binding } from './variant.js';
+import type { BatchEntry, BatchVariant, Binding, MaskFormat } from './variant.js';
 import { buildChunkedWalk, buildWalk } from './walk.js';
 import type { Walk, WalkScratch } from './walk.js';
 
@@ -91,6 +91,20 @@ export interface LabelsJob {
   dispatches: Array<{ paramsAt: number; threads: number; groups: [x: number, y: number]; dst: Window }>;
 }
 
+/**
+ * The plan's kind-4 masks as the batch kernel reads them: `data` uploaded whole (bits as words,
+ * soft weights as their f32 bit patterns), sample i's mask at word `index[i] * stride`. Bound whole
+ * whatever the chunking: a mask is indexed by the absolute sample, like the plan table.
+ */
+export interface MaskUpload {
+  data: Uint32Array | Float32Array;
+  index: Uint32Array;
+  height: number;
+  width: number;
+  /** Words per mask. */
+  stride: number;
+}
+
 /** A call, ready to record. */
 export interface CallLayout {
   batch: number;
@@ -105,6 +119,10 @@ export interface CallLayout {
   samplesSize: number;
   normAt: number;
   normSize: number;
+  /** The masks of a plan with kind-4 samples, else null (a 4-byte range is bound all the same). */
+  masks: MaskUpload | null;
+  masksAt: number;
+  masksSize: number;
   uploadSize: number;
 }
 
@@ -118,7 +136,7 @@ export function layoutCall(
 ): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
-  const kinds = planKinds(plan.kind);
+  const kinds = planKinds(plan.kind, plan.masks);
   const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (windowed) =>
     imagesVariant(
       { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
@@ -164,6 +182,9 @@ export function layoutCall(
   }
   const normAt = at;
   const normSize = Math.max(8, g.channels * 8);
+  const masks = kinds.mask ? maskUpload(plan.masks as PlanMasks) : null;
+  const masksAt = alignUp(normAt + normSize, a);
+  const masksSize = masks ? masks.data.byteLength : 4;
   return {
     batch,
     plan,
@@ -176,8 +197,28 @@ export function layoutCall(
     samplesSize,
     normAt,
     normSize,
-    uploadSize: normAt + normSize,
+    masks,
+    masksAt,
+    masksSize,
+    uploadSize: masksAt + masksSize,
   };
+}
+
+function maskUpload(m: PlanMasks): MaskUpload {
+  const pixels = m.height * m.width;
+  const stride = m.format === 'bits' ? Math.ceil(pixels / 32) : pixels;
+  return { data: m.data, index: m.index, height: m.height, width: m.width, stride };
+}
+
+/**
+ * The mask formats plans from `options` can hold: none, until a planner option draws masks.
+ * Hook for FMix (issue 11.2): with `fmixAlpha > 0` the planner draws bit masks, so prepare()
+ * compiles the 'bits' variants too. An explicit plan with masks of either format needs no hook:
+ * prepare() lays that plan out and compiles exactly its kernels.
+ */
+function drawableMasks(options: ResolvedMixOptions): Array<MaskFormat | null> {
+  const fmixAlpha = (options as { fmixAlpha?: number }).fmixAlpha ?? 0;
+  return fmixAlpha > 0 ? [null, 'bits'] : [null];
 }
 
 /**
@@ -386,19 +427,22 @@ export function possibleKernels(
     call.inPlace,
   );
   const softBinding = bindingOf(ctx, g.batch, K * 4, K * 4, false);
+  const masks = g.layout === 'rows' ? [null] : drawableMasks(options);
   for (const blend of blends) {
     for (const paste of pastes) {
-      const kinds = { blend, paste };
-      add(
-        imagesVariant(
-          { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
-          kinds,
-          imagesBinding,
-        ),
-        entries(imagesBinding, Math.ceil(g.n / 4)),
-      );
-      if (call.labels?.dtype === 'float32')
-        add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
+      for (const mask of masks) {
+        const kinds = { blend, paste, mask };
+        add(
+          imagesVariant(
+            { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
+            kinds,
+            imagesBinding,
+          ),
+          entries(imagesBinding, Math.ceil(g.n / 4)),
+        );
+        if (call.labels?.dtype === 'float32')
+          add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
+      }
     }
   }
   return out;

@@ -4,11 +4,12 @@
  * dispatch. Nothing here decides an offset, a window or a variant; it reads them from the layout.
  */
 import { BatchBindings, LabelsBindings, ParamsLayout, SamplePlanLayout } from './layouts.generated.js';
-import type { BatchJob, CallLayout } from './layout.js';
+import type { BatchJob, CallLayout, MaskUpload } from './layout.js';
 import type { PipelineCache } from './pipelines.js';
 import type { Slot } from './slots.js';
 import { fieldWords } from './struct.js';
 import type { MixPlan } from '../types.js';
+import { KIND_MASK } from '../types.js';
 
 const P = fieldWords(ParamsLayout);
 const S = fieldWords(SamplePlanLayout);
@@ -46,7 +47,7 @@ function cacheGroup(slot: Slot, key: string, group: GPUBindGroup): GPUBindGroup 
 }
 
 /** Numbers that name a bind group: buffer ids, then offsets and sizes (see batchKeyValues). */
-const KEY_VALUES = 18;
+const KEY_VALUES = 20;
 const keyValues = new Float64Array(KEY_VALUES);
 
 /**
@@ -91,7 +92,9 @@ export function record(
   dstImages: GPUBuffer,
   dstTargets: GPUBuffer | null,
 ): void {
-  writePlanTable(slot, layout.samplesAt, layout.plan);
+  writePlanTable(slot, layout.samplesAt, layout.plan, layout.masks);
+  const masks = layout.masks;
+  if (masks) (masks.data instanceof Float32Array ? slot.f32 : slot.u32).set(masks.data, layout.masksAt / 4);
   const channels = layout.images.channels;
   const norm = layout.normalize;
   for (let c = 0, w = layout.normAt / 4; c < channels; c++, w += 2) {
@@ -129,7 +132,7 @@ function recordBatch(
   const dstId = bufferId(dst);
   for (let k = 0; k < job.dispatches.length; k++) {
     const d = job.dispatches[k];
-    writeBatchParams(slot, job, d);
+    writeBatchParams(slot, job, d, layout.masks);
     // Everything the group binds: its layout (in place or not), the buffers and every range.
     const v = keyValues;
     v[0] = srcId;
@@ -150,6 +153,8 @@ function recordBatch(
     v[15] = layout.normAt;
     v[16] = layout.normSize;
     v[17] = job.variant.inPlace ? 1 : 0;
+    v[18] = layout.masksAt;
+    v[19] = layout.masksSize;
     const lane = (job === layout.images ? 0 : 1) * 65536 + k;
     let group = recentGroup(slot, lane);
     if (!group) {
@@ -179,6 +184,7 @@ function batchGroup(
     { binding: B.segments.binding, resource: range(slot, job.segmentsAt, job.segmentsSize) },
     { binding: B.walk.binding, resource: range(slot, job.walkAt, job.walkSize) },
     { binding: B.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },
+    { binding: B.masks.binding, resource: range(slot, layout.masksAt, layout.masksSize) },
   ];
   if (!job.variant.inPlace) {
     entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
@@ -240,7 +246,12 @@ function recordLabels(
   }
 }
 
-function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][number]): void {
+function writeBatchParams(
+  slot: Slot,
+  job: BatchJob,
+  d: BatchJob['dispatches'][number],
+  masks: MaskUpload | null,
+): void {
   const u = slot.u32;
   const w = d.paramsAt / 4;
   u[w + P.num_threads] = d.threads;
@@ -263,10 +274,15 @@ function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][n
   u[w + P.num_classes] = 0;
   u[w + P.label_on] = 0;
   u[w + P.label_off] = 0;
+  u[w + P.mask_height] = masks ? masks.height : 0;
+  u[w + P.mask_width] = masks ? masks.width : 0;
 }
 
-/** The plan as an array of `SamplePlan` structs, written at the reflected field offsets. */
-function writePlanTable(slot: Slot, at: number, plan: MixPlan): void {
+/**
+ * The plan as an array of `SamplePlan` structs, written at the reflected field offsets; a kind-4
+ * sample's `mask` is the first word of its mask (0 elsewhere).
+ */
+function writePlanTable(slot: Slot, at: number, plan: MixPlan, masks: MaskUpload | null): void {
   const stride = SamplePlanLayout.size / 4;
   const batch = plan.kind.length;
   const { u32, f32, i32 } = slot;
@@ -274,6 +290,7 @@ function writePlanTable(slot: Slot, at: number, plan: MixPlan): void {
     u32[w + S.kind] = plan.kind[i];
     f32[w + S.lam] = plan.lam[i];
     u32[w + S.partner] = plan.partner[i];
+    u32[w + S.mask] = masks && plan.kind[i] === KIND_MASK ? masks.index[i] * masks.stride : 0;
     i32[w + S.box] = plan.box[4 * i];
     i32[w + S.box + 1] = plan.box[4 * i + 1];
     i32[w + S.box + 2] = plan.box[4 * i + 2];

@@ -4,7 +4,7 @@
  * every field of the canonical variant plus the entry point, so two keys never name the same code
  * and one key never names two.
  */
-import type { DType, Layout } from '../types.js';
+import type { DType, Layout, PlanMasks } from '../types.js';
 import type { Walk } from './walk.js';
 
 /** One compiled form of mix_batch.wgsl. */
@@ -18,7 +18,7 @@ export interface BatchVariant {
   layout: Layout;
   /** Fused normalisation of uint8 input. */
   normalize: boolean;
-  /** Soft targets: kind 2 blends with lam like kind 1 (no box). */
+  /** Soft targets: every kind but 0 blends with lam like kind 1 (no box, no mask). */
   blendOnly: boolean;
   /** Inputs bound as two windows (chunked batches); otherwise one whole binding from byte 0. */
   windowed: boolean;
@@ -26,12 +26,25 @@ export interface BatchVariant {
   srcSplit: boolean;
   /** The output is bound in windows of whole samples, one dispatch each (the input bound whole or split). */
   dstWindowed: boolean;
-  /** The plan has blends (kind 1, or kind 2 with blendOnly). */
+  /** The plan has blends (kind 1, or any mixed kind with blendOnly). */
   blend: boolean;
   /** The plan has pastes (kind 2 with boxes: never for rows or soft targets). */
   paste: boolean;
   /** NCHW or rows with a width divisible by 4: no quad crosses a row (a cheaper per-quad path). */
   rowAligned: boolean;
+  /** The plan has kind-4 samples, whose masks are in this format (never for rows or soft targets); else null. */
+  mask: MaskFormat | null;
+}
+
+/** How a plan's masks are stored (PlanMasks.format). */
+export type MaskFormat = PlanMasks['format'];
+
+/** Which kinds a plan uses, as the variants see them. */
+export interface PlanKinds {
+  blend: boolean;
+  paste: boolean;
+  /** Kind-4 samples, and the format of the plan's masks; null (or absent) when there are none. */
+  mask?: MaskFormat | null;
 }
 
 /** Entry point of mix_batch.wgsl for a walk's segment shape. */
@@ -43,11 +56,12 @@ export const BATCH_ENTRIES: readonly BatchEntry[] = ['main_pairs', 'main_singles
 /** Cache key of the labels kernel (one variant). */
 export const LABELS_KEY = 'labels:main';
 
-/** Which kinds a plan uses, in one pass over `kind`. */
-export function planKinds(kind: Uint8Array): { blend: boolean; paste: boolean } {
+/** Which kinds a plan uses, in one pass over `kind` (the masks' format from `masks`, where kind 4 occurs). */
+export function planKinds(kind: Uint8Array, masks?: PlanMasks | null): PlanKinds {
   let seen = 0;
   for (let i = 0; i < kind.length; i++) seen |= 1 << kind[i];
-  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0 };
+  const mask = (seen & 16) !== 0 && masks ? masks.format : null;
+  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0, mask };
 }
 
 /** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows. */
@@ -64,6 +78,7 @@ function canonical(v: BatchVariant): BatchVariant {
   return {
     ...v,
     paste,
+    mask: v.blendOnly || v.layout === 'rows' ? null : v.mask,
     rowAligned: v.rowAligned && v.layout !== 'NHWC',
     srcSplit: split && v.srcSplit,
     dstWindowed: split && v.dstWindowed,
@@ -81,7 +96,7 @@ export function imagesVariant(
     n: number;
     width: number;
   },
-  kinds: { blend: boolean; paste: boolean },
+  kinds: PlanKinds,
   binding: Binding,
 ): BatchVariant {
   return canonical({
@@ -96,15 +111,12 @@ export function imagesVariant(
     blend: kinds.blend,
     paste: kinds.paste,
     rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,
+    mask: kinds.mask ?? null,
   });
 }
 
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
-export function softVariant(
-  numClasses: number,
-  kinds: { blend: boolean; paste: boolean },
-  binding: Binding,
-): BatchVariant {
+export function softVariant(numClasses: number, kinds: PlanKinds, binding: Binding): BatchVariant {
   const vec4 = numClasses % 4 === 0;
   return canonical({
     inDtype: 'float32',
@@ -115,9 +127,10 @@ export function softVariant(
     normalize: false,
     blendOnly: true,
     ...binding,
-    blend: kinds.blend || kinds.paste,
+    blend: kinds.blend || kinds.paste || Boolean(kinds.mask),
     paste: false,
     rowAligned: vec4,
+    mask: null,
   });
 }
 
@@ -133,6 +146,7 @@ export function batchKey(v: BatchVariant, entry: BatchEntry): string {
     v.blend && 'blend',
     v.paste && 'paste',
     v.rowAligned && 'rows4',
+    v.mask && `mask-${v.mask}`,
   ].filter(Boolean);
   return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}:${entry}`;
 }
