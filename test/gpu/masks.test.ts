@@ -14,8 +14,10 @@ import type { UserMasks } from '../../src/masks.js';
 import { createPlanner } from '../../src/plan.js';
 import { Philox } from '../../src/rng.js';
 import type { BatchShape, DType, ImageBatchShape, LabelDType, MixPlan, Normalize } from '../../src/types.js';
+import { mixBatchCpu } from '../../src/reference.js';
 import { checkCase } from '../helpers/cases.js';
-import { bufferFrom, gpuTest, withLowerLimits } from '../helpers/gpu.js';
+import { expectClose, randomData } from '../helpers/data.js';
+import { bufferFrom, gpuTest, readBuffer, withLowerLimits } from '../helpers/gpu.js';
 
 const NORMALIZE: Normalize = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const DTYPES: DType[] = ['float32', 'uint8', 'float16'];
@@ -225,6 +227,31 @@ describe('masks: walks, chunks and windows', () => {
     expect(modes).toEqual(['chunks']);
     mixer.destroy();
     split.destroy();
+  });
+});
+
+describe('masks: bind groups', () => {
+  gpuTest('one mixer and the same buffers, masks of other sizes each call: each binds its own', async ({ device }) => {
+    // The upload slot and the buffers stay the same, so only the masks' range tells the bind groups apart.
+    const shape: ImageBatchShape = { layout: 'NCHW', batch: 4, channels: 2, height: 4, width: 8 };
+    const mixer = createMixer(device, {});
+    const data = randomData('float32', 4 * 64, 3);
+    const images = bufferFrom(device, data);
+    const out = device.createBuffer({ size: 4 * 64 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const size = imageSize(shape);
+    const plans = [
+      maskPlan([1, 0, 3, 2], userMasks('bits', 1, 2, 1, 1), size), // 4 bytes of masks
+      maskPlan([1, 0, 3, 2], userMasks('bits', 4, 8, 4, 2), size), // 16 bytes
+      maskPlan([1, 0, 3, 2], userMasks('soft', 4, 8, 4, 3), size), // 512 bytes
+      maskPlan([1, 0, 3, 2], userMasks('soft', 2, 2, 1, 4), size), // 16 bytes
+      maskPlan([1, 0, 3, 2], userMasks('bits', 4, 8, 4, 5), size),
+    ];
+    for (const [k, plan] of plans.entries()) {
+      await mixer.mix({ images: { buffer: images, shape, dtype: 'float32' } }, { plan, outputs: { images: out } });
+      const cpu = mixBatchCpu({ data, dtype: 'float32', shape }, plan);
+      expectClose('float32', new Float32Array(await readBuffer(device, out)), cpu, `plan ${k}`);
+    }
+    mixer.destroy();
   });
 });
 
