@@ -17,7 +17,7 @@
 // Constants written by the host for each variant (src/gpu/shaders.ts):
 //   LAYOUT: u32      0 NCHW, 1 NHWC, 2 rows
 //   NORMALIZE        (x * scale[c] + bias[c]) after the blend, for uint8 input
-//   BLEND_ONLY       soft labels: kind 2 blends with lam like kind 1 (no box)
+//   BLEND_ONLY       soft labels: every mixed kind blends with lam like kind 1 (no box, no mask)
 //   HAS_BLEND        the plan has blends; HAS_PASTE: the plan has CutMix boxes
 //   HAS_MASK         the plan has kind-4 samples (masks); MASK_SOFT: their masks are soft weights
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)

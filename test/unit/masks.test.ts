@@ -131,6 +131,13 @@ describe('maskPlan and withMasks', () => {
       expect(JSON.stringify([Array.from(plan.kind), Array.from(plan.lam)])).toBe(before);
       expect(plan.masks).toBeUndefined();
     }
+    // Good masks, a bad plan: rejected by the plan check, after the kinds were worked out.
+    plan.partner[1] = 5;
+    expect(() => withMasks(plan, soft([0, 0, 0, 1]), size)).toThrow(
+      /plan\.partner\[1\] must be an integer in \[0, 1\], got 5/,
+    );
+    expect(JSON.stringify([Array.from(plan.kind), Array.from(plan.lam)])).toBe(before);
+    expect(plan.masks).toBeUndefined();
     expect(() => withMasks(plan, soft([0, 0, 0, 1]), size, [2])).toThrow(
       /samples\[0\] must be a sample index in \[0, 1\], got 2/,
     );
@@ -152,6 +159,15 @@ describe('the CPU reference executes kind 4', () => {
     const data = Float32Array.of(1, 2, 3, 4, 10, 20, 30, 40);
     const out = mixBatchCpu({ data, dtype: 'float32', shape: nchw }, plan);
     expect(Array.from(out)).toEqual([1, 20, 30, 4, 1, 2, 30, 40]);
+  });
+
+  it('mask rows are `width` pixels apart (a 2 x 3 mask, row-major)', () => {
+    const shape: ImageBatchShape = { layout: 'NCHW', batch: 2, channels: 1, height: 2, width: 3 };
+    const bits = packBits([1, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1], 2, 3);
+    const plan = maskPlan([1, 0], { format: 'bits', height: 2, width: 3, data: bits }, shape);
+    const data = Float32Array.of(1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60);
+    const out = mixBatchCpu({ data, dtype: 'float32', shape }, plan);
+    expect(Array.from(out)).toEqual([1, 20, 3, 40, 5, 6, 1, 2, 3, 40, 50, 60]);
   });
 
   it('a lower resolution maps by integer nearest, every channel alike (NHWC)', () => {
