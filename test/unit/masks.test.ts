@@ -3,10 +3,14 @@
 // leaving the plan as it was), the CPU reference's kind 4 on hand-computed pixels, and two mask
 // families built on the API: GridMix's grid (bits, a cell a mask pixel) and SmoothMix's Gaussian (soft).
 import { describe, expect, it } from 'vitest';
+import type { CheckContext, CheckedCall } from '../../src/gpu/checks.js';
+import { possibleKernels } from '../../src/gpu/layout.js';
 import { maskLam, maskPlan, packBits, withMasks } from '../../src/masks.js';
 import type { UserMasks } from '../../src/masks.js';
 import { emptyPlan, validatePlan } from '../../src/plan.js';
+import { resolveOptions } from '../../src/options.js';
 import { mixBatchCpu } from '../../src/reference.js';
+import { checkShape } from '../../src/shape.js';
 import type { ImageBatchShape } from '../../src/types.js';
 
 const fround = Math.fround;
@@ -255,5 +259,40 @@ describe('mask families built on the API', () => {
     const out = mixBatchCpu({ data: pixels, dtype: 'float32', shape }, plan);
     // Own 0, partner 1: the output is the partner's weight fround(1 · fround(1 − w)) (+ fround(0 · w)).
     expect(Array.from(out.subarray(0, 64))).toEqual(Array.from(data, (w) => fround(1 - w)));
+  });
+});
+
+describe("prepare()'s kernels for plans the options can draw", () => {
+  // The hook for the FMix planner option (issue 11.2): with fmixAlpha > 0 plans can hold bit masks,
+  // so prepare() without a plan must compile the mask variants too; otherwise none.
+  const ctx = {
+    device: { limits: { maxComputeWorkgroupsPerDimension: 65535 } },
+    options: resolveOptions({}),
+    maxBindingBytes: 1 << 27,
+    alignment: 256,
+  } as unknown as CheckContext;
+  const call = (layout: 'NCHW' | 'rows') =>
+    ({
+      geometry: checkShape(
+        'shape',
+        layout === 'rows' ? { layout, batch: 8, features: 12 } : { layout, batch: 8, channels: 3, height: 4, width: 8 },
+      ),
+      inDtype: 'uint8',
+      outDtype: 'uint8',
+      normalize: null,
+      inPlace: false,
+      labels: null,
+      numClasses: 10,
+    }) as unknown as CheckedCall;
+  const masksOf = (layout: 'NCHW' | 'rows', options: object) =>
+    possibleKernels(ctx, call(layout), { ...resolveOptions({ mixupAlpha: 1, cutmixAlpha: 1 }), ...options }).map(
+      (k) => k.variant.mask,
+    );
+
+  it('bits variants when fmixAlpha > 0, for images only', () => {
+    expect(new Set(masksOf('NCHW', { fmixAlpha: 1 }))).toEqual(new Set([null, 'bits']));
+    expect(masksOf('NCHW', { fmixAlpha: 1 }).length).toBe(2 * masksOf('NCHW', {}).length);
+    expect(new Set(masksOf('NCHW', {}))).toEqual(new Set([null]));
+    expect(new Set(masksOf('rows', { fmixAlpha: 1, cutmixAlpha: 0 }))).toEqual(new Set([null]));
   });
 });
