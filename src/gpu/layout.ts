@@ -4,7 +4,8 @@
  * offset and slot; recording (record.ts) only reads it.
  *
  * Binding ranges into the upload depend on the batch's shape only (segment tables and walks get
- * room for their largest size), so successive calls of one shape bind the same ranges.
+ * room for their largest size), and the masks' range on the masks' size, so successive calls of one
+ * shape (and one mask size) bind the same ranges.
  */
 import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
