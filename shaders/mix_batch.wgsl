@@ -93,6 +93,32 @@ fn mask_mix(base: u32, y: u32, x: u32, a: f32, b: f32) -> f32 {
   return select(b, a, ((masks[base + (p >> 5u)] >> (p & 31u)) & 1u) == 1u);
 }
 
+// mask_mix for the four elements of a row-aligned quad: pixels (y, x .. x + 3). One division per
+// axis (not per element: divisions made the mask variants 2.6-2.9x the mixup kernel's time on
+// SwiftShader, 1.4-2x with this): the mask columns are stepped by their remainder, x · mask_width
+// mod width, which grows by mask_width <= width a pixel and so wraps at most once.
+fn mask_mix_row(base: u32, y: u32, x: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+  let row = (y * params.mask_height / params.height) * params.mask_width;
+  let t = x * params.mask_width;
+  var mx = t / params.width;
+  var rem = t - mx * params.width;
+  var p = vec4<u32>(0u);
+  for (var j = 0u; j < 4u; j++) {
+    p[j] = row + mx;
+    rem += params.mask_width;
+    let wrap = rem >= params.width;
+    mx += select(0u, 1u, wrap);
+    rem -= select(0u, params.width, wrap);
+  }
+  if (MASK_SOFT) {
+    let w = bitcast<vec4<f32>>(vec4<u32>(masks[base + p.x], masks[base + p.y], masks[base + p.z], masks[base + p.w]));
+    return a * w + b * (1.0 - w);
+  }
+  let at = vec4<u32>(base) + (p >> vec4<u32>(5u));
+  let words = vec4<u32>(masks[at.x], masks[at.y], masks[at.z], masks[at.w]);
+  return select(b, a, ((words >> (p & vec4<u32>(31u))) & vec4<u32>(1u)) == vec4<u32>(1u));
+}
+
 fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
   // Fields read one by one: the box is loaded only by variants that paste.
   let kind = samples[s].kind;
@@ -118,10 +144,7 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
         let row_inside = paste && i32(y) >= box.x && i32(y) < box.y;
         m = select(m, b, (xs >= vec4<i32>(box.z)) & (xs < vec4<i32>(box.w)) & vec4<bool>(row_inside));
       }
-      if (masked) {
-        let base = samples[s].mask;
-        for (var j = 0u; j < 4u; j++) { m[j] = mask_mix(base, y, x + j, a[j], b[j]); }
-      }
+      if (masked) { m = mask_mix_row(samples[s].mask, y, x, a, b); }
     }
     if (NORMALIZE) {
       let n = norm[c];
