@@ -178,6 +178,24 @@ describe('masks: walks, chunks and windows', () => {
     mixer.destroy();
   });
 
+  gpuTest("row-aligned quads whose four mask pixels straddle two of a mask's words", async ({ device }) => {
+    // 7 x 6 masks on 8 x 8 images: image row 6 uses mask row 5 (pixels 30..35), and its first quad
+    // (x = 0..3, mask columns 0, 0, 1, 2) reads pixels 30, 30, 31, 32: bits of words 0 and 1.
+    const mixer = createMixer(device, { numClasses: 3 });
+    const shape: ImageBatchShape = { layout: 'NCHW', batch: 4, channels: 2, height: 8, width: 8 };
+    for (const format of ['bits', 'soft'] as const) {
+      for (const res of [
+        [7, 6],
+        [8, 7],
+        [5, 3],
+      ] as [number, number][]) {
+        const plan = maskPlan([2, 3, 0, 1], userMasks(format, res[0], res[1], 4, res[1]), imageSize(shape));
+        await checkCase(device, mixer, { shape, inDtype: 'float32', numClasses: 3, labelSmoothing: 0.1, plan });
+      }
+    }
+    mixer.destroy();
+  });
+
   gpuTest('chunked and split bindings (a small binding cap) read each sample its own mask', async ({ device }) => {
     const modes: string[] = [];
     const mixer = createMixer(
