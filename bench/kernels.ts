@@ -109,6 +109,7 @@ export function createShapeCopy(device: GPUDevice, row: RowSpec, src: GPUBuffer,
     blend: false,
     paste: false,
     rowAligned: false,
+    mask: null,
   });
   // The variant's own element aliases (float16 as u32 words, atomic where samples share words).
   const code = [

@@ -17,8 +17,9 @@
 // Constants written by the host for each variant (src/gpu/shaders.ts):
 //   LAYOUT: u32      0 NCHW, 1 NHWC, 2 rows
 //   NORMALIZE        (x * scale[c] + bias[c]) after the blend, for uint8 input
-//   BLEND_ONLY       soft labels: kinds 2 and up blend with lam like kind 1 (no box)
+//   BLEND_ONLY       soft labels: every mixed kind blends with lam like kind 1 (no box, no mask)
 //   HAS_BLEND        the plan has blends; HAS_PASTE: the plan has CutMix boxes
+//   HAS_MASK         the plan has kind-4 samples (masks); MASK_SOFT: their masks are soft weights
 //   ROW_ALIGNED      NCHW or rows with a width divisible by 4 (no quad crosses a row)
 
 // The batch: `InElem` / `OutElem` are aliases the host writes for each variant (vec4<f32>, f32,
@@ -34,6 +35,10 @@
 @group(0) @binding(5) var<storage, read> walk: array<u32>;
 // Per channel: (scale, bias) of the fused normalisation.
 @group(0) @binding(6) var<storage, read> norm: array<vec2<f32>>;
+// The plan's kind-4 masks (PlanMasks.data): bit-packed words, or soft weights as f32 bit patterns.
+// Read at the element's own pixel, the quad's position in the walk: the walk is unchanged and
+// in-place mixing stays safe (a mask is never written).
+@group(0) @binding(9) var<storage, read> masks: array<u32>;
 
 // Channel and pixel of an element. Found with divisions once per quad, then stepped one element
 // at a time with compares only (integer division is slow on many GPUs, and on SwiftShader).
@@ -75,28 +80,72 @@ fn next_element(k: Cursor) -> Cursor {
   return n;
 }
 
+// Kind 4: element value `a` (the sample's own) or `b` (its partner's) at image pixel (y, x), as the
+// mask starting at word `base` says. The mask pixel is found by integer nearest (the host reference
+// and the planners use the same formula; checks.ts keeps the products below 2^32).
+fn mask_mix(base: u32, y: u32, x: u32, a: f32, b: f32) -> f32 {
+  let p = (y * params.mask_height / params.height) * params.mask_width + x * params.mask_width / params.width;
+  if (MASK_SOFT) {
+    // The mixup blend's rounding, with the mask's weight in place of lam.
+    let w = bitcast<f32>(masks[base + p]);
+    return a * w + b * (1.0 - w);
+  }
+  return select(b, a, ((masks[base + (p >> 5u)] >> (p & 31u)) & 1u) == 1u);
+}
+
+// mask_mix for the four elements of a row-aligned quad: pixels (y, x .. x + 3). One division per
+// axis (not per element: divisions made the mask variants 2.6-2.9x the mixup kernel's time on
+// SwiftShader, 1.4-2x with this): the mask columns are stepped by their remainder, x · mask_width
+// mod width, which grows by mask_width <= width a pixel and so wraps at most once.
+fn mask_mix_row(base: u32, y: u32, x: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+  let row = (y * params.mask_height / params.height) * params.mask_width;
+  let t = x * params.mask_width;
+  var mx = t / params.width;
+  var rem = t - mx * params.width;
+  var p = vec4<u32>(0u);
+  for (var j = 0u; j < 4u; j++) {
+    p[j] = row + mx;
+    rem += params.mask_width;
+    let wrap = rem >= params.width;
+    mx += select(0u, 1u, wrap);
+    rem -= select(0u, params.width, wrap);
+  }
+  if (MASK_SOFT) {
+    let w = bitcast<vec4<f32>>(vec4<u32>(masks[base + p.x], masks[base + p.y], masks[base + p.z], masks[base + p.w]));
+    return a * w + b * (1.0 - w);
+  }
+  let at = vec4<u32>(base) + (p >> vec4<u32>(5u));
+  let words = vec4<u32>(masks[at.x], masks[at.y], masks[at.z], masks[at.w]);
+  return select(b, a, ((words >> (p & vec4<u32>(31u))) & vec4<u32>(1u)) == vec4<u32>(1u));
+}
+
 fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
   // Fields read one by one: the box is loaded only by variants that paste. Kind 3 (ResizeMix) is a
   // copy here: resize_paste.wgsl writes its box afterwards.
   let kind = samples[s].kind;
   var m = a;
-  if (HAS_BLEND && (kind == 1u || (BLEND_ONLY && kind >= 2u))) {
+  if (HAS_BLEND && (kind == 1u || (BLEND_ONLY && kind != 0u))) {
     let lam = samples[s].lam;
     m = a * lam + b * (1.0 - lam);
   }
   let paste = HAS_PASTE && kind == 2u;
+  let masked = HAS_MASK && kind == 4u;
   if (ROW_ALIGNED) {
     // NCHW (or rows) with a width divisible by 4: the quad lies in one row of one channel, so one
     // channel, one y and four consecutive x serve all four elements.
     let e0 = quad * 4u;
     let c = e0 / params.plane;
-    if (HAS_PASTE) {
+    if (HAS_PASTE || HAS_MASK) {
       let r = e0 - c * params.plane;
-      let y = i32(r / params.width);
-      let x = vec4<i32>(i32(r % params.width)) + vec4<i32>(0, 1, 2, 3);
-      let box = samples[s].box;
-      let row_inside = paste && y >= box.x && y < box.y;
-      m = select(m, b, (x >= vec4<i32>(box.z)) & (x < vec4<i32>(box.w)) & vec4<bool>(row_inside));
+      let y = r / params.width;
+      let x = r % params.width;
+      if (HAS_PASTE) {
+        let xs = vec4<i32>(i32(x)) + vec4<i32>(0, 1, 2, 3);
+        let box = samples[s].box;
+        let row_inside = paste && i32(y) >= box.x && i32(y) < box.y;
+        m = select(m, b, (xs >= vec4<i32>(box.z)) & (xs < vec4<i32>(box.w)) & vec4<bool>(row_inside));
+      }
+      if (masked) { m = mask_mix_row(samples[s].mask, y, x, a, b); }
     }
     if (NORMALIZE) {
       let n = norm[c];
@@ -104,15 +153,19 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
     }
     return m;
   }
-  if (paste || NORMALIZE) {
+  if (paste || masked || NORMALIZE) {
     var at = locate(quad * 4u);
     let box = samples[s].box;
+    let base = samples[s].mask;
     for (var j = 0u; j < 4u; j++) {
       if (HAS_PASTE) {
         let y = i32(at.y);
         let x = i32(at.x);
         m[j] = select(m[j], b[j], paste && y >= box.x && y < box.y && x >= box.z && x < box.w);
       }
+      // Elements past a sample's end (a scalar variant's last quad) may step to a pixel past the
+      // image and read any mask word (bounds-checked, as WGSL guarantees): they are never stored.
+      if (masked) { m[j] = mask_mix(base, at.y, at.x, a[j], b[j]); }
       if (NORMALIZE) {
         let n = norm[at.c];
         m[j] = m[j] * n.x + n.y;

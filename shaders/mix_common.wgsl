@@ -3,10 +3,10 @@
 
 // One entry of the host's MixPlan, as the GPU sees it.
 struct SamplePlan {
-  kind: u32,       // 0 unchanged, 1 mixup blend, 2 CutMix paste, 3 ResizeMix paste
+  kind: u32,       // 0 unchanged, 1 mixup blend, 2 CutMix paste, 3 ResizeMix paste, 4 mask paste
   lam: f32,        // weight of the sample's own value
   partner: u32,    // the sample it mixes with
-  pad: u32,
+  mask: u32,       // kind 4: first word of the sample's mask in `masks` (mix_batch.wgsl)
   box: vec4<i32>,  // y0, y1, x0, x1: half-open pixel bounds (kinds 2 and 3)
 }
 
@@ -45,6 +45,8 @@ struct Params {
   num_classes: u32,    // labels kernel: K
   label_on: f32,       // labels kernel: smoothed one-hot value of the true class
   label_off: f32,      // labels kernel: value of every other class
+  mask_height: u32,    // kind 4: rows and columns of the plan's masks (image pixel (y, x) reads
+  mask_width: u32,     // mask pixel (y * mask_height / height, x * mask_width / width))
 }
 
 // Threads per workgroup of every kernel; the host's dispatch sizes use the same number (a unit test

@@ -4,7 +4,8 @@
  * - {@link createPlanner} draws seeded plans on the host (all randomness lives there);
  * - {@link createMixer} executes plans on a GPUDevice with fused WGSL kernels;
  * - {@link mixBatchCpu} / {@link mixTargetsCpu} / {@link mixDenseCpu} execute the same plans on the CPU (reference
- *   and fallback).
+ *   and fallback);
+ * - {@link maskPlan} / {@link withMasks} turn masks of your own (SmoothMix, GridMix, saliency, learned) into plans.
  *
  * TF.js tensors: `webgpu-mixup/tfjs`; ONNX Runtime Web GPU tensors: `webgpu-mixup/ort`.
  *
@@ -52,6 +53,8 @@ export type { ResolvedMixOptions } from './options.js';
 export { resolveOptions } from './options.js';
 export type { Planner } from './plan.js';
 export { clonePlan, createPlanner, emptyPlan, validatePlan } from './plan.js';
+export type { UserMasks } from './masks.js';
+export { maskLam, maskPlan, packBits, withMasks } from './masks.js';
 export type { BatchData, CpuBatch, CpuDenseOptions, CpuLabels, CpuMixOptions, CpuTargetOptions } from './reference.js';
 export { mixBatchCpu, mixDenseCpu, mixTargetsCpu } from './reference.js';
 export type { NormalizeCoefficients, SmoothingValues } from './formulas.js';

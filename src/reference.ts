@@ -10,6 +10,8 @@
  *   kind 2 `b` inside the half-open box `[y0, y1) x [x0, x1)`, else `a`;
  *   kind 3 inside the box the partner's whole image resized to the box (bilinear or nearest, as
  *   PyTorch's `F.interpolate` with align_corners=False; see ./resize.ts), else `a`;
+ *   kind 4, at mask pixel `p = ⌊y·mh / H⌋·mw + ⌊x·mw / W⌋` of the sample's mask (see {@link PlanMasks}):
+ *   bits, `a` where the bit is 1, else `b`; soft, with weight `w`, `fround(fround(a * w) + fround(b * fround(1 - w)))`;
  * - normalise (uint8 input only): `fround(fround(m * scale[c]) + bias[c])`, with the coefficients of
  *   {@link normalizeCoefficients};
  * - store: float32 as is; float16 through {@link f32ToF16Bits}; uint8 rounded half to even
@@ -18,8 +20,8 @@
  * Nothing is computed until every argument has been checked, and inputs are never modified.
  */
 
-import type { BatchShape, DType, LabelDType, MixPlan, Normalize } from './types.js';
-import { KIND_CUTMIX, KIND_MIXUP, KIND_RESIZEMIX } from './types.js';
+import type { BatchShape, DType, LabelDType, MixPlan, Normalize, PlanMasks } from './types.js';
+import { KIND_CUTMIX, KIND_MASK, KIND_MIXUP, KIND_RESIZEMIX } from './types.js';
 import { denseRules } from './dense.js';
 import { MixupError, describe, got } from './errors.js';
 import { f16BitsToF32, f32ToF16Bits } from './f16.js';
@@ -210,8 +212,11 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
             out[j] = toUint8(v);
           };
 
+  const masks = plan.masks as PlanMasks | null | undefined;
   for (let i = 0; i < B; i++) {
     const kind = plan.kind[i];
+    // validatePlan made sure a kind-4 sample has a well-formed mask.
+    const mask = kind === KIND_MASK ? maskOf(masks as PlanMasks, i) : null;
     const p = plan.partner[i];
     const lam = plan.lam[i];
     const oneMinusLam = fround(1 - lam);
@@ -256,6 +261,16 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
         m = load(baseB + e);
       } else if (resize && inBox) {
         m = resampled(resize.rows, resize.cols, resize.mode, y - y0, x - x0, partnerPixel(c));
+      } else if (mask) {
+        const a = load(baseA + e);
+        const b = load(baseB + e);
+        const q = Math.floor((y * mask.height) / H) * mask.width + Math.floor((x * mask.width) / W);
+        if (mask.soft) {
+          const w = mask.soft[mask.base + q];
+          m = fround(fround(a * w) + fround(b * fround(1 - w)));
+        } else {
+          m = ((mask.bits as Uint32Array)[mask.base + (q >>> 5)] >>> (q & 31)) & 1 ? a : b;
+        }
       } else {
         m = load(baseA + e);
       }
@@ -271,6 +286,22 @@ export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOpti
 function resizeOf(plan: MixPlan, H: number, W: number, bh: number, bw: number) {
   const mode = plan.resize ?? 'bilinear';
   return { mode, rows: axisTaps(H, bh, mode), cols: axisTaps(W, bw, mode) };
+}
+
+/** Sample i's mask: its words or weights from `base` on, and the masks' resolution. */
+function maskOf(
+  m: PlanMasks,
+  i: number,
+): { bits: Uint32Array | null; soft: Float32Array | null; base: number; height: number; width: number } {
+  const pixels = m.height * m.width;
+  const soft = m.format === 'soft';
+  return {
+    bits: soft ? null : (m.data as Uint32Array),
+    soft: soft ? (m.data as Float32Array) : null,
+    base: m.index[i] * (soft ? pixels : Math.ceil(pixels / 32)),
+    height: m.height,
+    width: m.width,
+  };
 }
 
 /**

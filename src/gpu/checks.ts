@@ -27,8 +27,8 @@ import { isPermutation } from '../pairing.js';
 import { validatePlan } from '../plan.js';
 import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape.js';
 import type { Geometry } from '../shape.js';
-import type { DType, ImageSize, LabelDType, MixPlan } from '../types.js';
-import { KIND_RESIZEMIX } from '../types.js';
+import type { DType, ImageSize, LabelDType, MixPlan, PlanMasks } from '../types.js';
+import { KIND_MASK, KIND_RESIZEMIX } from '../types.js';
 import {
   checkBuffer,
   checkKeys,
@@ -229,8 +229,10 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   // 6. plan
   const imageSize = geometry.layout === 'rows' ? null : { height: geometry.height, width: geometry.width };
   const plan = opts.plan === undefined ? null : (opts.plan as MixPlan);
-  if (plan) validatePlan(plan, batch, imageSize);
-  else checkDrawable(ctx.options, geometry, imageSize, inPlace);
+  if (plan) {
+    validatePlan(plan, batch, imageSize);
+    if (imageSize && plan.masks) checkMasksFit(ctx, plan, imageSize);
+  } else checkDrawable(ctx.options, geometry, imageSize, inPlace);
   if (inPlace && plan && !isPermutation(plan.partner)) throw notPermutation();
   if (inPlace) checkResizeInPlace(ctx.options, plan);
   for (const d of dense) {
@@ -438,6 +440,38 @@ function checkDrawable(o: ResolvedMixOptions, geometry: Geometry, imageSize: Ima
       );
     }
     if (inPlace && !isPermutation(o.pairing)) throw notPermutation();
+  }
+}
+
+/**
+ * What the batch kernel needs of a valid plan's masks (validatePlan checked their form): they are
+ * bound whole, as one binding of the upload, and a mask pixel's index is found in 32-bit integers
+ * (y · mask height and x · mask width stay below 2^32). Masks no kind-4 sample uses are not uploaded.
+ */
+function checkMasksFit(ctx: CheckContext, plan: MixPlan, size: ImageSize): void {
+  if (!plan.kind.includes(KIND_MASK)) return;
+  const m = plan.masks as PlanMasks;
+  const limit = ctx.device.limits.maxStorageBufferBindingSize;
+  if (m.data.byteLength > limit) {
+    throw new MixupError(
+      'plan.masks.data',
+      `masks of at most ${limit} bytes in all (they are bound whole: the device's maxStorageBufferBindingSize); ` +
+        'use fewer masks or a lower mask resolution',
+      got(`${m.data.byteLength} bytes`),
+    );
+  }
+  for (const [side, image, mask] of [
+    ['height', size.height, m.height],
+    ['width', size.width, m.width],
+  ] as const) {
+    if ((image - 1) * mask > 0xffffffff) {
+      throw new MixupError(
+        `plan.masks.${side}`,
+        `at most ${Math.floor(0xffffffff / (image - 1))} for an image ${side} of ${image} (the kernel finds ` +
+          'mask pixels in 32-bit integers)',
+        mask,
+      );
+    }
   }
 }
 

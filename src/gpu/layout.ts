@@ -1,10 +1,11 @@
 /**
  * The layout of one call: its dispatches, the buffer windows each binds, and where everything goes
- * in the upload (params, plan table, segment tables, walks, normalisation). The layout owns every
+ * in the upload (params, plan table, segment tables, walks, normalisation, masks). The layout owns every
  * offset and slot; recording (record.ts) only reads it.
  *
  * Binding ranges into the upload depend on the batch's shape only (segment tables and walks get
- * room for their largest size), so successive calls of one shape bind the same ranges.
+ * room for their largest size), and the masks' range on the masks' size, so successive calls of one
+ * shape (and one mask size) bind the same ranges.
  */
 import type { NormalizeCoefficients } from '../formulas.js';
 import { smoothing } from '../formulas.js';
@@ -12,7 +13,7 @@ import type { ResolvedMixOptions } from '../options.js';
 import { DTYPE_BYTES } from '../shape.js';
 import { denseRules } from '../dense.js';
 import { resizeScale } from '../resize.js';
-import type { MixPlan, ResizeMode } from '../types.js';
+import type { MixPlan, PlanMasks, ResizeMode } from '../types.js';
 import { KIND_RESIZEMIX } from '../types.js';
 import type { CheckContext, CheckedCall } from './checks.js';
 import { ResizeSampleLayout, SamplePlanLayout } from './layouts.generated.js';
@@ -28,7 +29,7 @@ import {
   resizeVariant,
   softVariant,
 } from './variant.js';
-import type { BatchEntry, BatchVariant, Binding, ResizeVariant } from './variant.js';
+import type { BatchEntry, BatchVariant, Binding, MaskFormat, ResizeVariant } from './variant.js';
 import { buildChunkedWalk, buildWalk } from './walk.js';
 import type { Walk, WalkScratch } from './walk.js';
 
@@ -125,6 +126,20 @@ export interface ResizeJob {
   listSize: number;
 }
 
+/**
+ * The plan's kind-4 masks as the batch kernel reads them: `data` uploaded whole (bits as words,
+ * soft weights as their f32 bit patterns), sample i's mask at word `index[i] * stride`. Bound whole
+ * whatever the chunking: a mask is indexed by the absolute sample, like the plan table.
+ */
+export interface MaskUpload {
+  data: Uint32Array | Float32Array;
+  index: Uint32Array;
+  height: number;
+  width: number;
+  /** Words per mask. */
+  stride: number;
+}
+
 /** A call, ready to record. */
 export interface CallLayout {
   batch: number;
@@ -141,6 +156,10 @@ export interface CallLayout {
   samplesSize: number;
   normAt: number;
   normSize: number;
+  /** The masks of a plan with kind-4 samples, else null (a 4-byte range is bound all the same). */
+  masks: MaskUpload | null;
+  masksAt: number;
+  masksSize: number;
   uploadSize: number;
 }
 
@@ -159,7 +178,7 @@ export function layoutCall(
 ): CallLayout {
   const g = call.geometry;
   const batch = g.batch;
-  const kinds = planKinds(plan.kind);
+  const kinds = planKinds(plan.kind, plan.masks);
   const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (windowed) =>
     imagesVariant(
       { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
@@ -227,6 +246,9 @@ export function layoutCall(
   }
   const normAt = at;
   const normSize = Math.max(8, g.channels * 8);
+  const masks = kinds.mask ? maskUpload(plan.masks as PlanMasks) : null;
+  const masksAt = alignUp(normAt + normSize, a);
+  const masksSize = masks ? masks.data.byteLength : 4;
   return {
     batch,
     plan,
@@ -240,8 +262,26 @@ export function layoutCall(
     samplesSize,
     normAt,
     normSize,
-    uploadSize: normAt + normSize,
+    masks,
+    masksAt,
+    masksSize,
+    uploadSize: masksAt + masksSize,
   };
+}
+
+function maskUpload(m: PlanMasks): MaskUpload {
+  const pixels = m.height * m.width;
+  const stride = m.format === 'bits' ? Math.ceil(pixels / 32) : pixels;
+  return { data: m.data, index: m.index, height: m.height, width: m.width, stride };
+}
+
+/**
+ * The mask formats plans from `options` can hold: with FMix on (`fmixAlpha > 0`) the planner draws
+ * bit masks, so prepare() compiles the 'bits' variants too. An explicit plan with masks of either format needs no hook:
+ * prepare() lays that plan out and compiles exactly its kernels.
+ */
+function drawableMasks(options: ResolvedMixOptions): Array<MaskFormat | null> {
+  return options.fmixAlpha > 0 ? [null, 'bits'] : [null];
 }
 
 /**
@@ -494,25 +534,28 @@ export function possibleKernels(
     const bytes = d.geometry.n * DTYPE_BYTES[d.dtype];
     return bindingOf(ctx, g.batch, bytes, bytes, call.inPlace);
   });
+  const masks = g.layout === 'rows' ? [null] : drawableMasks(options);
   for (const blend of blends) {
     for (const paste of pastes) {
-      const kinds = { blend, paste };
-      add(
-        imagesVariant(
-          { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
-          kinds,
-          imagesBinding,
-        ),
-        entries(imagesBinding, Math.ceil(g.n / 4)),
-      );
-      if (call.labels?.dtype === 'float32')
-        add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
-      call.dense.forEach((d, k) => {
-        // An integer map is never blended (a call that could draw blends was rejected).
-        if (blend && d.integer) return;
-        const binding = denseBindings[k];
-        add(denseVariant(d, call.inPlace, kinds, binding), entries(binding, Math.ceil(d.geometry.n / 4)));
-      });
+      for (const mask of masks) {
+        const kinds = { blend, paste, mask };
+        add(
+          imagesVariant(
+            { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
+            kinds,
+            imagesBinding,
+          ),
+          entries(imagesBinding, Math.ceil(g.n / 4)),
+        );
+        if (call.labels?.dtype === 'float32')
+          add(softVariant(K, kinds, softBinding), entries(softBinding, Math.ceil(K / 4)));
+        call.dense.forEach((d, k) => {
+          // An integer map is never blended (a call that could draw blends was rejected).
+          if ((blend || mask === 'soft') && d.integer) return;
+          const binding = denseBindings[k];
+          add(denseVariant(d, call.inPlace, kinds, binding), entries(binding, Math.ceil(d.geometry.n / 4)));
+        });
+      }
     }
   }
   // ResizeMix samples blend soft targets with lam (their resize passes: possibleResizeKernels).

@@ -16,7 +16,7 @@ export const SamplePlanLayout = {
       offset: 8,
       type: "u32"
     },
-    pad: {
+    mask: {
       offset: 12,
       type: "u32"
     },
@@ -50,7 +50,7 @@ export const ResizeSampleLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 80,
+  size: 88,
   fields: {
     num_threads: {
       offset: 0,
@@ -131,6 +131,14 @@ export const ParamsLayout = {
     label_off: {
       offset: 76,
       type: "f32"
+    },
+    mask_height: {
+      offset: 80,
+      type: "u32"
+    },
+    mask_width: {
+      offset: 84,
+      type: "u32"
     }
   }
 } as const;
@@ -166,6 +174,10 @@ export const BatchBindings = {
   },
   src2: {
     binding: 7,
+    type: "read-only-storage"
+  },
+  masks: {
+    binding: 9,
     type: "read-only-storage"
   }
 } as const;

@@ -11,11 +11,12 @@ import {
   ResizeSampleLayout,
   SamplePlanLayout,
 } from './layouts.generated.js';
-import type { BatchJob, CallLayout } from './layout.js';
+import type { BatchJob, CallLayout, MaskUpload } from './layout.js';
 import type { PipelineCache } from './pipelines.js';
 import type { Slot } from './slots.js';
 import { fieldWords } from './struct.js';
 import type { MixPlan } from '../types.js';
+import { KIND_MASK } from '../types.js';
 
 const P = fieldWords(ParamsLayout);
 const S = fieldWords(SamplePlanLayout);
@@ -59,7 +60,7 @@ function cacheGroup(slot: Slot, key: string, group: GPUBindGroup): GPUBindGroup 
 }
 
 /** Numbers that name a bind group: buffer ids, then offsets and sizes (see batchKeyValues). */
-const KEY_VALUES = 18;
+const KEY_VALUES = 20;
 const keyValues = new Float64Array(KEY_VALUES);
 
 /**
@@ -105,7 +106,9 @@ export function record(
   dstTargets: GPUBuffer | null,
   dstDense: readonly GPUBuffer[],
 ): void {
-  writePlanTable(slot, layout.samplesAt, layout.plan);
+  writePlanTable(slot, layout.samplesAt, layout.plan, layout.masks);
+  const masks = layout.masks;
+  if (masks) (masks.data instanceof Float32Array ? slot.f32 : slot.u32).set(masks.data, layout.masksAt / 4);
   const channels = layout.images.channels;
   const norm = layout.normalize;
   for (let c = 0, w = layout.normAt / 4; c < channels; c++, w += 2) {
@@ -149,7 +152,7 @@ function recordBatch(
   const dstId = bufferId(dst);
   for (let k = 0; k < job.dispatches.length; k++) {
     const d = job.dispatches[k];
-    writeBatchParams(slot, job, d);
+    writeBatchParams(slot, job, d, layout.masks);
     // Everything the group binds: its layout (in place or not), the buffers and every range.
     const v = keyValues;
     v[0] = srcId;
@@ -170,6 +173,8 @@ function recordBatch(
     v[15] = layout.normAt;
     v[16] = layout.normSize;
     v[17] = job.variant.inPlace ? 1 : 0;
+    v[18] = layout.masksAt;
+    v[19] = layout.masksSize;
     const lane = jobIndex * 65536 + k;
     let group = recentGroup(slot, lane);
     if (!group) {
@@ -199,6 +204,7 @@ function batchGroup(
     { binding: B.segments.binding, resource: range(slot, job.segmentsAt, job.segmentsSize) },
     { binding: B.walk.binding, resource: range(slot, job.walkAt, job.walkSize) },
     { binding: B.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },
+    { binding: B.masks.binding, resource: range(slot, layout.masksAt, layout.masksSize) },
   ];
   if (!job.variant.inPlace) {
     entries.push({ binding: B.src.binding, resource: { buffer: job.source, offset: d.src.offset, size: d.src.size } });
@@ -237,7 +243,7 @@ function recordResize(
   const srcId = bufferId(owner.source);
   const dstId = bufferId(dst);
   for (const d of job.dispatches) {
-    writeBatchParams(slot, owner, d);
+    writeBatchParams(slot, owner, d, null);
     const key =
       `r${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}` +
       `@${d.paramsAt}:${job.listAt}:${job.listSize}:${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}`;
@@ -313,7 +319,12 @@ function recordLabels(
   }
 }
 
-function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][number]): void {
+function writeBatchParams(
+  slot: Slot,
+  job: BatchJob,
+  d: BatchJob['dispatches'][number],
+  masks: MaskUpload | null,
+): void {
   const u = slot.u32;
   const w = d.paramsAt / 4;
   u[w + P.num_threads] = d.threads;
@@ -336,10 +347,15 @@ function writeBatchParams(slot: Slot, job: BatchJob, d: BatchJob['dispatches'][n
   u[w + P.num_classes] = 0;
   u[w + P.label_on] = 0;
   u[w + P.label_off] = 0;
+  u[w + P.mask_height] = masks ? masks.height : 0;
+  u[w + P.mask_width] = masks ? masks.width : 0;
 }
 
-/** The plan as an array of `SamplePlan` structs, written at the reflected field offsets. */
-function writePlanTable(slot: Slot, at: number, plan: MixPlan): void {
+/**
+ * The plan as an array of `SamplePlan` structs, written at the reflected field offsets; a kind-4
+ * sample's `mask` is the first word of its mask (0 elsewhere).
+ */
+function writePlanTable(slot: Slot, at: number, plan: MixPlan, masks: MaskUpload | null): void {
   const stride = SamplePlanLayout.size / 4;
   const batch = plan.kind.length;
   const { u32, f32, i32 } = slot;
@@ -347,6 +363,7 @@ function writePlanTable(slot: Slot, at: number, plan: MixPlan): void {
     u32[w + S.kind] = plan.kind[i];
     f32[w + S.lam] = plan.lam[i];
     u32[w + S.partner] = plan.partner[i];
+    u32[w + S.mask] = masks && plan.kind[i] === KIND_MASK ? masks.index[i] * masks.stride : 0;
     i32[w + S.box] = plan.box[4 * i];
     i32[w + S.box + 1] = plan.box[4 * i + 1];
     i32[w + S.box + 2] = plan.box[4 * i + 2];

@@ -131,6 +131,8 @@ export function batchIoCode(v: BatchVariant): string {
     `const HAS_BLEND = ${v.blend};`,
     `const HAS_PASTE = ${v.paste};`,
     `const ROW_ALIGNED = ${v.rowAligned};`,
+    `const HAS_MASK = ${v.mask !== null};`,
+    `const MASK_SOFT = ${v.mask === 'soft'};`,
   ];
   const usesF16 = v.inDtype === 'float16' || v.outDtype === 'float16';
   return [...constants, ...(usesF16 ? [f16Bits] : []), ...io, storeFunction(v, dstShift, dstBase)].join('\n');

@@ -5,7 +5,7 @@
  * and one key never names two.
  */
 import type { ResolvedMixOptions } from '../options.js';
-import type { DType, Layout, ResizeMode } from '../types.js';
+import type { DType, Layout, PlanMasks, ResizeMode } from '../types.js';
 import type { Walk } from './walk.js';
 
 /** One compiled form of mix_batch.wgsl. */
@@ -19,7 +19,7 @@ export interface BatchVariant {
   layout: Layout;
   /** Fused normalisation of uint8 input. */
   normalize: boolean;
-  /** Soft targets: kinds 2 and up blend with lam like kind 1 (no box). */
+  /** Soft targets: every kind but 0 blends with lam like kind 1 (no box, no mask). */
   blendOnly: boolean;
   /** Inputs bound as two windows (chunked batches); otherwise one whole binding from byte 0. */
   windowed: boolean;
@@ -27,12 +27,29 @@ export interface BatchVariant {
   srcSplit: boolean;
   /** The output is bound in windows of whole samples, one dispatch each (the input bound whole or split). */
   dstWindowed: boolean;
-  /** The plan has blends (kind 1, or kind 2 with blendOnly). */
+  /** The plan has blends (kind 1, or any mixed kind with blendOnly). */
   blend: boolean;
   /** The plan has pastes (kind 2 with boxes: never for rows or soft targets). */
   paste: boolean;
   /** NCHW or rows with a width divisible by 4: no quad crosses a row (a cheaper per-quad path). */
   rowAligned: boolean;
+  /** The plan has kind-4 samples, whose masks are in this format (never for rows or soft targets); else null. */
+  mask: MaskFormat | null;
+}
+
+/** How a plan's masks are stored (PlanMasks.format). */
+export type MaskFormat = PlanMasks['format'];
+
+/** Which kinds a plan uses, as the variants see them. */
+export interface PlanKinds {
+  /** Kind 1 (mixup). */
+  blend: boolean;
+  /** Kind 2 (CutMix). */
+  paste: boolean;
+  /** Kind 3 (ResizeMix): the resize pass runs, and soft targets blend. */
+  resize?: boolean;
+  /** Kind-4 samples, and the format of the plan's masks; null (or absent) when there are none. */
+  mask?: MaskFormat | null;
 }
 
 /** Entry point of mix_batch.wgsl for a walk's segment shape. */
@@ -44,21 +61,12 @@ export const BATCH_ENTRIES: readonly BatchEntry[] = ['main_pairs', 'main_singles
 /** Cache key of the labels kernel (one variant). */
 export const LABELS_KEY = 'labels:main';
 
-/** The kinds a plan uses, as the variants see them. */
-export interface PlanKinds {
-  /** Kind 1 (mixup). */
-  blend: boolean;
-  /** Kind 2 (CutMix). */
-  paste: boolean;
-  /** Kind 3 (ResizeMix): the resize pass runs, and soft targets blend. */
-  resize?: boolean;
-}
-
-/** Which kinds a plan uses, in one pass over `kind`. */
-export function planKinds(kind: Uint8Array): Required<PlanKinds> {
+/** Which kinds a plan uses, in one pass over `kind` (the masks' format from `masks`, where kind 4 occurs). */
+export function planKinds(kind: Uint8Array, masks?: PlanMasks | null): Required<PlanKinds> {
   let seen = 0;
   for (let i = 0; i < kind.length; i++) seen |= 1 << kind[i];
-  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0, resize: (seen & 8) !== 0 };
+  const mask = (seen & 16) !== 0 && masks ? masks.format : null;
+  return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0, resize: (seen & 8) !== 0, mask };
 }
 
 /** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows. */
@@ -75,6 +83,7 @@ function canonical(v: BatchVariant): BatchVariant {
   return {
     ...v,
     paste,
+    mask: v.blendOnly || v.layout === 'rows' ? null : v.mask,
     rowAligned: v.rowAligned && v.layout !== 'NHWC',
     srcSplit: split && v.srcSplit,
     dstWindowed: split && v.dstWindowed,
@@ -107,6 +116,7 @@ export function imagesVariant(
     blend: kinds.blend,
     paste: kinds.paste,
     rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,
+    mask: kinds.mask ?? null,
   });
 }
 
@@ -141,9 +151,10 @@ export function softVariant(numClasses: number, kinds: PlanKinds, binding: Bindi
     normalize: false,
     blendOnly: true,
     ...binding,
-    blend: kinds.blend || kinds.paste || kinds.resize === true,
+    blend: kinds.blend || kinds.paste || kinds.resize === true || Boolean(kinds.mask),
     paste: false,
     rowAligned: vec4,
+    mask: null,
   });
 }
 
@@ -164,6 +175,7 @@ function variantKey(v: BatchVariant): string {
     v.blend && 'blend',
     v.paste && 'paste',
     v.rowAligned && 'rows4',
+    v.mask && `mask-${v.mask}`,
   ].filter(Boolean);
   return `batch:${v.inDtype}>${v.outDtype}:${v.vec4 ? 'x4' : 'x1'}:${v.layout}:${flags.join('+')}`;
 }
@@ -182,7 +194,7 @@ export interface ResizeVariant {
  * batch kernel's code cleared (so plans of any mix of kinds share one resize pipeline).
  */
 export function resizeVariant(images: BatchVariant, mode: ResizeMode): ResizeVariant {
-  const io = canonical({ ...images, blendOnly: false, blend: false, paste: false, rowAligned: false });
+  const io = canonical({ ...images, blendOnly: false, blend: false, paste: false, rowAligned: false, mask: null });
   return { io, nearest: mode === 'nearest' };
 }
 

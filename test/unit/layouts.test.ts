@@ -73,11 +73,12 @@ describe('assembled kernel variants', () => {
               blend: true,
               paste: true,
               rowAligned: false,
+              mask: vec4 ? 'bits' : 'soft',
             });
             const reflect = new WgslReflect(code);
             // Every binding is declared (the table is one for all variants); only these are used.
             const names = reflect.storage.map((s) => s.name).sort();
-            expect(names).toEqual(['dst', 'norm', 'samples', 'segments', 'src', 'src2', 'walk']);
+            expect(names).toEqual(['dst', 'masks', 'norm', 'samples', 'segments', 'src', 'src2', 'walk']);
             expect(code.includes('load_src2(')).toBe(windowed);
             // A split input is read through the helper that picks its binding.
             expect(code.includes('src_at(')).toBe(split);
@@ -115,6 +116,7 @@ describe('assembled kernel variants', () => {
       blend: true,
       paste: false,
       rowAligned: true,
+      mask: null,
     });
     expect(code).toMatch(/const LAYOUT: u32 = 0u;/);
     expect(code).toMatch(/const NORMALIZE = true;/);
