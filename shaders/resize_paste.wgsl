@@ -20,7 +20,7 @@
 @group(0) @binding(7) var<storage, read> src2: array<InElem>;
 @group(0) @binding(6) var<storage, read> norm: array<vec2<f32>>;
 // This dispatch's kind-3 samples (with non-empty boxes) are resized[seg_base ..].
-@group(0) @binding(9) var<storage, read> resized: array<ResizeSample>;
+@group(0) @binding(10) var<storage, read> resized: array<ResizeSample>;
 
 fn load1(s: u32, e: u32) -> f32 {
   return load4(s, e >> 2u)[e & 3u];

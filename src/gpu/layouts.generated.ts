@@ -231,7 +231,7 @@ export const ResizeBindings = {
     type: "read-only-storage"
   },
   resized: {
-    binding: 9,
+    binding: 10,
     type: "read-only-storage"
   }
 } as const;

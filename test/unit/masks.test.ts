@@ -282,6 +282,7 @@ describe("prepare()'s kernels for plans the options can draw", () => {
       normalize: null,
       inPlace: false,
       labels: null,
+      dense: [],
       numClasses: 10,
     }) as unknown as CheckedCall;
   const masksOf = (layout: 'NCHW' | 'rows', options: object) =>

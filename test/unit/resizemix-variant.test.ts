@@ -68,7 +68,7 @@ describe('ResizeMix pass variants', () => {
   });
 
   it('planKinds sees kind 3, and soft targets then blend', () => {
-    expect(planKinds(Uint8Array.from([0, 3]))).toEqual({ blend: false, paste: false, resize: true });
+    expect(planKinds(Uint8Array.from([0, 3]))).toEqual({ blend: false, paste: false, resize: true, mask: null });
     expect(planKinds(Uint8Array.from([0, 2])).resize).toBe(false);
     expect(softVariant(8, planKinds(Uint8Array.from([0, 3])), whole).blend).toBe(true);
     expect(softVariant(8, planKinds(Uint8Array.from([0, 0])), whole).blend).toBe(false);
