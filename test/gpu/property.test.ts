@@ -1,10 +1,11 @@
-// Property-based: hundreds of random configurations and random explicit plans (kinds, λ including
-// 0 and 1, boxes anywhere inside the image including empty ones, permutation or arbitrary partners),
+// Property-based: hundreds of random configurations and random explicit plans (kinds 0 to 4, λ
+// including 0 and 1, boxes anywhere inside the image including empty ones, ResizeMix in both modes,
+// masks bit-packed or soft at any resolution, permutation or arbitrary partners),
 // each executed on the GPU and compared with the CPU reference.
 import fc from 'fast-check';
 import { describe } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import type { BatchShape, DType, LabelDType, MixPlan } from '../../src/types.js';
+import type { BatchShape, DType, LabelDType, MixPlan, PlanMasks } from '../../src/types.js';
 import { checkCase } from '../helpers/cases.js';
 import type { Case } from '../helpers/cases.js';
 import { gpuTest } from '../helpers/gpu.js';
@@ -26,6 +27,34 @@ const shapeArb: fc.Arbitrary<BatchShape> = fc.oneof(
   }),
 );
 
+/** Random masks for B samples of H x W images: bits or soft, any resolution up to the image's, one per sample. */
+function masksArb(B: number, H: number, W: number): fc.Arbitrary<PlanMasks> {
+  return fc
+    .record({
+      format: fc.constantFrom('bits' as const, 'soft' as const),
+      height: fc.integer({ min: 1, max: H }),
+      width: fc.integer({ min: 1, max: W }),
+      seed: fc.integer({ min: 0, max: 1 << 30 }),
+    })
+    .map(({ format, height, width, seed }) => {
+      let state = seed | 1;
+      const next = () => {
+        // xorshift32: any fixed stream of words does; the masks only need to be arbitrary.
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return state >>> 0;
+      };
+      const pixels = height * width;
+      const words = Math.ceil(pixels / 32);
+      const data =
+        format === 'bits'
+          ? Uint32Array.from({ length: B * words }, next)
+          : Float32Array.from({ length: B * pixels }, () => [0, 1, 0.5][next() % 4] ?? next() / 2 ** 32);
+      return { format, count: B, height, width, data, index: Uint32Array.from({ length: B }, (_, i) => i) };
+    });
+}
+
 function planArb(shape: BatchShape): fc.Arbitrary<MixPlan> {
   const B = shape.batch;
   const rows = shape.layout === 'rows';
@@ -36,7 +65,8 @@ function planArb(shape: BatchShape): fc.Arbitrary<MixPlan> {
       .tuple(fc.integer({ min: 0, max: size }), fc.integer({ min: 0, max: size }))
       .map(([a, b]) => [Math.min(a, b), Math.max(a, b)]);
   const entry = fc.record({
-    kind: rows ? fc.constantFrom(0, 1) : fc.constantFrom(0, 1, 2),
+    // Kinds 3 (ResizeMix) and 4 (masks) need pixels, as CutMix does.
+    kind: rows ? fc.constantFrom(0, 1) : fc.constantFrom(0, 1, 2, 3, 4),
     lam: fc.oneof(fc.constantFrom(0, 1, 0.5), fc.float({ min: 0, max: 1, noNaN: true })),
     y: span(H),
     x: span(W),
@@ -45,18 +75,24 @@ function planArb(shape: BatchShape): fc.Arbitrary<MixPlan> {
     fc.shuffledSubarray([...Array(B).keys()], { minLength: B, maxLength: B }),
     fc.array(fc.integer({ min: 0, max: B - 1 }), { minLength: B, maxLength: B }),
   );
-  return fc.tuple(fc.array(entry, { minLength: B, maxLength: B }), partner).map(([entries, partners]) => {
-    const box = new Int32Array(4 * B);
-    entries.forEach((e, i) => {
-      if (e.kind === 2) box.set([e.y[0], e.y[1], e.x[0], e.x[1]], 4 * i);
+  const resize = fc.constantFrom(undefined, 'bilinear' as const, 'nearest' as const);
+  return fc
+    .tuple(fc.array(entry, { minLength: B, maxLength: B }), partner, masksArb(B, H, W), resize)
+    .map(([entries, partners, masks, mode]) => {
+      const box = new Int32Array(4 * B);
+      entries.forEach((e, i) => {
+        if (e.kind === 2 || e.kind === 3) box.set([e.y[0], e.y[1], e.x[0], e.x[1]], 4 * i);
+      });
+      const plan: MixPlan = {
+        kind: Uint8Array.from(entries, (e) => e.kind),
+        lam: Float32Array.from(entries, (e) => (e.kind === 0 ? 1 : e.lam)),
+        partner: Uint32Array.from(partners),
+        box,
+      };
+      if (entries.some((e) => e.kind === 4)) plan.masks = masks;
+      if (mode) plan.resize = mode;
+      return plan;
     });
-    return {
-      kind: Uint8Array.from(entries, (e) => e.kind),
-      lam: Float32Array.from(entries, (e) => (e.kind === 0 ? 1 : e.lam)),
-      partner: Uint32Array.from(partners),
-      box,
-    };
-  });
 }
 
 const caseArb = (): fc.Arbitrary<Case> => {
@@ -85,7 +121,9 @@ const caseArb = (): fc.Arbitrary<Case> => {
         let outDtype: DType = normalize ? (r.outDtype === 'uint8' ? 'float32' : r.outDtype) : r.outDtype;
         if (outDtype === 'uint8' && n % 4 !== 0) outDtype = 'float32';
         const permutation = new Set(r.plan.partner).size === shape.batch;
-        const inPlace = r.inPlace && outDtype === r.inDtype && !normalize && permutation;
+        // ResizeMix reads the whole partner after the batch kernel wrote it: never in place (rejected).
+        const resizes = r.plan.kind.includes(3);
+        const inPlace = r.inPlace && outDtype === r.inDtype && !normalize && permutation && !resizes;
         return {
           shape,
           plan: r.plan,
