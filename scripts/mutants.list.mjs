@@ -110,6 +110,42 @@ const issue13 = [
 // Kernels: every one of these makes the GPU disagree with the CPU reference.
 const kernels = [
   {
+    id: 'mask-bits-select-swapped',
+    file: 'shaders/mix_batch.wgsl',
+    find: 'return select(b, a, ((masks[base + (p >> 5u)] >> (p & 31u)) & 1u) == 1u);',
+    replace: 'return select(a, b, ((masks[base + (p >> 5u)] >> (p & 31u)) & 1u) == 1u);',
+    project: 'node',
+    tests: ['test/gpu/masks.test.ts'],
+    rule: 'a set mask bit keeps the sample its own pixel (kind 4)',
+  },
+  {
+    id: 'resize-bilinear-weight',
+    file: 'shaders/resize_paste.wgsl',
+    find: 'let l1 = src - f32(i0);',
+    replace: 'let l1 = src - f32(i0) + 0.0625;',
+    project: 'node',
+    tests: ['test/gpu/resizemix.test.ts'],
+    rule: "ResizeMix's bilinear weights are PyTorch's (align_corners=False)",
+  },
+  {
+    id: 'dense-ids-bilinear',
+    file: 'src/dense.ts',
+    find: "return integer ? 'nearest' : (plan.resize ?? 'bilinear');",
+    replace: "return plan.resize ?? 'bilinear';",
+    project: 'node',
+    tests: ['test/gpu/dense.test.ts'],
+    rule: 'integer dense maps are resized by nearest, whatever plan.resize says',
+  },
+  {
+    id: 'resizemix-lam-range',
+    file: 'src/plan.ts',
+    find: 'const lam = beta.lam * (o.resizemixLam[1] - lo) + lo;',
+    replace: 'const lam = beta.lam * o.resizemixLam[1] + lo;',
+    project: 'unit',
+    tests: ['test/unit/plan-methods.test.ts'],
+    rule: "ResizeMix's λ is Beta(α, α) mapped to [lamMin, lamMax] (mmpretrain)",
+  },
+  {
     id: 'blend-lam-swapped',
     file: 'shaders/mix_batch.wgsl',
     find: 'm = a * lam + b * (1.0 - lam);',
@@ -121,8 +157,8 @@ const kernels = [
   {
     id: 'box-row-inclusive',
     file: 'shaders/mix_batch.wgsl',
-    find: 'paste && y >= box.x && y < box.y;',
-    replace: 'paste && y >= box.x && y <= box.y;',
+    find: 'paste && i32(y) >= box.x && i32(y) < box.y;',
+    replace: 'paste && i32(y) >= box.x && i32(y) <= box.y;',
     project: 'node',
     tests: ['test/gpu/cutmix-box-bounds.test.ts'],
     rule: 'CutMix boxes are half-open in y (row-aligned path)',
