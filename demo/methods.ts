@@ -56,9 +56,14 @@ export function nextPlan(planner: Planner, s: MethodSettings, batch: number, dra
   const size = { height: TILE, width: TILE };
   const plan = planner.plan(batch, size);
   if (!isUserMask(s.method)) return plan;
-  // Batch mode draws one box for the batch: one mask for the batch, as the planner's FMix does.
-  const count = s.mode === 'batch' ? 1 : batch;
-  const masks = s.method === 'smoothmix' ? smoothMixMasks(plan, count) : gridMixMasks(plan, count, s.seed, draw);
+  // Batch mode draws one box for the batch: one mask for the batch (as the planner's FMix does), made
+  // from a sample that mixes (a sample paired with itself has λ 1 and an empty box).
+  const mixing = Math.max(
+    0,
+    plan.partner.findIndex((p, i) => p !== i),
+  );
+  const from = s.mode === 'batch' ? [mixing] : Array.from(plan.kind.keys());
+  const masks = s.method === 'smoothmix' ? smoothMixMasks(plan, from) : gridMixMasks(plan, from, s.seed, draw);
   withMasks(plan, masks, size);
   // The boxes were only the masks' placement: a mask sample has none.
   for (let i = 0; i < batch; i++) if (plan.kind[i] === KIND_MASK) plan.box.fill(0, 4 * i, 4 * i + 4);
@@ -66,14 +71,14 @@ export function nextPlan(planner: Planner, s: MethodSettings, batch: number, dra
 }
 
 /**
- * SmoothMix (Lee et al. 2020): the partner under a Gaussian, the sample's own weight 1 − G. Here G
- * is centred on the CutMix box with σ = side / √(2π) along each axis, so that the volume under G
- * equals the box's area: λ (the mask's exact mean) is near CutMix's.
+ * SmoothMix (Lee et al. 2020): the partner under a Gaussian, the sample's own weight 1 − G; mask m
+ * from the box of sample `from[m]`. Here G is centred on the CutMix box with σ = side / √(2π) along
+ * each axis, so that the volume under G equals the box's area: λ (the mask's exact mean) is near CutMix's.
  */
-function smoothMixMasks(plan: MixPlan, count: number): UserMasks {
-  const data = new Float32Array(count * TILE * TILE);
-  for (let m = 0; m < count; m++) {
-    const [y0, y1, x0, x1] = plan.box.subarray(4 * m, 4 * m + 4);
+function smoothMixMasks(plan: MixPlan, from: readonly number[]): UserMasks {
+  const data = new Float32Array(from.length * TILE * TILE);
+  for (const [m, i] of from.entries()) {
+    const [y0, y1, x0, x1] = plan.box.subarray(4 * i, 4 * i + 4);
     const sy = (y1 - y0) / Math.sqrt(2 * Math.PI);
     const sx = (x1 - x0) / Math.sqrt(2 * Math.PI);
     const cy = (y0 + y1) / 2;
@@ -96,14 +101,14 @@ const GRID = 8;
 
 /**
  * GridMix (Baek et al. 2020): each cell of the grid comes from the partner with probability
- * p = 1 − (the CutMix draw's λ), so α steers the mix; the cells are chosen by a hash of the seed,
+ * p = 1 − (sample `from[m]`'s CutMix λ) in mask m, so α steers the mix; the cells are chosen by a hash of the seed,
  * the draw, the mask and the cell (deterministic, and independent of the planner's stream).
  */
-function gridMixMasks(plan: MixPlan, count: number, seed: number, draw: number): UserMasks {
-  const cells = new Uint8Array(count * GRID * GRID);
-  for (let m = 0; m < count; m++) {
-    const p = 1 - plan.lam[m];
-    for (let c = 0; c < GRID * GRID; c++) cells[m * GRID * GRID + c] = unit(seed, draw, m, c) < p ? 0 : 1;
+function gridMixMasks(plan: MixPlan, from: readonly number[], seed: number, draw: number): UserMasks {
+  const cells = new Uint8Array(from.length * GRID * GRID);
+  for (const [m, i] of from.entries()) {
+    const p = 1 - plan.lam[i];
+    for (let c = 0; c < GRID * GRID; c++) cells[m * GRID * GRID + c] = unit(seed, draw, i, c) < p ? 0 : 1;
   }
   return { format: 'bits', height: GRID, width: GRID, data: packBits(cells, GRID, GRID) };
 }

@@ -3,7 +3,9 @@
  * test drives the controls like a user. It checks that the grid is drawn from the GPU and equals the
  * CPU reference, that controls redraw it, that CutMix boxes are outlined where the plan puts them,
  * that dropped images join the batch, that the in-page benchmark runs, and that without WebGPU the
- * page says so and falls back to the CPU with the very same pixels.
+ * page says so and falls back to the CPU with the very same pixels. Each entry of the method menu
+ * (mixup to FMix, the user masks, "all") is loaded from its URL preset: GPU equal to the CPU
+ * reference, captions naming the kind and λ, box outlines and mask edges where the plan puts them.
  *
  * Screenshots go to .vitest-results/demo/; with UPDATE_DEMO_SCREENSHOT=1 the full page is also
  * written to docs/demo.png (the README's picture), which is otherwise left alone.
@@ -317,15 +319,17 @@ describe('demo page', () => {
 
   // Every entry of the method menu from its URL preset: the plan has the method's kinds, the GPU equals the
   // CPU reference, the captions name the kind and λ, and what was pasted is drawn on the tile.
-  const METHODS: Array<[string, number[]]> = [
-    ['mixup', [1]],
-    ['cutmix', [2]],
-    ['both', [1, 2]],
-    ['resizemix', [3]],
-    ['fmix', [4]],
-    ['smoothmix', [4]],
-    ['gridmix', [4]],
-    ['all', [1, 2, 3, 4]],
+  const METHODS: Array<[string, number[], string]> = [
+    ['mixup', [1], 'elem'],
+    ['cutmix', [2], 'elem'],
+    ['both', [1, 2], 'elem'],
+    ['resizemix', [3], 'elem'],
+    ['fmix', [4], 'elem'],
+    ['smoothmix', [4], 'elem'],
+    ['gridmix', [4], 'elem'],
+    ['all', [1, 2, 3, 4], 'elem'],
+    // One mask for the whole batch.
+    ['smoothmix', [4], 'batch'],
   ];
   const KIND_NAME: Record<string, string[]> = {
     fmix: ['FMix'],
@@ -335,10 +339,10 @@ describe('demo page', () => {
   };
 
   it.each(METHODS)(
-    'method=%s renders from its URL preset, equals the CPU reference and shows what it did',
-    async (method, kinds) => {
+    'method=%s (kinds %j, mode %s) renders from its URL preset, equals the CPU reference and shows what it did',
+    async (method, kinds, mode) => {
       const context = await browser.newContext({ viewport: { width: 1320, height: 900 } });
-      const query = `?method=${method}&alpha=1&mode=elem&pairing=flip&layout=NCHW&seed=5`;
+      const query = `?method=${method}&alpha=1&mode=${mode}&pairing=flip&layout=NCHW&seed=5`;
       const { page, errors } = await open(context, query);
       try {
         const s = await settled(page, 0);
@@ -353,6 +357,7 @@ describe('demo page', () => {
         const plan = s.plan!;
         // "both" and "all" draw a method per sample: each of theirs shows up among 16 samples.
         expect(new Set(plan.kind)).toEqual(new Set(kinds));
+        if (mode === 'batch') expect(new Set(plan.masks!.index)).toEqual(new Set([0]));
         const pixels = await gridPixels(page);
         expectTilesDrawn(pixels, s.batch);
         await page.locator('#grid').screenshot({ path: join(shots, `grid-${method}.png`) });
