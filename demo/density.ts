@@ -3,7 +3,8 @@
  * is evaluated in log space with a Lanczos log-gamma, so small α (steep edges) stays finite inside (0, 1).
  */
 import { createPlanner } from '../src/index';
-import { TILE } from './samples';
+import { plannedLambdas } from './methods';
+import type { Method, MethodSettings } from './methods';
 
 /** Lanczos coefficients for g = 7, n = 9 (about 15 significant digits for real x > 0). */
 const LANCZOS_G = 7;
@@ -42,18 +43,28 @@ export function histogram(values: ArrayLike<number>, bins: number): Float64Array
 export interface LambdaDraws {
   /** λ of mixup in elem mode: Beta(α, α) draws exactly as the planner makes them. */
   beta: Float32Array;
-  /** λ of CutMix after the box-area correction (timm's correct_lam), or null when CutMix is off. */
-  cutmix: Float32Array | null;
+  /**
+   * λ as the page's method plans it (CutMix after the box correction, ResizeMix mapped and corrected,
+   * a mask's exact mean), with what it is; null for mixup alone, where it is `beta`.
+   */
+  planned: { label: string; lam: Float32Array } | null;
 }
 
+const PLANNED: Record<Exclude<Method, 'mixup'>, string> = {
+  cutmix: 'CutMix λ after clipping the box (correctLam)',
+  both: 'λ as planned: mixup or CutMix (switchProb)',
+  resizemix: 'ResizeMix λ: mapped to [0.1, 0.8], box-corrected',
+  fmix: "FMix λ: the mask's exact own fraction",
+  smoothmix: "SmoothMix λ: the soft mask's exact mean",
+  gridmix: "GridMix λ: the grid's exact own fraction",
+  all: 'λ as planned: the four methods, equal weights',
+};
+
 /** `count` per-sample λ draws (elem mode) from the planner, for the histogram. */
-export function drawLambdas(alpha: number, cutmix: boolean, seed: number, count: number): LambdaDraws {
+export function drawLambdas(s: MethodSettings, count: number): LambdaDraws {
   // An even batch under flip pairing has no fixed points, so every sample gets a draw.
   const n = count + (count % 2);
-  const beta = createPlanner({ mixupAlpha: alpha, cutmixAlpha: 0, mode: 'elem', seed }).plan(n).lam;
-  const boxes = cutmix
-    ? createPlanner({ mixupAlpha: 0, cutmixAlpha: alpha, mode: 'elem', seed }).plan(n, { height: TILE, width: TILE })
-        .lam
-    : null;
-  return { beta, cutmix: boxes };
+  const beta = createPlanner({ mixupAlpha: s.alpha, cutmixAlpha: 0, mode: 'elem', seed: s.seed }).plan(n).lam;
+  const planned = s.method === 'mixup' ? null : { label: PLANNED[s.method], lam: plannedLambdas(s, n) };
+  return { beta, planned };
 }

@@ -2,8 +2,8 @@
  * Canvas drawing: the mixed batch as a grid of captioned tiles, the λ panel (Beta density and
  * sampled histogram), and the benchmark bars. Pure functions of their inputs, so a redraw is cheap.
  */
-import { KIND_CUTMIX, KIND_MIXUP } from '../src/index';
-import type { MixPlan } from '../src/index';
+import { KIND_CUTMIX, KIND_MASK, KIND_RESIZEMIX } from '../src/index';
+import type { MixPlan, PlanMasks } from '../src/index';
 import type { BenchResult, ColumnName } from '../bench/core';
 import { betaPdf, histogram } from './density';
 import type { LambdaDraws } from './density';
@@ -16,14 +16,17 @@ export const COLOURS = {
   grid: '#2a3140',
   mixup: '#4fc3f7',
   cutmix: '#ffb74d',
+  resizemix: '#81c784',
+  mask: '#f06292',
   none: '#9e9e9e',
   box: '#ffeb3b',
+  resizeBox: '#69f0ae',
+  maskEdge: '#ff4081',
   curve: '#ffffff',
 };
 
-const KIND_NAMES = ['unchanged', 'mixup', 'CutMix'];
-const kindColour = (kind: number) =>
-  kind === KIND_MIXUP ? COLOURS.mixup : kind === KIND_CUTMIX ? COLOURS.cutmix : COLOURS.none;
+const KIND_COLOURS = [COLOURS.none, COLOURS.mixup, COLOURS.cutmix, COLOURS.resizemix, COLOURS.mask];
+const kindColour = (kind: number) => KIND_COLOURS[kind] ?? COLOURS.none;
 const FONT = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 const SANS = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
@@ -56,6 +59,8 @@ export interface GridInput {
   /** Mixed targets [B, K]. */
   targets: Float32Array;
   numClasses: number;
+  /** What kind 4 is on this page (FMix, or a user mask's method), for the captions. */
+  maskName: string;
 }
 
 /** Tile scale and columns for a batch size: 16 tiles large, a bigger batch smaller. */
@@ -68,10 +73,13 @@ export interface TileRect {
   x: number;
   y: number;
   scale: number;
+  /** The caption's first two lines (kind, partner, λ, box), before they are cut to the tile's width. */
+  caption: string;
 }
 
 export function drawGrid(canvas: HTMLCanvasElement, input: GridInput): TileRect[] {
   const { tiles, plan, targets, numClasses } = input;
+  const kindNames = ['unchanged', 'mixup', 'CutMix', 'ResizeMix', input.maskName];
   const batch = tiles.length;
   const { scale, columns } = gridLayout(batch);
   const size = TILE * scale;
@@ -95,7 +103,6 @@ export function drawGrid(canvas: HTMLCanvasElement, input: GridInput): TileRect[
   for (let i = 0; i < batch; i++) {
     const x = gap + (i % columns) * (size + gap);
     const y = gap + Math.floor(i / columns) * (size + caption + gap);
-    rects.push({ x, y, scale });
     const rgb = tiles[i];
     for (let p = 0; p < TILE * TILE; p++) {
       image.data[4 * p] = rgb[3 * p];
@@ -109,16 +116,18 @@ export function drawGrid(canvas: HTMLCanvasElement, input: GridInput): TileRect[
     const kind = plan.kind[i];
     const lam = plan.lam[i];
     const partner = plan.partner[i];
-    if (kind === KIND_CUTMIX) {
-      // The pasted region of the partner, [y0, y1) x [x0, x1) in tile pixels.
+    if (kind === KIND_CUTMIX || kind === KIND_RESIZEMIX) {
+      // The pasted region ([y0, y1) x [x0, x1) in tile pixels): the partner's box, or its whole image resized.
       const [y0, y1, x0, x1] = plan.box.subarray(4 * i, 4 * i + 4);
       const rect = [x + x0 * scale, y + y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale] as const;
-      g.lineWidth = 4;
-      g.strokeStyle = 'rgba(0, 0, 0, 0.7)';
-      g.strokeRect(...rect);
-      g.lineWidth = 2;
-      g.strokeStyle = COLOURS.box;
-      g.strokeRect(...rect);
+      g.beginPath();
+      g.rect(...rect);
+      outline(g, kind === KIND_CUTMIX ? COLOURS.box : COLOURS.resizeBox);
+    }
+    if (kind === KIND_MASK && plan.masks) {
+      g.beginPath();
+      traceMaskEdges(g, plan.masks, plan.masks.index[i], x, y, scale);
+      outline(g, COLOURS.maskEdge);
     }
     // Kind stripe along the tile's bottom edge.
     g.fillStyle = kindColour(kind);
@@ -126,14 +135,16 @@ export function drawGrid(canvas: HTMLCanvasElement, input: GridInput): TileRect[
 
     const ty = y + size + 6;
     g.fillStyle = COLOURS.text;
-    fitText(g, kind === 0 ? `#${i} unchanged` : `#${i} ← #${partner}  ${KIND_NAMES[kind]}`, x, ty, size);
+    const title = kind === 0 ? `#${i} unchanged` : `#${i} ← #${partner}  ${kindNames[kind]}`;
+    fitText(g, title, x, ty, size);
     g.fillStyle = kindColour(kind);
     let detail = `λ ${lam.toFixed(3)}`;
-    if (kind === KIND_CUTMIX) {
+    if (kind === KIND_CUTMIX || kind === KIND_RESIZEMIX) {
       const [y0, y1, x0, x1] = plan.box.subarray(4 * i, 4 * i + 4);
       detail += `  box ${x1 - x0}×${y1 - y0} @${x0},${y0}`;
     }
     fitText(g, detail, x, ty + 15, size);
+    rects.push({ x, y, scale, caption: `${title} · ${detail}` });
     // The two largest target weights (what the loss sees), from the mixed, smoothed targets.
     const row = targets.subarray(i * numClasses, (i + 1) * numClasses);
     const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a]);
@@ -144,6 +155,62 @@ export function drawGrid(canvas: HTMLCanvasElement, input: GridInput): TileRect[
     g.font = FONT;
   }
   return rects;
+}
+
+/** Strokes the current path as a light line on a dark halo, so it reads on any tile. */
+function outline(g: CanvasRenderingContext2D, colour: string): void {
+  g.lineWidth = 4;
+  g.strokeStyle = 'rgba(0, 0, 0, 0.7)';
+  g.stroke();
+  g.lineWidth = 2;
+  g.strokeStyle = colour;
+  g.stroke();
+}
+
+/**
+ * Adds to the path the edges of mask `m`'s partner region on a TILE x TILE tile at (x, y): between
+ * neighbouring image pixels of which one takes mostly its own pixel (weight >= 0.5) and the other
+ * mostly its partner's. Image pixels read their mask pixel by PlanMasks's nearest rule, as the kernels do.
+ */
+function traceMaskEdges(
+  g: CanvasRenderingContext2D,
+  masks: PlanMasks,
+  m: number,
+  x: number,
+  y: number,
+  scale: number,
+): void {
+  const own = ownPixels(masks, m);
+  for (let r = 0; r < TILE; r++) {
+    for (let c = 0; c < TILE; c++) {
+      const here = own[r * TILE + c];
+      if (c + 1 < TILE && own[r * TILE + c + 1] !== here) {
+        g.moveTo(x + (c + 1) * scale, y + r * scale);
+        g.lineTo(x + (c + 1) * scale, y + (r + 1) * scale);
+      }
+      if (r + 1 < TILE && own[(r + 1) * TILE + c] !== here) {
+        g.moveTo(x + c * scale, y + (r + 1) * scale);
+        g.lineTo(x + (c + 1) * scale, y + (r + 1) * scale);
+      }
+    }
+  }
+}
+
+/** Per image pixel of a tile: 1 where mask `m` gives the sample's own pixel a weight of at least 0.5. */
+function ownPixels(masks: Pick<PlanMasks, 'format' | 'height' | 'width' | 'data'>, m: number): Uint8Array {
+  const { height: mh, width: mw, data } = masks;
+  const pixels = mh * mw;
+  const own = new Uint8Array(TILE * TILE);
+  for (let r = 0; r < TILE; r++) {
+    for (let c = 0; c < TILE; c++) {
+      const p = Math.floor((r * mh) / TILE) * mw + Math.floor((c * mw) / TILE);
+      own[r * TILE + c] =
+        masks.format === 'bits'
+          ? (data[m * Math.ceil(pixels / 32) + (p >>> 5)] >>> (p & 31)) & 1
+          : Number(data[m * pixels + p] >= 0.5);
+    }
+  }
+  return own;
 }
 
 export interface LambdaInput {
@@ -161,7 +228,8 @@ export function drawLambda(canvas: HTMLCanvasElement, input: LambdaInput, width:
     [COLOURS.curve, `Beta(${input.alpha}, ${input.alpha}) density`],
     ['rgba(79, 195, 247, 0.8)', `λ of ${input.draws.beta.length} planner draws (elem mode)`],
   ];
-  if (input.draws.cutmix) legend.push([COLOURS.cutmix, 'CutMix λ after clipping the box (correctLam)']);
+  const planned = input.draws.planned;
+  if (planned) legend.push([COLOURS.cutmix, planned.label]);
   const left = 36;
   const right = 10;
   const top = 14 + 15 * legend.length;
@@ -169,7 +237,7 @@ export function drawLambda(canvas: HTMLCanvasElement, input: LambdaInput, width:
   const w = width - left - right;
   const h = height - top - bottom;
   const beta = histogram(input.draws.beta, BINS);
-  const cut = input.draws.cutmix ? histogram(input.draws.cutmix, BINS) : null;
+  const cut = planned ? histogram(planned.lam, BINS) : null;
   const a = input.alpha;
   const curve: Array<[number, number]> = [];
   for (let k = 1; k < 400; k++) curve.push([k / 400, betaPdf(k / 400, a, a)]);
@@ -196,7 +264,7 @@ export function drawLambda(canvas: HTMLCanvasElement, input: LambdaInput, width:
   g.textBaseline = 'top';
   for (const x of [0, 0.25, 0.5, 0.75, 1]) g.fillText(String(x), px(x), top + h + 16);
 
-  // Sampled λ: filled bars; CutMix's area-corrected λ: a step outline.
+  // Sampled λ: filled bars; the method's planned λ (area-corrected, mapped, a mask's mean): a step outline.
   g.fillStyle = 'rgba(79, 195, 247, 0.45)';
   beta.forEach((v, k) => {
     g.fillRect(px(k / BINS) + 0.5, py(v), w / BINS - 1, top + h - py(v));

@@ -8,7 +8,7 @@
  */
 import './style.css';
 import { MixupError, createPlanner } from '../src/index';
-import type { MixMode, MixOptions, MixPlan, Planner } from '../src/index';
+import type { MixMode, MixPlan, Planner } from '../src/index';
 import type { BenchResult } from '../bench/core';
 import { drawLambdas } from './density';
 import type { LambdaDraws } from './density';
@@ -16,20 +16,13 @@ import { drawBench, drawGrid, drawLambda } from './draw';
 import type { TileRect } from './draw';
 import { LABEL_SMOOTHING, NUM_CLASSES, createCpuEngine, createGpuEngine } from './engine';
 import type { Engine, ImageLayout, MixedBatch } from './engine';
-import { TILE, USER_CLASS, generateSamples, sampleFromFile } from './samples';
+import { maskName, nextPlan, plannerOptions } from './methods';
+import type { Method, MethodSettings, PairingName } from './methods';
+import { USER_CLASS, generateSamples, sampleFromFile } from './samples';
 import type { Sample } from './samples';
 
-type Method = 'mixup' | 'cutmix' | 'both';
-type PairingName = 'flip' | 'roll' | 'shuffle';
-
-interface Settings {
-  method: Method;
-  alpha: number;
-  switchProb: number;
-  mode: MixMode;
-  pairing: PairingName;
+interface Settings extends MethodSettings {
   layout: ImageLayout;
-  seed: number;
 }
 
 export interface DemoSnapshot {
@@ -40,7 +33,14 @@ export interface DemoSnapshot {
   /** Which draw of the seeded stream is shown (1 after a settings change, +1 per re-roll). */
   draw: number;
   settings: Settings;
-  plan: { kind: number[]; lam: number[]; partner: number[]; box: number[] } | null;
+  plan: {
+    kind: number[];
+    lam: number[];
+    partner: number[];
+    box: number[];
+    /** The plan's masks (kind 4), data as plain numbers. */
+    masks: { format: 'bits' | 'soft'; height: number; width: number; data: number[]; index: number[] } | null;
+  } | null;
   check: MixedBatch['check'];
   /** Where each tile is on the grid canvas (CSS pixels), and the canvas's pixel ratio. */
   tiles: TileRect[];
@@ -131,19 +131,6 @@ function readSettings(): Settings {
   };
 }
 
-function plannerOptions(s: Settings): MixOptions {
-  return {
-    mixupAlpha: s.method === 'cutmix' ? 0 : s.alpha,
-    cutmixAlpha: s.method === 'mixup' ? 0 : s.alpha,
-    switchProb: s.switchProb,
-    mode: s.mode,
-    pairing: s.pairing,
-    seed: s.seed,
-    numClasses: NUM_CLASSES,
-    labelSmoothing: LABEL_SMOOTHING,
-  };
-}
-
 // ---- state ----
 
 let engine: Engine = createCpuEngine();
@@ -202,15 +189,16 @@ function showError(error: unknown): void {
 
 async function render(): Promise<void> {
   const s = readSettings();
+  // switchProb is the choice of "both" only ("all" weighs its methods equally).
   ui.switchField.hidden = s.method !== 'both';
   ui.switchValue.textContent = s.switchProb.toFixed(2);
   if (!planner) {
-    planner = createPlanner(plannerOptions(s));
+    planner = createPlanner(plannerOptions(s, NUM_CLASSES, LABEL_SMOOTHING));
     draw = 0;
   }
   if (!plan) {
-    plan = planner.plan(samples.length, { height: TILE, width: TILE });
     draw++;
+    plan = nextPlan(planner, s, samples.length, draw);
   }
   const current = plan;
   const batch = samples.slice();
@@ -221,12 +209,13 @@ async function render(): Promise<void> {
     plan: current,
     targets: mixed.targets,
     numClasses: NUM_CLASSES,
+    maskName: maskName(s.method),
   });
 
-  // The histogram depends on α, the method and the seed only: redrawn from cache on a re-roll.
-  const key = `${s.alpha}|${s.method !== 'mixup'}|${s.seed}`;
+  // The histogram depends on α, the method, switchProb and the seed only: redrawn from cache on a re-roll.
+  const key = `${s.alpha}|${s.method}|${s.switchProb}|${s.seed}`;
   if (key !== lambdaKey || !lambdaDraws) {
-    lambdaDraws = drawLambdas(s.alpha, s.method !== 'mixup', s.seed, HISTOGRAM_DRAWS);
+    lambdaDraws = drawLambdas(s, HISTOGRAM_DRAWS);
     lambdaKey = key;
   }
   drawLambda(ui.lambda, { alpha: s.alpha, draws: lambdaDraws, plan: current }, SIDE_WIDTH, 250);
@@ -438,7 +427,21 @@ async function start(): Promise<void> {
       batch: samples.length,
       draw,
       settings: readSettings(),
-      plan: plan && { kind: [...plan.kind], lam: [...plan.lam], partner: [...plan.partner], box: [...plan.box] },
+      plan: plan && {
+        kind: [...plan.kind],
+        lam: [...plan.lam],
+        partner: [...plan.partner],
+        box: [...plan.box],
+        masks: plan.masks
+          ? {
+              format: plan.masks.format,
+              height: plan.masks.height,
+              width: plan.masks.width,
+              data: [...plan.masks.data],
+              index: [...plan.masks.index],
+            }
+          : null,
+      },
       check: lastCheck,
       tiles: lastTiles,
       pixelRatio: ui.grid.width / ui.grid.clientWidth,

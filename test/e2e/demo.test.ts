@@ -3,7 +3,9 @@
  * test drives the controls like a user. It checks that the grid is drawn from the GPU and equals the
  * CPU reference, that controls redraw it, that CutMix boxes are outlined where the plan puts them,
  * that dropped images join the batch, that the in-page benchmark runs, and that without WebGPU the
- * page says so and falls back to the CPU with the very same pixels.
+ * page says so and falls back to the CPU with the very same pixels. Each entry of the method menu
+ * (mixup to FMix, the user masks, "all") is loaded from its URL preset: GPU equal to the CPU
+ * reference, captions naming the kind and λ, box outlines and mask edges where the plan puts them.
  *
  * Screenshots go to .vitest-results/demo/; with UPDATE_DEMO_SCREENSHOT=1 the full page is also
  * written to docs/demo.png (the README's picture), which is otherwise left alone.
@@ -24,6 +26,10 @@ const shots = join(root, '.vitest-results', 'demo');
 /** The grid canvas's background (draw.ts COLOURS.background). */
 const BACKGROUND = [0x17, 0x1b, 0x24];
 const BOX = [0xff, 0xeb, 0x3b];
+/** ResizeMix's box and a mask's edge (draw.ts COLOURS.resizeBox, COLOURS.maskEdge). */
+const RESIZE_BOX = [0x69, 0xf0, 0xae];
+const MASK_EDGE = [0xff, 0x40, 0x81];
+const TILE = 64;
 
 let server: ViteDevServer;
 let browser: Browser;
@@ -124,6 +130,39 @@ async function pixelAt(page: Page, x: number, y: number): Promise<number[]> {
     },
     [x, y],
   );
+}
+
+/** The grid canvas's pixels at CSS positions, in one round trip. */
+async function pixelsAt(page: Page, points: Array<[number, number]>): Promise<number[][]> {
+  return page.evaluate((at) => {
+    const canvas = document.getElementById('grid') as HTMLCanvasElement;
+    const ratio = canvas.width / canvas.clientWidth;
+    const g = canvas.getContext('2d') as CanvasRenderingContext2D;
+    return at.map(([x, y]) =>
+      Array.from(g.getImageData(Math.floor(x * ratio), Math.floor(y * ratio), 1, 1).data.slice(0, 3)),
+    );
+  }, points);
+}
+
+type SnapshotMasks = NonNullable<NonNullable<DemoSnapshot['plan']>['masks']>;
+
+/**
+ * Where mask `m` has an edge between image rows r and r + 1 of a 64 x 64 tile: column c's pixels
+ * there differ in whether the sample's own weight is at least 1/2. Written from PlanMasks's rules
+ * (nearest: image pixel (y, x) reads mask pixel (⌊y·h / 64⌋, ⌊x·w / 64⌋); bit p & 31 of word p >> 5).
+ */
+function horizontalEdges(masks: SnapshotMasks, m: number): Array<[number, number]> {
+  const words = Math.ceil((masks.height * masks.width) / 32);
+  const own = (y: number, x: number) => {
+    const p = Math.floor((y * masks.height) / TILE) * masks.width + Math.floor((x * masks.width) / TILE);
+    if (masks.format === 'soft') return masks.data[m * masks.height * masks.width + p] >= 0.5;
+    return ((masks.data[m * words + (p >>> 5)] >>> (p & 31)) & 1) === 1;
+  };
+  const edges: Array<[number, number]> = [];
+  // Rows near the bottom are under the tile's kind stripe.
+  for (let r = 0; r + 1 < TILE - 3; r++)
+    for (let c = 0; c < TILE; c++) if (own(r, c) !== own(r + 1, c)) edges.push([r, c]);
+  return edges;
 }
 
 function expectTilesDrawn(pixels: GridPixels, batch: number): void {
@@ -249,6 +288,12 @@ describe('demo page', () => {
       s = await settled(page, s.renders);
       expect(s.batch).toBe(16);
       expect(new Set(s.plan!.kind)).toEqual(new Set([1, 2]));
+      // And every planner method by equal weights (the README's picture shows this batch).
+      await page.selectOption('#method', 'all');
+      s = await settled(page, s.renders);
+      expect(await page.locator('#switch-field').isHidden()).toBe(true);
+      expect(new Set(s.plan!.kind)).toEqual(new Set([1, 2, 3, 4]));
+      expect(s.check?.pixels).toBe(0);
       await page.click('#bench-run');
       await page.waitForFunction(
         () => document.body.dataset.bench === 'done' || document.body.dataset.bench === 'failed',
@@ -271,6 +316,91 @@ describe('demo page', () => {
       await context.close();
     }
   });
+
+  // Every entry of the method menu from its URL preset: the plan has the method's kinds, the GPU equals the
+  // CPU reference, the captions name the kind and λ, and what was pasted is drawn on the tile.
+  const METHODS: Array<[string, number[], string]> = [
+    ['mixup', [1], 'elem'],
+    ['cutmix', [2], 'elem'],
+    ['both', [1, 2], 'elem'],
+    ['resizemix', [3], 'elem'],
+    ['fmix', [4], 'elem'],
+    ['smoothmix', [4], 'elem'],
+    ['gridmix', [4], 'elem'],
+    ['all', [1, 2, 3, 4], 'elem'],
+    // One mask for the whole batch.
+    ['smoothmix', [4], 'batch'],
+  ];
+  const KIND_NAME: Record<string, string[]> = {
+    fmix: ['FMix'],
+    smoothmix: ['SmoothMix'],
+    gridmix: ['GridMix'],
+    all: ['mixup', 'CutMix', 'ResizeMix', 'FMix'],
+  };
+
+  it.each(METHODS)(
+    'method=%s (kinds %j, mode %s) renders from its URL preset, equals the CPU reference and shows what it did',
+    async (method, kinds, mode) => {
+      const context = await browser.newContext({ viewport: { width: 1320, height: 900 } });
+      const query = `?method=${method}&alpha=1&mode=${mode}&pairing=flip&layout=NCHW&seed=5`;
+      const { page, errors } = await open(context, query);
+      try {
+        const s = await settled(page, 0);
+        expect(s.backend).toBe('webgpu');
+        expect(s.settings.method).toBe(method);
+        // The drop overlay shows only while files are dragged over the page.
+        expect(await page.locator('#drop-overlay').isHidden()).toBe(true);
+        expect(await page.locator('#method').inputValue()).toBe(method);
+        expect(await page.locator('#error').isHidden()).toBe(true);
+        expect(s.check).toEqual({ pixels: 0, targets: expect.any(Number) });
+        expect(s.check!.targets).toBeLessThanOrEqual(1e-6);
+        const plan = s.plan!;
+        // "both" and "all" draw a method per sample: each of theirs shows up among 16 samples.
+        expect(new Set(plan.kind)).toEqual(new Set(kinds));
+        if (mode === 'batch') expect(new Set(plan.masks!.index)).toEqual(new Set([0]));
+        const pixels = await gridPixels(page);
+        expectTilesDrawn(pixels, s.batch);
+        await page.locator('#grid').screenshot({ path: join(shots, `grid-${method}.png`) });
+
+        const points: Array<[number, number]> = [];
+        const colours: number[][] = [];
+        for (let i = 0; i < s.batch; i++) {
+          const t = s.tiles[i];
+          const kind = plan.kind[i];
+          expect(t.caption).toContain(`λ ${plan.lam[i].toFixed(3)}`);
+          if (kind === 3) expect(t.caption).toContain('ResizeMix');
+          if (kind === 4) expect(KIND_NAME[method].some((name) => t.caption.includes(name))).toBe(true);
+          if (kind === 2 || kind === 3) {
+            // The middle of the box's top edge, as in the CutMix test above.
+            const [y0, , x0, x1] = plan.box.slice(4 * i, 4 * i + 4);
+            if (x1 - x0 < 4) continue;
+            points.push([t.x + ((x0 + x1) / 2) * t.scale, t.y + y0 * t.scale]);
+            colours.push(kind === 2 ? BOX : RESIZE_BOX);
+          }
+          if (kind === 4) {
+            // The middle of every horizontal edge of the mask (its partner region's outline).
+            const masks = plan.masks!;
+            for (const [r, c] of horizontalEdges(masks, masks.index[i])) {
+              points.push([t.x + (c + 0.5) * t.scale, t.y + (r + 1) * t.scale]);
+              colours.push(MASK_EDGE);
+            }
+          }
+        }
+        if (kinds.some((k) => k >= 2)) expect(points.length).toBeGreaterThan(s.batch / 2);
+        expect(await pixelsAt(page, points)).toEqual(colours);
+
+        // The same preset with ?gpu=0: the CPU reference alone draws the very same grid.
+        const cpu = await open(context, `${query}&gpu=0`);
+        const c = await settled(cpu.page, 0);
+        expect(c.backend).toBe('cpu');
+        expect((await gridPixels(cpu.page)).digest).toBe(pixels.digest);
+        expect(errors).toEqual([]);
+        expect(cpu.errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+  );
 
   it('without WebGPU says so and mixes the same pixels on the CPU', async () => {
     const context = await browser.newContext({ viewport: { width: 1320, height: 900 } });
