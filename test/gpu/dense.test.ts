@@ -204,6 +204,41 @@ describe('dense targets: GPU = CPU reference', () => {
     { timeout: 300_000 },
   );
 
+  gpuTest(
+    'masks (kind 4) on maps: FMix bits masks on integer and float maps, soft masks of your own on float maps; chunked too',
+    async ({ device }) => {
+      for (const maxBindingBytes of [undefined, 2048]) {
+        const settings = maxBindingBytes ? { maxBindingBytes } : {};
+        const options = { mixupAlpha: 0, fmixAlpha: 1, fmixSize: [3, 5] as [number, number], mode: 'elem' as const };
+        const mixer = createMixer(device, options, settings);
+        let seed = 170;
+        for (const images of SHAPES) {
+          const [plan] = plansFor({ ...options, pairing: 'shuffle' }, images, [++seed]);
+          expect(plan.kind.includes(4)).toBe(true);
+          expect(plan.masks?.format).toBe('bits');
+          await expectMixedLikeCpu(device, mixer, { images, maps: everyMap(false), plan, seed });
+          // Soft weights in [0, 1] of one 2 x 3 mask for every sample: float maps blend by them.
+          const soft = {
+            ...plan,
+            kind: plan.kind.map((k) => (k === 0 ? 0 : 4)),
+            masks: {
+              format: 'soft' as const,
+              count: 1,
+              height: 2,
+              width: 3,
+              data: Float32Array.of(0, 0.25, 0.5, 0.75, 1, 0.125),
+              index: new Uint32Array(images.batch),
+            },
+          };
+          const floats = everyMap(false).filter((m) => m.integer === false);
+          await expectMixedLikeCpu(device, mixer, { images, maps: floats, plan: soft, seed });
+        }
+        mixer.destroy();
+      }
+    },
+    { timeout: 300_000 },
+  );
+
   gpuTest('in place: each map is written over its own buffer, as the images are', async ({ device }) => {
     const mixer = createMixer(device, { mixupAlpha: 0, cutmixAlpha: 1 });
     let seed = 200;
