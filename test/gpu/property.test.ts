@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
+import { Philox } from '../../src/rng.js';
 import type { BatchShape, DType, LabelDType, MixPlan, PlanMasks } from '../../src/types.js';
 import { checkCase } from '../helpers/cases.js';
 import type { Case } from '../helpers/cases.js';
@@ -37,20 +38,13 @@ function masksArb(B: number, H: number, W: number): fc.Arbitrary<PlanMasks> {
       seed: fc.integer({ min: 0, max: 1 << 30 }),
     })
     .map(({ format, height, width, seed }) => {
-      let state = seed | 1;
-      const next = () => {
-        // xorshift32: any fixed stream of words does; the masks only need to be arbitrary.
-        state ^= state << 13;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        return state >>> 0;
-      };
+      const rng = new Philox(seed, 11);
       const pixels = height * width;
       const words = Math.ceil(pixels / 32);
       const data =
         format === 'bits'
-          ? Uint32Array.from({ length: B * words }, next)
-          : Float32Array.from({ length: B * pixels }, () => [0, 1, 0.5][next() % 4] ?? next() / 2 ** 32);
+          ? Uint32Array.from({ length: B * words }, () => rng.nextU32())
+          : Float32Array.from({ length: B * pixels }, () => [0, 1, 0.5][rng.nextInt(4)] ?? rng.nextFloat());
       return { format, count: B, height, width, data, index: Uint32Array.from({ length: B }, (_, i) => i) };
     });
 }
