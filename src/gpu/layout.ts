@@ -21,6 +21,7 @@ import { addressUnit, dispatchSize, elementBytes } from './shaders.js';
 import {
   batchKey,
   denseVariant,
+  drawableMasks,
   drawableResizeModes,
   entryFor,
   imagesVariant,
@@ -29,7 +30,7 @@ import {
   resizeVariant,
   softVariant,
 } from './variant.js';
-import type { BatchEntry, BatchVariant, Binding, MaskFormat, ResizeVariant } from './variant.js';
+import type { BatchEntry, BatchVariant, Binding, ResizeVariant } from './variant.js';
 import { buildChunkedWalk, buildWalk } from './walk.js';
 import type { Walk, WalkScratch } from './walk.js';
 
@@ -273,15 +274,6 @@ function maskUpload(m: PlanMasks): MaskUpload {
   const pixels = m.height * m.width;
   const stride = m.format === 'bits' ? Math.ceil(pixels / 32) : pixels;
   return { data: m.data, index: m.index, height: m.height, width: m.width, stride };
-}
-
-/**
- * The mask formats plans from `options` can hold: with FMix on (`fmixAlpha > 0`) the planner draws
- * bit masks, so prepare() compiles the 'bits' variants too. An explicit plan with masks of either format needs no hook:
- * prepare() lays that plan out and compiles exactly its kernels.
- */
-function drawableMasks(options: ResolvedMixOptions): Array<MaskFormat | null> {
-  return options.fmixAlpha > 0 ? [null, 'bits'] : [null];
 }
 
 /**

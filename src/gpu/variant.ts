@@ -213,6 +213,15 @@ export function drawableResizeModes(options: ResolvedMixOptions): ResizeMode[] {
 }
 
 /**
+ * The mask formats plans from `options` can hold: with FMix on (`fmixAlpha > 0`) the planner draws
+ * bit masks, so prepare() compiles the 'bits' variants too. An explicit plan with masks of either format needs no hook:
+ * prepare() lays that plan out and compiles exactly its kernels.
+ */
+export function drawableMasks(options: ResolvedMixOptions): Array<MaskFormat | null> {
+  return options.fmixAlpha > 0 ? [null, 'bits'] : [null];
+}
+
+/**
  * The straight-line entry point a walk allows: pairs when every segment is a closed cycle of one or two samples,
  * singles when every segment is open with one output; else the cycle walk.
  */
