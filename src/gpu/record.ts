@@ -182,10 +182,20 @@ function recordBatch(
       group = slot.groups.get(key) ?? cacheGroup(slot, key, batchGroup(cache, layout, job, d, slot, dst));
       rememberGroup(slot, lane, group);
     }
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+    dispatch(pass, pipeline, group, d.groups);
   }
+}
+
+/** Records one dispatch of `pipeline` with `group`, over `groups` workgroups (x, y). */
+function dispatch(
+  pass: GPUComputePassEncoder,
+  pipeline: GPUComputePipeline,
+  group: GPUBindGroup,
+  groups: readonly [number, number],
+): void {
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(groups[0], groups[1]);
 }
 
 /** The bind group of one batch dispatch (on a cache miss). */
@@ -264,9 +274,7 @@ function recordResize(
         cache.device.createBindGroup({ label: 'mixup resize', layout: cache.layouts.resize, entries }),
       );
     }
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+    dispatch(pass, pipeline, group, d.groups);
   }
 }
 
@@ -313,9 +321,7 @@ function recordLabels(
         }),
       );
     }
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+    dispatch(pass, pipeline, group, d.groups);
   }
 }
 
