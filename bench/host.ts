@@ -16,7 +16,8 @@
  * The GPU is drained between calls, outside the timed part, so every call sees an idle queue.
  * Where `gc` is exposed (Node with `--expose-gc`), JS heap allocated per call is measured as the
  * growth of `process.memoryUsage().heapUsed` over a block of calls after a full GC (the young
- * generation is made large enough by the runner that no collection runs inside the block).
+ * generation is made large enough by the runner that no collection runs inside the block), in
+ * steady state and for the first call after an idle queue apart (see heapPerCall).
  * Only public API is used, so the same file measures older versions of the package.
  */
 import { createMixer } from '../src/index';
@@ -35,8 +36,10 @@ export interface HostRow {
   us: Quantiles;
   /** Dispatches recorded per call (the floor records as many). */
   dispatches?: number;
-  /** JS heap allocated per call, bytes (Node with --expose-gc only). */
+  /** JS heap allocated per call in steady state, bytes (Node with --expose-gc only; see heapPerCall). */
   heapBytes?: number | null;
+  /** JS heap allocated by the first call after the queue went idle, bytes (see heapPerCall). */
+  firstHeapBytes?: number | null;
 }
 
 export interface HostResult {
@@ -80,8 +83,14 @@ async function timeCalls(
 export type GcCounter = () => number;
 
 /**
- * Heap bytes per call: the mean growth of heapUsed over blocks of `block` calls, each after a full
- * GC, keeping only blocks in which no collection ran (`gcCount` unchanged). Null without gc.
+ * Heap bytes per call, in blocks of `block` calls, each block after a drain and a full GC, keeping
+ * only blocks in which no collection ran (`gcCount` unchanged): `steady`, the mean growth of
+ * heapUsed per call from the second call of a block to its last (a training loop's steady state);
+ * and `first`, the growth of the block's first call. They are apart because Dawn in Node allocates
+ * about 150-250 KB of JS heap on the first submit of real GPU work after the queue went idle (measured
+ * with the floor's kernel made heavy: 0.7 KB per call after the first, 150-250 KB for the first;
+ * with the trivial kernel, 4 KB), which would otherwise dominate any mean over a short block. Null
+ * without gc.
  */
 async function heapPerCall(
   body: () => unknown,
@@ -89,32 +98,36 @@ async function heapPerCall(
   gcCount: GcCounter | undefined,
   blocks: number,
   block: number,
-): Promise<number | null> {
+): Promise<{ steady: number; first: number } | null> {
   if (!gc || !gcCount) return null;
   for (let k = 0; k < 20; k++) {
     const r = body();
     if (r instanceof Promise) await r;
     await drain();
   }
-  let bytes = 0;
-  let calls = 0;
+  let steady = 0;
+  let first = 0;
+  let blocksKept = 0;
   for (let b = 0; b < blocks; b++) {
     await drain();
     gc();
     const g0 = gcCount();
     const h0 = heapUsed() as number;
+    let h1 = h0;
     for (let k = 0; k < block; k++) {
       const r = body();
       if (r instanceof Promise) await r;
+      if (k === 0) h1 = heapUsed() as number;
     }
-    const h1 = heapUsed() as number;
+    const h2 = heapUsed() as number;
     if (gcCount() === g0) {
-      bytes += h1 - h0;
-      calls += block;
+      first += h1 - h0;
+      steady += (h2 - h1) / (block - 1);
+      blocksKept++;
     }
   }
   await drain();
-  return calls ? bytes / calls : null;
+  return blocksKept ? { steady: steady / blocksKept, first: first / blocksKept } : null;
 }
 
 const FLOOR_WGSL = /* wgsl */ `
@@ -254,8 +267,14 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   }
   const rows: HostRow[] = [];
   for (const [name, body, gpu] of bodies) {
-    const heapBytes = body === encodeOnly ? null : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
-    rows.push({ name, us: quantiles(samples.get(name)!), dispatches: gpu ? dispatches : undefined, heapBytes });
+    const heap = body === encodeOnly ? null : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
+    rows.push({
+      name,
+      us: quantiles(samples.get(name)!),
+      dispatches: gpu ? dispatches : undefined,
+      heapBytes: heap?.steady ?? null,
+      firstHeapBytes: heap?.first ?? null,
+    });
   }
   mixer.destroy();
   await drain();
@@ -265,7 +284,7 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const workload = `B=${B} 3x${H}x${W} u8>f32 norm NCHW, elem, mixup 0.8 + CutMix 1, shuffle, outputs given; ${dispatches} dispatch(es)`;
   for (const r of rows) {
     o.log(
-      `${r.name}: median ${r.us.median.toFixed(1)} µs, p90 ${r.us.p90.toFixed(1)} µs${r.heapBytes == null ? '' : `, heap ${(r.heapBytes / 1024).toFixed(1)} KB/call`}`,
+      `${r.name}: median ${r.us.median.toFixed(1)} µs, p90 ${r.us.p90.toFixed(1)} µs${r.heapBytes == null ? '' : `, heap ${(r.heapBytes / 1024).toFixed(1)} KB/call (first call after idle ${((r.firstHeapBytes ?? 0) / 1024).toFixed(1)} KB)`}`,
     );
   }
   return { workload, rows };

@@ -135,18 +135,19 @@ export function formatResult(result) {
     const floor = h.rows.find((r) => r.name === 'WebGPU floor');
     out.push(
       '',
-      `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; heap = JS heap allocated per call (Node with --expose-gc only):`,
+      `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; heap = JS heap allocated per call in steady state, and by the first call after the queue went idle, where Dawn in Node allocates 150-250 KB once for real GPU work (Node with --expose-gc only):`,
       '',
     );
     out.push(
       table(
-        ['what', 'median µs', 'p90 µs', 'x floor (median)', 'heap KB/call'],
+        ['what', 'median µs', 'p90 µs', 'x floor (median)', 'heap KB/call', 'first call after idle, heap KB'],
         h.rows.map((r) => [
           r.name,
           fixed(r.us.median, 1),
           fixed(r.us.p90, 1),
           floor ? fixed(r.us.median / floor.us.median, 1) : '-',
           r.heapBytes == null ? '-' : fixed(r.heapBytes / 1024, 1),
+          r.firstHeapBytes == null ? '-' : fixed(r.firstHeapBytes / 1024, 1),
         ]),
       ),
     );

@@ -47,6 +47,40 @@ export function coefficientsOf(checked: CheckedNormalize): NormalizeCoefficients
 }
 
 /**
+ * The coefficients of the normalisation a caller passes call after call, made once: a training
+ * loop passes the same numbers every call. They are checked every call (the caller may have
+ * changed them) into arrays kept here and compared with the last ones; only new numbers make new
+ * coefficients, so the steady state allocates nothing (issue 14). The coefficients returned are
+ * shared between calls: nothing may write to them.
+ */
+export class CoefficientsMemo {
+  private checked: CheckedNormalize = { mean: new Float64Array(0), std: new Float64Array(0) };
+  private last: CheckedNormalize = { mean: new Float64Array(0), std: new Float64Array(0) };
+  private coefficients: NormalizeCoefficients | null = null;
+
+  /** checkNormalize(argument, normalize, channels), as coefficients. */
+  of(argument: string, normalize: unknown, channels: number): NormalizeCoefficients {
+    if (this.checked.mean.length !== channels) {
+      this.checked = { mean: new Float64Array(channels), std: new Float64Array(channels) };
+      this.coefficients = null;
+    }
+    const checked = checkNormalize(argument, normalize, channels, this.checked);
+    const last = this.last;
+    if (this.coefficients !== null && sameValues(checked.mean, last.mean) && sameValues(checked.std, last.std))
+      return this.coefficients;
+    this.last = { mean: checked.mean.slice(), std: checked.std.slice() };
+    this.coefficients = coefficientsOf(checked);
+    return this.coefficients;
+  }
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * Float32 coefficients of `(x / 255 - mean) / std` as `x * scale + bias`, one per channel:
  * `scale[c] = fround(1 / (255 * std[c]))`, `bias[c] = fround(-mean[c] / std[c])`, each computed in
  * float64 and rounded once. `mean` and `std` have `channels` entries, or one entry used for every

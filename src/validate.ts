@@ -87,8 +87,9 @@ export function checkKeys(
   known: readonly string[],
   what = 'option',
 ): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
+  // for-in over own keys (what Object.keys lists) without the array Object.keys allocates per call.
+  for (const key in object) {
+    if (!Object.hasOwn(object, key) || known.includes(key)) continue;
     const hint = suggestKey(key, known);
     throw new MixupError(
       `${argument}.${key}`,
@@ -160,27 +161,35 @@ function isNumberList(value: unknown): value is ArrayLike<number> {
   return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
 }
 
+const NORMALIZE_KEYS = ['mean', 'std'];
+// Both in units of x / 255: values above 1 almost always mean 0-255 units (123.7, 58.4, ...),
+// which would silently give garbage, so the message says so.
+const UNITS = "(mean and std are in units of x / 255, as torchvision's Normalize takes them after ToTensor)";
+const lengths = (channels: number) => (channels === 1 ? 'of length 1' : `of length ${channels} (one per channel) or 1`);
+const gotValue = (v: unknown) =>
+  typeof v === 'number' && v > 1 && v <= 255 ? got(`${v}: 0-255 units? Divide mean and std by 255`) : v;
+
 /**
  * Checks a `{ mean, std }` normalisation for `channels` channels: arrays of `channels` entries or
  * one; every mean in [0, 1], every std in (0, 1] (units of x / 255; 0-255 units are named as the
- * likely cause). Returns one mean and std per channel.
+ * likely cause). Returns one mean and std per channel, in `into` when given (arrays of `channels`).
  */
-export function checkNormalize(argument: string, normalize: unknown, channels: number): CheckedNormalize {
+export function checkNormalize(
+  argument: string,
+  normalize: unknown,
+  channels: number,
+  into?: CheckedNormalize,
+): CheckedNormalize {
   const norm = checkObject(argument, normalize);
-  checkKeys(argument, norm, ['mean', 'std'], 'field');
+  checkKeys(argument, norm, NORMALIZE_KEYS, 'field');
   const { mean, std } = norm;
-  const lengths = channels === 1 ? 'of length 1' : `of length ${channels} (one per channel) or 1`;
   if (!isNumberList(mean) || (mean.length !== channels && mean.length !== 1)) {
-    throw new MixupError(`${argument}.mean`, `an array of numbers ${lengths}`, mean);
+    throw new MixupError(`${argument}.mean`, `an array of numbers ${lengths(channels)}`, mean);
   }
   if (!isNumberList(std) || (std.length !== channels && std.length !== 1)) {
-    throw new MixupError(`${argument}.std`, `an array of numbers ${lengths}`, std);
+    throw new MixupError(`${argument}.std`, `an array of numbers ${lengths(channels)}`, std);
   }
-  // Both in units of x / 255: values above 1 almost always mean 0-255 units (123.7, 58.4, ...),
-  // which would silently give garbage, so the message says so.
-  const units = "(mean and std are in units of x / 255, as torchvision's Normalize takes them after ToTensor)";
-  const gotValue = (v: unknown) =>
-    typeof v === 'number' && v > 1 && v <= 255 ? got(`${v}: 0-255 units? Divide mean and std by 255`) : v;
+  const units = UNITS;
   for (let c = 0; c < mean.length; c++) {
     const m = mean[c];
     if (typeof m !== 'number' || !(m >= 0 && m <= 1))
@@ -191,7 +200,7 @@ export function checkNormalize(argument: string, normalize: unknown, channels: n
     if (typeof d !== 'number' || !(d > 0 && d <= 1))
       throw new MixupError(`${argument}.std[${c}]`, `a number in (0, 1] ${units}`, gotValue(d));
   }
-  const out = { mean: new Float64Array(channels), std: new Float64Array(channels) };
+  const out = into ?? { mean: new Float64Array(channels), std: new Float64Array(channels) };
   for (let c = 0; c < channels; c++) {
     out.mean[c] = mean.length === 1 ? mean[0] : mean[c];
     out.std[c] = std.length === 1 ? std[0] : std[c];

@@ -20,8 +20,7 @@
  */
 import { checkDrawableForDense, denseRules } from '../dense.js';
 import { MixupError, describe, got } from '../errors.js';
-import { coefficientsOf } from '../formulas.js';
-import type { NormalizeCoefficients } from '../formulas.js';
+import type { CoefficientsMemo, NormalizeCoefficients } from '../formulas.js';
 import type { ResolvedMixOptions } from '../options.js';
 import { isPermutation } from '../pairing.js';
 import { validatePlan } from '../plan.js';
@@ -29,15 +28,7 @@ import { DTYPES, DTYPE_BYTES, checkLabelShape, checkShape } from '../shape.js';
 import type { Geometry } from '../shape.js';
 import type { DType, ImageSize, LabelDType, MixPlan, PlanMasks } from '../types.js';
 import { KIND_MASK, KIND_RESIZEMIX } from '../types.js';
-import {
-  checkBuffer,
-  checkKeys,
-  checkNormalize,
-  checkObject,
-  checkOneOf,
-  checkOptionalBoolean,
-  isGpuBuffer,
-} from '../validate.js';
+import { checkBuffer, checkKeys, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate.js';
 import { dispatchSize } from './shaders.js';
 import { drawableResizeModes } from './variant.js';
 import type { MixCallOptions, MixInputs } from './types.js';
@@ -50,6 +41,8 @@ export interface CheckContext {
   maxBindingBytes: number;
   /** Offset alignment of bindings into the upload and the data buffers. */
   alignment: number;
+  /** The normalisation coefficients of the last call, reused while the numbers are the same. */
+  coefficients: CoefficientsMemo;
 }
 
 export type CallKind = 'mix' | 'encode' | 'prepare';
@@ -110,6 +103,8 @@ const DENSE_KEYS = ['buffer', 'shape', 'dtype', 'integer'];
 const LABEL_DTYPES: readonly LabelDType[] = ['int32', 'uint32', 'float32'];
 
 const ceil4 = (bytes: number) => Math.ceil(bytes / 4) * 4;
+/** The dense maps of a call without any (one frozen array for every such call). */
+const NO_DENSE: CheckedDense[] = Object.freeze([]) as unknown as CheckedDense[];
 
 /** Checks everything about a call before any draw or GPU work; see the module comment. */
 export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCallOptions, kind: CallKind): CheckedCall {
@@ -152,9 +147,7 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
       : checkOneOf('options.outDtype', opts.outDtype, DTYPES);
   if (normalizeArg && outDtype === 'uint8')
     throw new MixupError('options.outDtype', "'float32' or 'float16' when normalising", outDtype);
-  const normalize = normalizeArg
-    ? coefficientsOf(checkNormalize('options.normalize', normalizeArg, geometry.channels))
-    : null;
+  const normalize = normalizeArg ? ctx.coefficients.of('options.normalize', normalizeArg, geometry.channels) : null;
   const { batch, n } = geometry;
   if (inPlace && (outDtype !== inDtype || normalize)) {
     throw new MixupError(
@@ -235,9 +228,9 @@ export function checkCall(ctx: CheckContext, inputs: MixInputs, options: MixCall
   } else checkDrawable(ctx.options, geometry, imageSize, inPlace);
   if (inPlace && plan && !isPermutation(plan.partner)) throw notPermutation();
   if (inPlace) checkResizeInPlace(ctx.options, plan);
-  for (const d of dense) {
-    if (plan) denseRules(d.argument, plan, d.integer);
-    else checkDrawableForDense(d.argument, ctx.options, d.integer);
+  for (let k = 0; k < dense.length; k++) {
+    if (plan) denseRules(dense[k].argument, plan, dense[k].integer);
+    else checkDrawableForDense(dense[k].argument, ctx.options, dense[k].integer);
   }
 
   // 7. limits
@@ -298,7 +291,7 @@ function checkDense(
   if (arg === undefined) {
     if (outsArg !== undefined)
       throw new MixupError('options.outputs.dense', 'absent when inputs.dense is absent', outsArg);
-    return [];
+    return NO_DENSE;
   }
   if (!Array.isArray(arg))
     throw new MixupError('inputs.dense', 'an array of { buffer, shape, dtype, integer? } (one per dense map)', arg);
@@ -516,9 +509,9 @@ function checkLimits(
     }
   };
   batchOf('inputs.images', g.n, DTYPE_BYTES[inDtype], DTYPE_BYTES[outDtype], imagesInPlace);
-  for (const d of dense) {
-    const bytes = DTYPE_BYTES[d.dtype];
-    batchOf(d.argument, d.geometry.n, bytes, bytes, imagesInPlace);
+  for (let k = 0; k < dense.length; k++) {
+    const bytes = DTYPE_BYTES[dense[k].dtype];
+    batchOf(dense[k].argument, dense[k].geometry.n, bytes, bytes, imagesInPlace);
   }
   if (!labels) return;
   const K = ctx.options.numClasses;

@@ -25,6 +25,7 @@ import {
   drawableResizeModes,
   entryFor,
   imagesVariant,
+  ioVariant,
   planKinds,
   resizeKey,
   resizeVariant,
@@ -180,12 +181,9 @@ export function layoutCall(
   const g = call.geometry;
   const batch = g.batch;
   const kinds = planKinds(plan.kind, plan.masks);
-  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (windowed) =>
-    imagesVariant(
-      { ...call, normalize: call.normalize !== null, layout: g.layout, n: g.n, width: g.width },
-      kinds,
-      windowed,
-    ),
+  const normalize = call.normalize !== null;
+  const images = batchJob(ctx, plan, call.source, g.n, g, call.inPlace, scratch?.images, (binding) =>
+    ioVariant(call.inDtype, call.outDtype, call.inPlace, normalize, g.layout, g.n, g.width, kinds, binding),
   );
   const K = call.numClasses;
   const soft =
@@ -209,9 +207,10 @@ export function layoutCall(
   // Upload: params slots, then the plan table, the segment tables and walks, the normalisation.
   const a = ctx.alignment;
   let slot = 0;
-  for (const d of images.dispatches) d.paramsAt = a * slot++;
-  if (soft) for (const d of soft.dispatches) d.paramsAt = a * slot++;
-  for (const job of dense) for (const d of job.dispatches) d.paramsAt = a * slot++;
+  // Indexed loops here and below: this runs per call, and array iterators are garbage (issue 14).
+  slot = numberParams(images.dispatches, a, slot);
+  if (soft) slot = numberParams(soft.dispatches, a, slot);
+  for (let k = 0; k < dense.length; k++) slot = numberParams(dense[k].dispatches, a, slot);
   let ids: LabelsJob | null = null;
   if (call.labels && idWindows) {
     const { on, off } = smoothing(K, labelSmoothing);
@@ -224,26 +223,29 @@ export function layoutCall(
     ids = { labels: call.labels.buffer, labelsSize: batch * 4, numClasses: K, on, off, quads, dispatches };
   }
   // ResizeMix's passes: one per job with pixels (images, dense maps), after the others' params.
-  const pixelJobs = [images, ...dense];
-  for (const job of pixelJobs) {
+  for (let k = -1; k < dense.length; k++) {
+    const job = k < 0 ? images : dense[k];
     job.resizePass = kinds.resize ? resizeJob(ctx, plan, job) : null;
-    if (job.resizePass) for (const d of job.resizePass.dispatches) d.paramsAt = a * slot++;
+    if (job.resizePass) slot = numberParams(job.resizePass.dispatches, a, slot);
   }
   const paramsSize = Math.max(1, slot) * a;
   let at = paramsSize;
   const samplesAt = at;
   const samplesSize = batch * SamplePlanLayout.size;
   at = alignUp(at + samplesSize, a);
-  for (const job of soft ? [images, soft, ...dense] : [images, ...dense]) {
+  for (let k = -2; k < dense.length; k++) {
+    const job = k === -2 ? images : k === -1 ? soft : dense[k];
+    if (!job) continue;
     job.segmentsAt = at;
     at = alignUp(at + job.segmentsSize, a);
     job.walkAt = at;
     at = alignUp(at + job.walkSize, a);
   }
-  for (const job of pixelJobs) {
-    if (!job.resizePass) continue;
-    job.resizePass.listAt = at;
-    at = alignUp(at + job.resizePass.listSize, a);
+  for (let k = -1; k < dense.length; k++) {
+    const pass = (k < 0 ? images : dense[k]).resizePass;
+    if (!pass) continue;
+    pass.listAt = at;
+    at = alignUp(at + pass.listSize, a);
   }
   const normAt = at;
   const normSize = Math.max(8, g.channels * 8);
@@ -268,6 +270,12 @@ export function layoutCall(
     masksSize,
     uploadSize: masksAt + masksSize,
   };
+}
+
+/** Gives `dispatches` the params slots from `slot` on, `alignment` bytes apart; returns the next slot. */
+function numberParams(dispatches: Dispatch[], alignment: number, slot: number): number {
+  for (let i = 0; i < dispatches.length; i++) dispatches[i].paramsAt = alignment * slot++;
+  return slot;
 }
 
 function maskUpload(m: PlanMasks): MaskUpload {

@@ -9,6 +9,7 @@
  * plan is honoured exactly.
  */
 import { MixupError, got } from '../errors.js';
+import { CoefficientsMemo } from '../formulas.js';
 import { createPlanner } from '../plan.js';
 import type { Planner } from '../plan.js';
 import type { ResolvedMixOptions } from '../options.js';
@@ -27,6 +28,9 @@ import { drawPlan, resolvePlan } from './resolve.js';
 import { SlotPool } from './slots.js';
 import { WalkScratch, cloneWalk } from './walk.js';
 import type { ChunkingInfo, MixCallOptions, MixEncoding, MixInputs, Mixer, MixerSettings, MixResult } from './types.js';
+
+/** The dense outputs of a call without dense maps. */
+const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);
 
 const SETTINGS_KEYS: readonly (keyof MixerSettings)[] = ['maxBindingBytes', 'onChunked', 'adapter'];
 
@@ -86,6 +90,7 @@ class GpuMixer implements Mixer, CheckContext {
   readonly lost: Promise<GPUDeviceLostInfo>;
   readonly maxBindingBytes: number;
   readonly alignment: number;
+  readonly coefficients = new CoefficientsMemo();
   chunking: ChunkingInfo | null = null;
   private readonly settings: Settings;
   private readonly planner: Planner;
@@ -93,6 +98,9 @@ class GpuMixer implements Mixer, CheckContext {
   private readonly slots: SlotPool;
   /** Walks are built here, so a call allocates no walk arrays (copied only when a call must wait). */
   private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch(), dense: [] as WalkScratch[] };
+  /** The keys of the last call's pipelines, and those pipelines (see readyPipelines). */
+  private lastReady: { keys: string[]; count: number; pipelines: CallPipelines } | null = null;
+  private readonly keysNow: string[] = [];
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
   /** Whether a call's class ids passed the first-call check (see MixCallOptions.checkLabels). */
@@ -242,7 +250,7 @@ class GpuMixer implements Mixer, CheckContext {
       slot,
       call.inPlace ? call.source : (call.outImages as GPUBuffer),
       call.outTargets,
-      call.dense.map((d) => (call.inPlace ? d.source : (d.out as GPUBuffer))),
+      call.dense.length === 0 ? NO_BUFFERS : call.dense.map((d) => (call.inPlace ? d.source : (d.out as GPUBuffer))),
     );
     let released = false;
     return {
@@ -320,8 +328,11 @@ class GpuMixer implements Mixer, CheckContext {
       const job = layout.images.mode !== 'whole' ? layout.images : layout.soft?.mode !== 'whole' ? layout.soft : null;
       if (job) this.reportChunking(job, job === layout.images ? 'inputs.images' : 'inputs.labels');
       else {
-        const k = layout.dense.findIndex((j) => j.mode !== 'whole');
-        if (k >= 0) this.reportChunking(layout.dense[k], call.dense[k].argument);
+        for (let k = 0; k < layout.dense.length; k++) {
+          if (layout.dense[k].mode === 'whole') continue;
+          this.reportChunking(layout.dense[k], call.dense[k].argument);
+          break;
+        }
       }
     }
     return layout;
@@ -407,26 +418,25 @@ class GpuMixer implements Mixer, CheckContext {
     return { images: compiled[0], soft, labels, dense, resize };
   }
 
-  /** The layout's pipelines when every one is compiled already; else null. */
+  /**
+   * The layout's pipelines when every one is compiled already; else null. A loop whose calls need
+   * the same pipelines as the call before gets that call's CallPipelines back: the keys are
+   * compared in place, so the steady state allocates nothing here (issue 14).
+   */
   private readyPipelines(layout: CallLayout): CallPipelines | null {
-    const c = this.pipelines;
-    const images = c.ready(layout.images.key);
-    const soft = layout.soft ? c.ready(layout.soft.key) : null;
-    const labels = layout.ids ? c.ready(LABELS_KEY) : null;
-    if (!images || (layout.soft && !soft) || (layout.ids && !labels)) return null;
-    const dense: GPUComputePipeline[] = [];
-    for (const job of layout.dense) {
-      const pipeline = c.ready(job.key);
+    const keys = this.keysNow;
+    const count = pipelineKeys(layout, keys);
+    const last = this.lastReady;
+    if (last && last.count === count && sameKeys(keys, last.keys, count)) return last.pipelines;
+    const compiled: GPUComputePipeline[] = [];
+    for (let i = 0; i < count; i++) {
+      const pipeline = this.pipelines.ready(keys[i]);
       if (!pipeline) return null;
-      dense.push(pipeline);
+      compiled.push(pipeline);
     }
-    const resize: (GPUComputePipeline | null)[] = [];
-    for (const job of pixelJobs(layout)) {
-      const pipeline = job.resizePass ? c.ready(job.resizePass.key) : null;
-      if (job.resizePass && !pipeline) return null;
-      resize.push(pipeline);
-    }
-    return { images, soft, labels, dense, resize };
+    const pipelines = this.named(layout, compiled);
+    this.lastReady = { keys: keys.slice(0, count), count, pipelines };
+    return pipelines;
   }
 
   private async compile(layout: CallLayout): Promise<CallPipelines> {
@@ -451,4 +461,23 @@ class GpuMixer implements Mixer, CheckContext {
     created.push(buffer);
     return buffer;
   }
+}
+
+/** The pipeline keys of a layout, in specs() order, written to `out`; returns how many. */
+function pipelineKeys(layout: CallLayout, out: string[]): number {
+  let n = 0;
+  out[n++] = layout.images.key;
+  if (layout.soft) out[n++] = layout.soft.key;
+  if (layout.ids) out[n++] = LABELS_KEY;
+  for (let k = 0; k < layout.dense.length; k++) out[n++] = layout.dense[k].key;
+  for (let k = -1; k < layout.dense.length; k++) {
+    const pass = (k < 0 ? layout.images : layout.dense[k]).resizePass;
+    if (pass) out[n++] = pass.key;
+  }
+  return n;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[], count: number): boolean {
+  for (let i = 0; i < count; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -39,6 +39,9 @@ export interface CallPipelines {
 /** Most bind groups a slot keeps; past it the cache starts over (buffers that come and go). */
 const MAX_GROUPS = 64;
 
+/** The pass descriptor, one object for every call. */
+const PASS: GPUComputePassDescriptor = { label: 'mixup' };
+
 const bufferIds = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 1;
 
@@ -119,7 +122,7 @@ export function record(
   const labels = ids && pipelines.labels && dstTargets ? pipelines.labels : null;
   // The bad-id counter is per call: zeroed before the labels kernel counts into it (outside the pass).
   if (labels) encoder.clearBuffer(slot.flag);
-  const pass = encoder.beginComputePass({ label: 'mixup' });
+  const pass = encoder.beginComputePass(PASS);
   recordBatch(cache, pass, layout, layout.images, 0, pipelines.images, slot, dstImages);
   recordResize(cache, pass, layout, layout.images, pipelines.resize[0], slot, dstImages);
   if (layout.soft && pipelines.soft && dstTargets) {
@@ -135,6 +138,11 @@ export function record(
   cache.device.queue.writeBuffer(slot.buffer, 0, slot.host, 0, layout.uploadSize);
 }
 
+/** `count` words of `from` to `to[at ..]` (set() of a subarray would allocate the view per call). */
+function copyWords(to: Uint32Array, at: number, from: Uint32Array, count: number): void {
+  for (let i = 0; i < count; i++) to[at + i] = from[i];
+}
+
 /** One batch job's walk tables, params and dispatches; `jobIndex` tells the call's jobs apart (lanes). */
 function recordBatch(
   cache: PipelineCache,
@@ -146,8 +154,8 @@ function recordBatch(
   slot: Slot,
   dst: GPUBuffer,
 ): void {
-  slot.u32.set(job.walk.segments.subarray(0, job.walk.count * 4), job.segmentsAt / 4);
-  slot.u32.set(job.walk.walk.subarray(0, job.walk.used), job.walkAt / 4);
+  copyWords(slot.u32, job.segmentsAt / 4, job.walk.segments, job.walk.count * 4);
+  copyWords(slot.u32, job.walkAt / 4, job.walk.walk, job.walk.used);
   const srcId = job.variant.inPlace ? 0 : bufferId(job.source);
   const dstId = bufferId(dst);
   for (let k = 0; k < job.dispatches.length; k++) {

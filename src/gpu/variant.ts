@@ -76,18 +76,54 @@ export interface Binding {
   dstWindowed: boolean;
 }
 
-/** Clears the flags that select no code, so equal code always has one variant (and one key). */
-function canonical(v: BatchVariant): BatchVariant {
-  const paste = v.paste && !v.blendOnly && v.layout !== 'rows';
+/** A variant's fields, before the flags that select no code are cleared (see canonical). */
+type VariantFields = BatchVariant;
+
+const DTYPE_CODE: Record<DType, number> = { uint8: 0, float16: 1, float32: 2 };
+const LAYOUT_CODE: Record<Layout, number> = { NCHW: 0, NHWC: 1, rows: 2 };
+
+/**
+ * Canonical variants by their code (every field as bits), each with its key: a loop over one
+ * shape finds its variants here and builds no variant object or key string per call (issue 14,
+ * heap per call). Variants are frozen, as they are shared by every call and mixer.
+ */
+const interned = new Map<number, BatchVariant>();
+const keys = new WeakMap<BatchVariant, string>();
+
+/**
+ * The canonical variant of these fields: clears the flags that select no code, so equal code
+ * always has one variant (and one key), and returns the one interned object for it.
+ */
+function canonical(v: VariantFields): BatchVariant {
+  const rows = v.layout === 'rows';
+  const paste = v.paste && !v.blendOnly && !rows;
+  const mask = v.blendOnly || rows ? null : v.mask;
+  const rowAligned = v.rowAligned && v.layout !== 'NHWC';
   const split = !v.windowed && !v.inPlace;
-  return {
-    ...v,
-    paste,
-    mask: v.blendOnly || v.layout === 'rows' ? null : v.mask,
-    rowAligned: v.rowAligned && v.layout !== 'NHWC',
-    srcSplit: split && v.srcSplit,
-    dstWindowed: split && v.dstWindowed,
-  };
+  const srcSplit = split && v.srcSplit;
+  const dstWindowed = split && v.dstWindowed;
+  const code =
+    DTYPE_CODE[v.inDtype] +
+    4 * DTYPE_CODE[v.outDtype] +
+    16 * LAYOUT_CODE[v.layout] +
+    64 * (mask === null ? 0 : mask === 'bits' ? 1 : 2) +
+    256 *
+      (+v.vec4 |
+        (+v.inPlace << 1) |
+        (+v.normalize << 2) |
+        (+v.blendOnly << 3) |
+        (+v.windowed << 4) |
+        (+srcSplit << 5) |
+        (+dstWindowed << 6) |
+        (+v.blend << 7) |
+        (+paste << 8) |
+        (+rowAligned << 9));
+  const known = interned.get(code);
+  if (known) return known;
+  const variant: BatchVariant = Object.freeze({ ...v, paste, mask, rowAligned, srcSplit, dstWindowed });
+  interned.set(code, variant);
+  keys.set(variant, variantKey(variant));
+  return variant;
 }
 
 /** The images' kernel for a call of these dtypes and shape, and a plan with these kinds. */
@@ -104,21 +140,55 @@ export function imagesVariant(
   kinds: PlanKinds,
   binding: Binding,
 ): BatchVariant {
-  return canonical({
-    inDtype: c.inDtype,
-    outDtype: c.outDtype,
-    vec4: c.n % 4 === 0,
-    inPlace: c.inPlace,
-    layout: c.layout,
-    normalize: c.normalize,
-    blendOnly: false,
-    ...binding,
-    blend: kinds.blend,
-    paste: kinds.paste,
-    rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,
-    mask: kinds.mask ?? null,
-  });
+  return ioVariant(c.inDtype, c.outDtype, c.inPlace, c.normalize, c.layout, c.n, c.width, kinds, binding);
 }
+
+/** {@link imagesVariant} from its fields one by one (what the layout calls: no object per call). */
+export function ioVariant(
+  inDtype: DType,
+  outDtype: DType,
+  inPlace: boolean,
+  normalize: boolean,
+  layout: Layout,
+  n: number,
+  width: number,
+  kinds: PlanKinds,
+  binding: Binding,
+): BatchVariant {
+  scratch.inDtype = inDtype;
+  scratch.outDtype = outDtype;
+  scratch.vec4 = n % 4 === 0;
+  scratch.inPlace = inPlace;
+  scratch.layout = layout;
+  scratch.normalize = normalize;
+  scratch.blendOnly = false;
+  scratch.windowed = binding.windowed;
+  scratch.srcSplit = binding.srcSplit;
+  scratch.dstWindowed = binding.dstWindowed;
+  scratch.blend = kinds.blend;
+  scratch.paste = kinds.paste;
+  scratch.rowAligned = layout !== 'NHWC' && width % 4 === 0;
+  scratch.mask = kinds.mask ?? null;
+  return canonical(scratch);
+}
+
+/** The fields of the variant being looked up (canonical copies them when it is new). */
+const scratch: VariantFields = {
+  inDtype: 'uint8',
+  outDtype: 'uint8',
+  vec4: false,
+  inPlace: false,
+  layout: 'NCHW',
+  normalize: false,
+  blendOnly: false,
+  windowed: false,
+  srcSplit: false,
+  dstWindowed: false,
+  blend: false,
+  paste: false,
+  rowAligned: false,
+  mask: null,
+};
 
 /**
  * A dense map's kernel: the images' kernel for the map's dtype in and out, its layout and channels,
@@ -132,36 +202,42 @@ export function denseVariant(
   binding: Binding,
 ): BatchVariant {
   const { layout, n, width } = d.geometry;
-  return imagesVariant(
-    { inDtype: d.dtype, outDtype: d.dtype, inPlace, normalize: false, layout, n, width },
-    kinds,
-    binding,
-  );
+  return ioVariant(d.dtype, d.dtype, inPlace, false, layout, n, width, kinds, binding);
 }
 
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
 export function softVariant(numClasses: number, kinds: PlanKinds, binding: Binding): BatchVariant {
   const vec4 = numClasses % 4 === 0;
-  return canonical({
-    inDtype: 'float32',
-    outDtype: 'float32',
-    vec4,
-    inPlace: false,
-    layout: 'rows',
-    normalize: false,
-    blendOnly: true,
-    ...binding,
-    blend: kinds.blend || kinds.paste || kinds.resize === true || Boolean(kinds.mask),
-    paste: false,
-    rowAligned: vec4,
-    mask: null,
-  });
+  scratch.inDtype = 'float32';
+  scratch.outDtype = 'float32';
+  scratch.vec4 = vec4;
+  scratch.inPlace = false;
+  scratch.layout = 'rows';
+  scratch.normalize = false;
+  scratch.blendOnly = true;
+  scratch.windowed = binding.windowed;
+  scratch.srcSplit = binding.srcSplit;
+  scratch.dstWindowed = binding.dstWindowed;
+  scratch.blend = kinds.blend || kinds.paste || kinds.resize === true || Boolean(kinds.mask);
+  scratch.paste = false;
+  scratch.rowAligned = vec4;
+  scratch.mask = null;
+  return canonical(scratch);
 }
 
 /** The cache key of a variant's pipeline: every field, then the entry point. */
 export function batchKey(v: BatchVariant, entry: BatchEntry): string {
-  return `${variantKey(v)}:${entry}`;
+  const known = entryKeys.get(v);
+  if (known) return known[entry];
+  const byEntry = { main_pairs: '', main_singles: '', main_walk: '' };
+  for (const e of BATCH_ENTRIES) byEntry[e] = `${keys.get(v) ?? variantKey(v)}:${e}`;
+  // Only interned variants are remembered (a variant built elsewhere is keyed from its fields).
+  if (keys.has(v)) entryKeys.set(v, byEntry);
+  return byEntry[entry];
 }
+
+/** The keys of an interned variant's entry points, made once. */
+const entryKeys = new WeakMap<BatchVariant, Record<BatchEntry, string>>();
 
 /** Every field of a canonical variant. */
 function variantKey(v: BatchVariant): string {
@@ -194,13 +270,27 @@ export interface ResizeVariant {
  * batch kernel's code cleared (so plans of any mix of kinds share one resize pipeline).
  */
 export function resizeVariant(images: BatchVariant, mode: ResizeMode): ResizeVariant {
-  const io = canonical({ ...images, blendOnly: false, blend: false, paste: false, rowAligned: false, mask: null });
-  return { io, nearest: mode === 'nearest' };
+  let pair = resizeVariants.get(images);
+  if (!pair) {
+    const io = canonical({ ...images, blendOnly: false, blend: false, paste: false, rowAligned: false, mask: null });
+    pair = [Object.freeze({ io, nearest: false }), Object.freeze({ io, nearest: true })];
+    if (keys.has(images)) resizeVariants.set(images, pair);
+  }
+  return pair[mode === 'nearest' ? 1 : 0];
 }
+
+/** The resize variants (bilinear, nearest) of an interned batch variant, made once. */
+const resizeVariants = new WeakMap<BatchVariant, [ResizeVariant, ResizeVariant]>();
+const resizeKeys = new WeakMap<ResizeVariant, string>();
 
 /** The cache key of a resize pass (one entry point). */
 export function resizeKey(v: ResizeVariant): string {
-  return `resize:${v.nearest ? 'nearest' : 'bilinear'}:${variantKey(v.io)}`;
+  let key = resizeKeys.get(v);
+  if (key === undefined) {
+    key = `resize:${v.nearest ? 'nearest' : 'bilinear'}:${variantKey(v.io)}`;
+    resizeKeys.set(v, key);
+  }
+  return key;
 }
 
 /**

@@ -7,7 +7,9 @@ import { createMixer } from '../../src/gpu/mixer.js';
 import type { MixInputs } from '../../src/gpu/types.js';
 import { createPlanner, emptyPlan } from '../../src/plan.js';
 import type { BatchShape, MixOptions } from '../../src/types.js';
-import { gpuTest } from '../helpers/gpu.js';
+import { mixBatchCpu } from '../../src/reference.js';
+import { expectClose, randomData } from '../helpers/data.js';
+import { bufferFrom, gpuTest, readBuffer } from '../helpers/gpu.js';
 
 /** Counts the device's pipeline compiles, bind groups and queue submits from now on. */
 function count(device: GPUDevice) {
@@ -152,6 +154,51 @@ describe('host side of a call', () => {
       expect(() => mixer.plan(12, size, emptyPlan(11))).toThrow(/into\.kind must be a Uint8Array of length 12/);
       expect(mixer.plan(12, size, into)).toEqual(planner.plan(12, size));
       mixer.destroy();
+    },
+  );
+
+  gpuTest(
+    "successive calls whose plans need other kernels each run their own (the last call's pipelines are reused only for the same keys)",
+    async ({ device }) => {
+      const B = 16;
+      const n = 48;
+      const x = randomData('float32', B * n, 5) as Float32Array;
+      const source = bufferFrom(device, x);
+      const out = device.createBuffer({ size: x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      const inputs: MixInputs = { images: { buffer: source, shape: SHAPE, dtype: 'float32' } };
+      const mixer = createMixer(device, { mixupAlpha: 1, cutmixAlpha: 1 });
+      // Every kernel compiled first, so that each call below finds its pipelines ready.
+      await mixer.prepare(inputs, { outputs: { images: out } });
+      const partner = Uint32Array.from({ length: B }, (_, i) => B - 1 - i);
+      const plan = (kind: number, lam: number, box: number[]) => ({
+        kind: new Uint8Array(B).fill(kind),
+        lam: new Float32Array(B).fill(lam),
+        partner: partner.slice(),
+        box: Int32Array.from({ length: 4 * B }, (_, i) => box[i % 4]),
+      });
+      // Blend only, paste only, both, none, blend again: one mixer, one shape, other kernels each time.
+      const both = plan(1, 0.25, [0, 0, 0, 0]);
+      for (let i = 0; i < B; i += 2) {
+        both.kind[i] = 2;
+        both.box.set([0, 1, 2, 6], 4 * i);
+        both.lam[i] = 0.75;
+      }
+      const plans = [plan(1, 0.25, [0, 0, 0, 0]), plan(2, 0.75, [0, 1, 2, 6]), both, plan(0, 1, [0, 0, 0, 0])];
+      for (const p of [...plans, plans[0]]) {
+        const encoder = device.createCommandEncoder();
+        mixer.encode(encoder, inputs, { plan: p, outputs: { images: out } }).release();
+        device.queue.submit([encoder.finish()]);
+        const gpu = new Float32Array(await readBuffer(device, out, x.byteLength));
+        expectClose(
+          'float32',
+          gpu,
+          mixBatchCpu({ data: x, dtype: 'float32', shape: SHAPE }, p),
+          `kinds ${p.kind[0]}, ${p.kind[1]}`,
+        );
+      }
+      mixer.destroy();
+      source.destroy();
+      out.destroy();
     },
   );
 });

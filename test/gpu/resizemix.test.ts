@@ -2,6 +2,7 @@
 // and against PyTorch's formulas in test/unit/resizemix-reference.test.ts): layouts, every dtype
 // pair, fused normalisation, bilinear and nearest, label forms, boxes at the edges, empty and whole
 // boxes, odd sizes, chunked and split bindings; the in-place rejection; prepare(); leaks.
+import { CoefficientsMemo } from '../../src/formulas.js';
 import { describe, expect } from 'vitest';
 import { MixupError } from '../../src/errors.js';
 import { checkCall } from '../../src/gpu/checks.js';
@@ -293,6 +294,7 @@ describe('ResizeMix: checks, prepare, resources', () => {
         options: { ...base.options, resizemixAlpha: 1, resizemixMode: 'nearest' } as ResolvedMixOptions,
         maxBindingBytes: device.limits.maxStorageBufferBindingSize,
         alignment: 256,
+        coefficients: new CoefficientsMemo(),
       };
       const inputs = { images: { buffer: images, shape, dtype: 'float32' as const } };
       expect(() => checkCall(ctx, inputs, { inPlace: true }, 'mix')).toThrow(
