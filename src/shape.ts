@@ -32,15 +32,16 @@ export function checkShape(argument: string, shape: unknown): Geometry {
   if (typeof shape !== 'object' || shape === null || Array.isArray(shape))
     throw new MixupError(argument, BATCH_SHAPE, shape);
   const s = checkObject(argument, shape);
-  const layout = checkOneOf(`${argument}.layout`, s.layout, LAYOUTS);
-  const batch = checkInteger(`${argument}.batch`, s.batch, 1);
+  const names = fieldNames(argument);
+  const layout = checkOneOf(names.layout, s.layout, LAYOUTS);
+  const batch = checkInteger(names.batch, s.batch, 1);
   if (layout === 'rows') {
-    const features = checkInteger(`${argument}.features`, s.features, 1);
+    const features = checkInteger(names.features, s.features, 1);
     return { layout, batch, channels: 1, height: 1, width: features, n: features };
   }
-  const channels = checkInteger(`${argument}.channels`, s.channels, 1);
-  const height = checkInteger(`${argument}.height`, s.height, 1);
-  const width = checkInteger(`${argument}.width`, s.width, 1);
+  const channels = checkInteger(names.channels, s.channels, 1);
+  const height = checkInteger(names.height, s.height, 1);
+  const width = checkInteger(names.width, s.width, 1);
   const n = channels * height * width;
   if (!Number.isSafeInteger(n * batch)) {
     throw new MixupError(argument, 'a shape with fewer than 2^53 elements', `${batch}x${channels}x${height}x${width}`);
@@ -86,4 +87,30 @@ export function checkLabelShape(
     `[${batch}, ${numClasses}] (float32 soft targets: batch x numClasses${why})`,
     got(seen),
   );
+}
+
+type ShapeField = 'layout' | 'batch' | 'features' | 'channels' | 'height' | 'width';
+
+/**
+ * The names of a shape argument's fields in messages (`inputs.images.shape.batch`, ...), made once
+ * per argument: checkShape runs every call, and building them there would be garbage per call.
+ */
+const FIELD_NAMES = new Map<string, Record<ShapeField, string>>();
+function fieldNames(argument: string): Record<ShapeField, string> {
+  let names = FIELD_NAMES.get(argument);
+  if (!names) {
+    const name = (field: string) => `${argument}.${field}`;
+    names = {
+      layout: name('layout'),
+      batch: name('batch'),
+      features: name('features'),
+      channels: name('channels'),
+      height: name('height'),
+      width: name('width'),
+    };
+    // Arguments are a handful of fixed names and `inputs.dense[k].shape`: bounded, but capped anyway.
+    if (FIELD_NAMES.size >= 64) FIELD_NAMES.clear();
+    FIELD_NAMES.set(argument, names);
+  }
+  return names;
 }

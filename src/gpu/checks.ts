@@ -29,7 +29,7 @@ import type { Geometry } from '../shape.js';
 import type { DType, ImageSize, LabelDType, MixPlan, PlanMasks } from '../types.js';
 import { KIND_MASK, KIND_RESIZEMIX } from '../types.js';
 import { checkBuffer, checkKeys, checkObject, checkOneOf, checkOptionalBoolean, isGpuBuffer } from '../validate.js';
-import { dispatchSize } from './shaders.js';
+import { dispatchRows } from './shaders.js';
 import { drawableResizeModes } from './variant.js';
 import type { MixCallOptions, MixInputs } from './types.js';
 
@@ -488,7 +488,7 @@ function checkLimits(
   const batchOf = (argument: string, n: number, inBytes: number, outBytes: number, inPlace: boolean) => {
     // A walk has at most one segment per sample: B x quads threads bound every dispatch.
     const threads = g.batch * Math.ceil(n / 4);
-    if (dispatchSize(threads, maxGroups)[1] > maxGroups)
+    if (dispatchRows(threads, maxGroups) > maxGroups)
       throw new MixupError(`${argument}.shape`, 'a batch small enough for a 2-D dispatch', got(`${threads} threads`));
     if (fitsBinding(ctx, g.batch, n * inBytes) && fitsBinding(ctx, g.batch, n * outBytes)) return;
     if (inPlace) {

@@ -174,8 +174,14 @@ export function labelsShaderCode(): string {
 
 /** Splits `threads` into workgroups, folded into 2-D past the per-dimension limit. */
 export function dispatchSize(threads: number, maxPerDimension: number): [x: number, y: number] {
-  const groups = Math.max(1, Math.ceil(threads / WORKGROUP_SIZE));
-  if (groups <= maxPerDimension) return [groups, 1];
-  const y = Math.ceil(groups / maxPerDimension);
-  return [Math.ceil(groups / y), y];
+  const y = dispatchRows(threads, maxPerDimension);
+  return [Math.ceil(workgroups(threads) / y), y];
 }
+
+/** The y of {@link dispatchSize} alone (no array: the checks ask for it every call). */
+export function dispatchRows(threads: number, maxPerDimension: number): number {
+  const groups = workgroups(threads);
+  return groups <= maxPerDimension ? 1 : Math.ceil(groups / maxPerDimension);
+}
+
+const workgroups = (threads: number) => Math.max(1, Math.ceil(threads / WORKGROUP_SIZE));
