@@ -370,14 +370,15 @@ function batchJob(
   const a = ctx.alignment;
   const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
   const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-  // Window `chunk` of `perChunk` whole samples, its offset aligned down and the rest as a shift.
-  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window => {
-    const base = chunk * perChunk;
-    const count = Math.min(perChunk, batch - base);
+  // The window of samples [base, base + count), its offset aligned down and the rest as a shift.
+  const windowAt = (base: number, count: number, bytes: number, unit: number): Window => {
     const start = base * bytes;
     const offset = Math.floor(start / a) * a;
     return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
   };
+  // Window `chunk` of `perChunk` whole samples.
+  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window =>
+    windowAt(chunk * perChunk, Math.min(perChunk, batch - chunk * perChunk), bytes, unit);
   if (mode === 'whole') {
     const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
     return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
@@ -404,7 +405,7 @@ function batchJob(
         g.segCount,
         src,
         src2,
-        dstWindowed ? window(g.chunk, perWindow, bytesOut, unitOut) : whole(bytesOut),
+        dstWindowed ? windowAt(g.base, g.count, bytesOut, unitOut) : whole(bytesOut),
         split,
       ),
     );
