@@ -279,9 +279,10 @@ function maskUpload(m: PlanMasks): MaskUpload {
 /**
  * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (the input
  * fits one binding or two, bound whole as src + src2, and the output, if larger than a binding, is
- * written in windows of whole samples, one dispatch each, with cycles cut where they cross windows:
- * at the default 128 MiB binding a 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its
- * 154 MB float32 output is written in two windows); or in chunks of whole samples for inputs larger
+ * written in overlapping windows of whole samples, one dispatch each, with cycles cut only where a
+ * run of outputs fits no one window (walk.ts, outputWindows): at the default 128 MiB binding a
+ * 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its 154 MB float32 output is written in
+ * two windows of 222 samples, [0, 222) and [34, 256)); or in chunks of whole samples for inputs larger
  * than two bindings (each input then read twice).
  */
 function bindingMode(
