@@ -287,9 +287,10 @@ function maskUpload(m: PlanMasks): MaskUpload {
 /**
  * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (the input
  * fits one binding or two, bound whole as src + src2, and the output, if larger than a binding, is
- * written in windows of whole samples, one dispatch each, with cycles cut where they cross windows:
- * at the default 128 MiB binding a 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its
- * 154 MB float32 output is written in two windows); or in chunks of whole samples for inputs larger
+ * written in overlapping windows of whole samples, one dispatch each, with cycles cut only where a
+ * run of outputs fits no one window (walk.ts, outputWindows): at the default 128 MiB binding a
+ * 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its 154 MB float32 output is written in
+ * two windows of 222 samples, [0, 222) and [34, 256)); or in chunks of whole samples for inputs larger
  * than two bindings (each input then read twice).
  */
 function bindingMode(
@@ -378,14 +379,15 @@ function batchJob(
   const a = ctx.alignment;
   const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
   const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-  // Window `chunk` of `perChunk` whole samples, its offset aligned down and the rest as a shift.
-  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window => {
-    const base = chunk * perChunk;
-    const count = Math.min(perChunk, batch - base);
+  // The window of samples [base, base + count), its offset aligned down and the rest as a shift.
+  const windowAt = (base: number, count: number, bytes: number, unit: number): Window => {
     const start = base * bytes;
     const offset = Math.floor(start / a) * a;
     return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
   };
+  // Window `chunk` of `perChunk` whole samples.
+  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window =>
+    windowAt(chunk * perChunk, Math.min(perChunk, batch - chunk * perChunk), bytes, unit);
   if (mode === 'whole') {
     const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
     return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
@@ -412,7 +414,7 @@ function batchJob(
         g.segCount,
         src,
         src2,
-        dstWindowed ? window(g.chunk, perWindow, bytesOut, unitOut) : whole(bytesOut),
+        dstWindowed ? windowAt(g.base, g.count, bytesOut, unitOut) : whole(bytesOut),
         split,
       ),
     );

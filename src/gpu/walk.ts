@@ -58,18 +58,39 @@ export interface WalkOptions {
   /** Longest segment out of place (default MAX_CHAIN). */
   maxChain?: number;
   /**
-   * Outputs are written in windows of this many whole samples, one dispatch per window: segments
-   * are cut where the cycle crosses into another window (each cut re-reads one sample) and grouped
-   * by window (`groups`). Default: one window.
+   * Outputs are written in windows of at most this many whole samples, one dispatch per window (see
+   * outputWindows: as few as cover the batch, overlapping): segments are grouped by window
+   * (`outputGroups`), and a cycle is cut where its run of outputs cannot stay in one window (each cut
+   * re-reads one sample). Default: one window.
    */
   outputChunk?: number;
 }
 
-/** The segments of one output window: `segCount` segments from `segBase`, writing window `chunk`. */
+/**
+ * The segments of one output window: `segCount` segments from `segBase`, writing window `chunk`,
+ * samples [base, base + count) (outputWindows).
+ */
 export interface OutputGroup {
   chunk: number;
   segBase: number;
   segCount: number;
+  base: number;
+  count: number;
+}
+
+/**
+ * The output windows of `n` samples in windows of at most `perWindow`: the fewest that cover the
+ * batch, all of `perWindow` samples (one of n when it fits), spread evenly from sample 0 to the last,
+ * so that consecutive windows overlap. A sample in an overlap may be written from either window,
+ * which lets a cycle's run of outputs stay in one segment where adjacent windows would cut it.
+ * The first sample of each window.
+ */
+export function outputWindows(n: number, perWindow: number): { starts: number[]; count: number } {
+  if (n <= perWindow) return { starts: [0], count: n };
+  const windows = Math.ceil(n / perWindow);
+  const starts: number[] = [];
+  for (let c = 0; c < windows; c++) starts.push(Math.floor((c * (n - perWindow)) / (windows - 1)));
+  return { starts, count: perWindow };
 }
 
 /** Arrays a walk is built in, kept by the mixer so a call allocates none; grown on demand. */
@@ -78,6 +99,8 @@ export class WalkScratch {
   walk = new Uint32Array(0);
   seen = new Uint8Array(0);
   cycle = new Uint32Array(0);
+  /** Output windows only: the runs cycles are cut into (5 words each, at most one per sample). */
+  runs = new Uint32Array(0);
 
   /** Arrays for `n` samples (their contents are overwritten). */
   reserve(n: number): this {
@@ -86,6 +109,7 @@ export class WalkScratch {
       this.walk = new Uint32Array(2 * n);
       this.seen = new Uint8Array(n);
       this.cycle = new Uint32Array(n);
+      this.runs = new Uint32Array(0);
     }
     return this;
   }
@@ -112,20 +136,21 @@ function permutes(partner: Uint32Array, seen: Uint8Array): boolean {
 export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = new WalkScratch()): Walk {
   const { inPlace, quads, targetThreads } = options;
   const n = partner.length;
-  const { segments, walk, seen, cycle } = scratch.reserve(n);
+  scratch.reserve(n);
+  const { segments, walk, seen, cycle } = scratch;
   let count = 0;
   let used = 0;
   let loads = 0;
-  // Segment: samples cycle[start..end) (indices modulo `length`) write their outputs, then the
-  // successor is read; a closing segment ends on the cycle's first sample, already loaded.
-  const push = (start: number, end: number, length: number, closes: boolean) => {
+  // Segment: samples cycle[start..end) (indices modulo `length`; the cycle from `cycle[from]`) write
+  // their outputs, then the successor is read; a closing segment ends on the cycle's first sample, already loaded.
+  const push = (start: number, end: number, length: number, closes: boolean, from = 0) => {
     const at = 4 * count++;
     segments[at] = used;
     segments[at + 1] = end - start;
     segments[at + 2] = closes ? 1 : 0;
     segments[at + 3] = 0;
-    for (let k = start; k < end; k++) walk[used++] = cycle[k % length];
-    walk[used++] = cycle[end % length];
+    for (let k = start; k < end; k++) walk[used++] = cycle[from + (k % length)];
+    walk[used++] = cycle[from + (end % length)];
     loads += end - start + (closes ? 0 : 1);
   };
 
@@ -142,10 +167,17 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
       cycle[1] = partner[i];
       push(0, 1, 2, false);
     }
-    // Segment i writes sample i: an output window's segments are its samples, in order.
-    const per = options.outputChunk ?? n;
-    const groups: OutputGroup[] = [];
-    for (let c = 0; c * per < n; c++) groups.push({ chunk: c, segBase: c * per, segCount: Math.min(per, n - c * per) });
+    // Segment i writes sample i: window c writes the samples from the middle of its overlap with
+    // the window before to the middle of its overlap with the next, in order.
+    const { starts, count: per } = outputWindows(n, options.outputChunk ?? n);
+    const from = (c: number) => (c === 0 ? 0 : c === starts.length ? n : (starts[c] + starts[c - 1] + per) >> 1);
+    const groups = starts.map((base, c) => ({
+      chunk: c,
+      segBase: from(c),
+      segCount: from(c + 1) - from(c),
+      base,
+      count: per,
+    }));
     return { segments, walk, count, used, loads, outputGroups: groups };
   }
 
@@ -173,37 +205,104 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
     }
   };
 
-  const perChunk = options.outputChunk ?? n;
-  const chunks = Math.ceil(n / perChunk);
-  const chunkOf = (s: number) => Math.floor(s / perChunk);
-  const groups: OutputGroup[] = [];
-  for (let c = 0; c < chunks; c++) {
-    const segBase = count;
-    seen.fill(0, 0, n);
+  const { starts, count: per } = outputWindows(n, options.outputChunk ?? n);
+  seen.fill(0, 0, n);
+  if (starts.length === 1) {
     for (let i = 0; i < n; i++) {
       if (seen[i]) continue;
       let length = 0;
-      let inChunk = 0;
       for (let j = i; !seen[j]; j = partner[j]) {
         seen[j] = 1;
         cycle[length++] = j;
-        if (chunkOf(j) === c) inChunk++;
       }
-      if (inChunk === 0) continue;
-      if (inChunk === length) {
-        if (length <= maxLength) push(0, length, length, true);
-        else open(0, length, length);
-        continue;
+      if (length <= maxLength) push(0, length, length, true);
+      else open(0, length, length);
+    }
+    return {
+      segments,
+      walk,
+      count,
+      used,
+      loads,
+      outputGroups: [{ chunk: 0, segBase: 0, segCount: count, base: 0, count: n }],
+    };
+  }
+  // Several windows: sample s may be written from windows first(s) .. last(s). Each cycle is cut into
+  // the fewest runs that each lie in one window and are at most maxLength long (greedy, from the best
+  // of the first 2 * maxLength starts); a run goes to the lowest window that holds it. The cycles are
+  // kept one after another in `cycle` (they partition the samples), the runs in `scratch.runs`, then
+  // the segments are written window by window.
+  const first = (s: number) => {
+    let c = 0;
+    while (s >= starts[c] + per) c++;
+    return c;
+  };
+  const last = (s: number) => {
+    let c = starts.length - 1;
+    while (starts[c] > s) c--;
+    return c;
+  };
+  if (scratch.runs.length < 5 * n) scratch.runs = new Uint32Array(5 * n);
+  // Runs: cycle start in `cycle`, cycle length, run start and end (modulo the length), window * 2 + closes.
+  const runs = scratch.runs;
+  let runCount = 0;
+  // The runs of the cycle at cycle[from..from + length) starting at position `begin`, each as long
+  // as one window and maxLength allow; written as runs when `emit`. Returns how many.
+  const greedy = (from: number, length: number, begin: number, emit: boolean): number => {
+    let pieces = 0;
+    for (let k = 0; k < length; pieces++) {
+      let lo = 0;
+      let hi = starts.length - 1;
+      let end = k;
+      while (end < length && end - k < maxLength) {
+        const s = cycle[from + ((begin + end) % length)];
+        const l = Math.max(lo, first(s));
+        const h = Math.min(hi, last(s));
+        if (l > h) break;
+        lo = l;
+        hi = h;
+        end++;
       }
-      // The cycle leaves the window: each run of its outputs inside the window is open.
-      for (let k = 0; k < length; k++) {
-        if (chunkOf(cycle[k]) !== c || chunkOf(cycle[(k + length - 1) % length]) === c) continue;
-        let end = k + 1;
-        while (chunkOf(cycle[end % length]) === c) end++;
-        open(k, end, length);
+      if (emit) {
+        const r = 5 * runCount++;
+        runs[r] = from;
+        runs[r + 1] = length;
+        runs[r + 2] = begin + k;
+        runs[r + 3] = begin + end;
+        // A whole cycle in one run closes (greedy only makes one of a cycle of at most maxLength).
+        runs[r + 4] = 2 * lo + (k === 0 && end === length ? 1 : 0);
+      }
+      k = end;
+    }
+    return pieces;
+  };
+  for (let i = 0, placed = 0; i < n; i++) {
+    if (seen[i]) continue;
+    const from = placed;
+    for (let j = i; !seen[j]; j = partner[j]) {
+      seen[j] = 1;
+      cycle[placed++] = j;
+    }
+    const length = placed - from;
+    let best = 0;
+    let fewest = greedy(from, length, 0, false);
+    for (let b = 1; b < Math.min(length, 2 * maxLength) && fewest > 1; b++) {
+      const pieces = greedy(from, length, b, false);
+      if (pieces < fewest) {
+        fewest = pieces;
+        best = b;
       }
     }
-    groups.push({ chunk: c, segBase, segCount: count - segBase });
+    greedy(from, length, best, true);
+  }
+  const groups: OutputGroup[] = [];
+  for (let c = 0; c < starts.length; c++) {
+    const segBase = count;
+    for (let r = 0; r < 5 * runCount; r += 5) {
+      if (runs[r + 4] >> 1 !== c) continue;
+      push(runs[r + 2], runs[r + 3], runs[r + 1], (runs[r + 4] & 1) === 1, runs[r]);
+    }
+    groups.push({ chunk: c, segBase, segCount: count - segBase, base: starts[c], count: per });
   }
   return { segments, walk, count, used, loads, outputGroups: groups };
 }

@@ -2,6 +2,7 @@
 // right partner, and read each input once when cycles are whole.
 import { describe, expect, it } from 'vitest';
 import { MAX_CHAIN, buildWalk } from '../../src/gpu/walk.js';
+import { Philox } from '../../src/rng.js';
 
 /** Simulates the kernel's walk: returns per-output partner used, and how often each input was loaded. */
 function simulate(partner: Uint32Array, inPlace: boolean, quads = 1, targetThreads = 1, maxChain = Infinity) {
@@ -103,35 +104,79 @@ describe('buildWalk', () => {
     );
   });
 
-  it('with output windows, groups segments by window and cuts only where a cycle crosses windows', () => {
+  /** Checks a walk with output windows of `per`; returns how many segments are open. */
+  function checkWindows(partner: Uint32Array, per: number, maxChain = Infinity): { loads: number; cuts: number } {
+    const n = partner.length;
+    const w = buildWalk(partner, { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: per, maxChain });
+    const groups = w.outputGroups!;
+    expect(groups.map((g) => g.chunk)).toEqual(Array.from({ length: Math.ceil(n / per) }, (_, c) => c));
+    const written = new Array(n).fill(0);
+    let cuts = 0;
+    let next = 0;
+    for (const g of groups) {
+      // Windows of at most `per` samples inside the batch, segments in order.
+      expect(g.base).toBeGreaterThanOrEqual(0);
+      expect(g.count).toBeLessThanOrEqual(per);
+      expect(g.base + g.count).toBeLessThanOrEqual(n);
+      expect(g.segBase).toBe(next);
+      next += g.segCount;
+      for (let k = g.segBase; k < g.segBase + g.segCount; k++) {
+        const [off, length, closes] = w.segments.subarray(4 * k, 4 * k + 3);
+        if (!closes) cuts++;
+        expect(length).toBeLessThanOrEqual(Math.min(n, maxChain));
+        for (let j = 0; j < length; j++) {
+          const s = w.walk[off + j];
+          expect(s >= g.base && s < g.base + g.count, `sample ${s} in window ${g.chunk}`).toBe(true);
+          expect(w.walk[off + j + 1]).toBe(partner[s]);
+          written[s]++;
+        }
+        if (closes) expect(w.walk[off + length]).toBe(w.walk[off]);
+      }
+    }
+    expect(next).toBe(w.count);
+    expect(written).toEqual(new Array(n).fill(1));
+    // Each open segment re-reads one sample; whole cycles inside a window read nothing twice.
+    expect(w.loads).toBe(n + cuts);
+    return { loads: w.loads, cuts };
+  }
+
+  it('with output windows, groups segments by window, each writing only samples of its window', () => {
     const shuffle = Uint32Array.from([5, 9, 0, 7, 1, 3, 11, 2, 10, 4, 6, 8]);
     const repeats = Uint32Array.from({ length: 12 }, (_, i) => (i * 3) % 10); // not a permutation: singles
-    for (const partner of [flip(12), roll(12), shuffle, flip(11), repeats]) {
-      const n = partner.length;
-      const w = buildWalk(partner, { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 5 });
-      const groups = w.outputGroups!;
-      expect(groups.map((g) => g.chunk)).toEqual([0, 1, 2].slice(0, Math.ceil(n / 5)));
-      const written = new Array(n).fill(0);
-      let cuts = 0;
-      for (const g of groups) {
-        for (let k = g.segBase; k < g.segBase + g.segCount; k++) {
-          const [off, length, closes] = w.segments.subarray(4 * k, 4 * k + 3);
-          if (!closes) cuts++;
-          for (let j = 0; j < length; j++) {
-            const s = w.walk[off + j];
-            expect(Math.floor(s / 5), `sample ${s} in window ${g.chunk}`).toBe(g.chunk);
-            expect(w.walk[off + j + 1]).toBe(partner[s]);
-            written[s]++;
-          }
-        }
+    for (const partner of [flip(12), roll(12), shuffle, flip(11), repeats]) checkWindows(partner, 5);
+    // Random permutations, window sizes and chain caps.
+    const rng = new Philox(7);
+    for (let t = 0; t < 200; t++) {
+      const n = 2 + rng.nextInt(60);
+      const p = Uint32Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.nextInt(i + 1);
+        [p[i], p[j]] = [p[j], p[i]];
       }
-      expect(written).toEqual(new Array(n).fill(1));
-      // Each open segment re-reads one sample; whole cycles inside a window read nothing twice.
-      expect(w.loads).toBe(n + cuts);
+      checkWindows(p, 1 + rng.nextInt(n), t % 2 ? 8 : Infinity);
     }
     // flip(12) with windows of 6: every pair crosses, so every output is its own open segment.
-    expect(buildWalk(flip(12), { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 6 }).loads).toBe(24);
+    expect(checkWindows(flip(12), 6).loads).toBe(24);
     // roll(12) with windows of 6: two runs of 6, two cuts.
-    expect(buildWalk(roll(12), { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 6 }).loads).toBe(14);
+    expect(checkWindows(roll(12), 6).loads).toBe(14);
+  });
+
+  it('with output windows, overlapping windows keep a cycle whole where adjacent windows would cut it', () => {
+    // 10 samples in windows of 6: [0, 6) and [4, 10). The pairs (4, 6) and (5, 7) fit the second
+    // window whole (adjacent windows [0, 6) and [6, 10) would cut both: 4 extra loads).
+    const partner = Uint32Array.from([1, 0, 2, 3, 6, 7, 4, 5, 9, 8]);
+    const w = buildWalk(partner, { inPlace: false, quads: 1e6, targetThreads: 1, outputChunk: 6 });
+    expect(w.outputGroups!.map((g) => [g.base, g.count])).toEqual([
+      [0, 6],
+      [4, 6],
+    ]);
+    expect(checkWindows(partner, 6)).toEqual({ loads: 10, cuts: 0 });
+    // A roll of 10: the cycle is cut once per window (2 runs), not at every crossing.
+    expect(checkWindows(roll(10), 6).cuts).toBe(2);
+    // Cycles (0 9 4 5), (1 8 3 6), (2 7): 4 and 5 fit either window, so (9 4 5) stays one run (2 cuts
+    // for the first cycle, 4 and 2 for the others, where only one window holds each sample): 8 in all;
+    // adjacent windows cut (0)(9)(4 5) as well, 9.
+    const cycles = Uint32Array.from([9, 8, 7, 6, 5, 0, 1, 2, 3, 4]);
+    expect(checkWindows(cycles, 6).cuts).toBe(8);
   });
 });
