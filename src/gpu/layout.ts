@@ -33,7 +33,7 @@ import {
 } from './variant.js';
 import type { BatchEntry, BatchVariant, Binding, ResizeVariant } from './variant.js';
 import { buildChunkedWalk, buildWalk } from './walk.js';
-import type { Walk, WalkScratch } from './walk.js';
+import type { Walk, WalkOptions, WalkScratch } from './walk.js';
 
 /** Aim for this many threads before cutting long cycles (enough to fill a large GPU). */
 const TARGET_THREADS = 1 << 18;
@@ -322,103 +322,48 @@ function batchJob(
   scratch: WalkScratch | undefined,
   variantFor: (binding: Binding) => BatchVariant,
 ): BatchJob {
+  // No closures here: this runs per call and job, and a closure (with its context) is garbage (issue 14).
   const batch = plan.partner.length;
   const quads = Math.ceil(n / 4);
   const maxGroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
-  const job = (variant: BatchVariant, walk: Walk, dispatches: Dispatch[]): BatchJob => {
-    const entry = entryFor(walk);
-    const inBytes = ceil4(batch * bytesIn);
-    const outBytes = ceil4(batch * bytesOut);
-    // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
-    return {
-      mode,
-      inBytes,
-      outBytes,
-      variant,
-      entry,
-      key: batchKey(variant, entry),
-      source,
-      n,
-      quads,
-      ...geometry,
-      walk,
-      dispatches,
-      segmentsAt: 0,
-      segmentsSize: 16 * batch,
-      walkAt: 0,
-      walkSize: 8 * batch,
-      resize: plan.resize ?? 'bilinear',
-      resizePass: null,
-    };
-  };
-  const dispatch = (
-    segBase: number,
-    segCount: number,
-    src: Window,
-    src2: Window | null,
-    dst: Window,
-    srcSplit = 0,
-  ): Dispatch => {
-    const threads = segCount * quads;
-    return {
-      paramsAt: 0,
-      segBase,
-      segCount,
-      threads,
-      groups: dispatchSize(threads, maxGroups),
-      src,
-      src2: src2 ?? { ...src, count: 0 },
-      dst,
-      srcSplit,
-    };
-  };
-  const probe = variantFor({ windowed: false, srcSplit: false, dstWindowed: false });
+  const probe = variantFor(WHOLE);
   const bytesIn = n * DTYPE_BYTES[probe.inDtype];
   const bytesOut = n * DTYPE_BYTES[probe.outDtype];
   const limit = ctx.maxBindingBytes;
   const a = ctx.alignment;
   const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
-  const whole = (bytes: number): Window => ({ offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 });
-  // The window of samples [base, base + count), its offset aligned down and the rest as a shift.
-  const windowAt = (base: number, count: number, bytes: number, unit: number): Window => {
-    const start = base * bytes;
-    const offset = Math.floor(start / a) * a;
-    return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
-  };
-  // Window `chunk` of `perChunk` whole samples.
-  const window = (chunk: number, perChunk: number, bytes: number, unit: number): Window =>
-    windowAt(chunk * perChunk, Math.min(perChunk, batch - chunk * perChunk), bytes, unit);
   if (mode === 'whole') {
-    const walk = buildWalk(plan.partner, { inPlace, quads, targetThreads: TARGET_THREADS }, scratch);
-    return job(probe, walk, [dispatch(0, walk.count, whole(bytesIn), null, whole(bytesOut))]);
+    const walk = buildWalk(plan.partner, walkOptions(scratch, inPlace, quads, 0), scratch);
+    const src = wholeWindow(batch, bytesIn);
+    const d = dispatchOf(0, walk.count, quads, maxGroups, src, null, wholeWindow(batch, bytesOut));
+    return jobOf(mode, probe, walk, [d], plan, source, n, quads, geometry, bytesIn, bytesOut);
   }
   if (mode === 'split') {
     const srcSplit = ceil4(batch * bytesIn) > limit;
     const dstWindowed = ceil4(batch * bytesOut) > limit;
     const variant = variantFor({ windowed: false, srcSplit, dstWindowed });
     const perWindow = dstWindowed ? Math.floor((limit - a) / bytesOut) : batch;
-    const walk = buildWalk(
-      plan.partner,
-      { inPlace, quads, targetThreads: TARGET_THREADS, outputChunk: perWindow },
-      scratch,
-    );
+    const walk = buildWalk(plan.partner, walkOptions(scratch, inPlace, quads, perWindow), scratch);
     // The input: whole, or [0, first) and the rest; the split counts array elements.
     const first = splitAt(ctx);
-    const src = srcSplit ? { ...whole(bytesIn), size: first } : whole(bytesIn);
-    const src2 = srcSplit ? { ...whole(bytesIn), offset: first, size: ceil4(batch * bytesIn) - first } : null;
+    const whole = wholeWindow(batch, bytesIn);
+    const src = srcSplit ? { ...whole, size: first } : whole;
+    const src2 = srcSplit ? { ...whole, offset: first, size: ceil4(batch * bytesIn) - first } : null;
     const split = srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0;
     const unitOut = addressUnit(variant.outDtype, variant.vec4);
     const dispatches = (walk.outputGroups ?? []).map((g) =>
-      dispatch(
+      dispatchOf(
         g.segBase,
         g.segCount,
+        quads,
+        maxGroups,
         src,
         src2,
-        dstWindowed ? windowAt(g.base, g.count, bytesOut, unitOut) : whole(bytesOut),
+        dstWindowed ? windowAt(g.base, g.count, bytesOut, unitOut, a) : wholeWindow(batch, bytesOut),
         split,
       ),
     );
-    return job(variant, walk, dispatches);
+    return jobOf(mode, variant, walk, dispatches, plan, source, n, quads, geometry, bytesIn, bytesOut);
   }
   // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
   const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
@@ -426,16 +371,120 @@ function batchJob(
   const walk = buildChunkedWalk(plan.partner, perChunk);
   const unitIn = addressUnit(variant.inDtype, variant.vec4);
   const unitOut = addressUnit(variant.outDtype, variant.vec4);
+  // Window `chunk` of `perChunk` whole samples.
+  const window = (chunk: number, bytes: number, unit: number): Window =>
+    windowAt(chunk * perChunk, Math.min(perChunk, batch - chunk * perChunk), bytes, unit, a);
   const dispatches = walk.groups.map((gr) =>
-    dispatch(
+    dispatchOf(
       gr.segBase,
       gr.segCount,
-      window(gr.chunk, perChunk, bytesIn, unitIn),
-      gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, perChunk, bytesIn, unitIn),
-      window(gr.chunk, perChunk, bytesOut, unitOut),
+      quads,
+      maxGroups,
+      window(gr.chunk, bytesIn, unitIn),
+      gr.partnerChunk === gr.chunk ? null : window(gr.partnerChunk, bytesIn, unitIn),
+      window(gr.chunk, bytesOut, unitOut),
     ),
   );
-  return job(variant, walk, dispatches);
+  return jobOf(mode, variant, walk, dispatches, plan, source, n, quads, geometry, bytesIn, bytesOut);
+}
+
+/** The binding of a job bound whole (no windows, no split). */
+const WHOLE: Binding = Object.freeze({ windowed: false, srcSplit: false, dstWindowed: false });
+
+/**
+ * The walk's options, in an object kept in the job's scratch (one per call would be garbage);
+ * `outputChunk` 0 means one output window.
+ */
+function walkOptions(
+  scratch: WalkScratch | undefined,
+  inPlace: boolean,
+  quads: number,
+  outputChunk: number,
+): WalkOptions {
+  const o = scratch?.options ?? { inPlace, quads, targetThreads: TARGET_THREADS };
+  o.inPlace = inPlace;
+  o.quads = quads;
+  o.targetThreads = TARGET_THREADS;
+  o.outputChunk = outputChunk > 0 ? outputChunk : undefined;
+  return o;
+}
+
+/** A window over every sample: `bytes` per sample from offset 0. */
+function wholeWindow(batch: number, bytes: number): Window {
+  return { offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 };
+}
+
+/** The window of samples [base, base + count), its offset aligned down to `alignment` and the rest as a shift. */
+function windowAt(base: number, count: number, bytes: number, unit: number, alignment: number): Window {
+  const start = base * bytes;
+  const offset = Math.floor(start / alignment) * alignment;
+  return { offset, size: ceil4(start - offset + count * bytes), base, count, shift: (start - offset) / unit };
+}
+
+/** One dispatch over `segCount` segments from `segBase`; without a second input, src2 is an empty window over src. */
+function dispatchOf(
+  segBase: number,
+  segCount: number,
+  quads: number,
+  maxGroups: number,
+  src: Window,
+  src2: Window | null,
+  dst: Window,
+  srcSplit = 0,
+): Dispatch {
+  const threads = segCount * quads;
+  return {
+    paramsAt: 0,
+    segBase,
+    segCount,
+    threads,
+    groups: dispatchSize(threads, maxGroups),
+    src,
+    src2: src2 ?? { offset: src.offset, size: src.size, base: src.base, count: 0, shift: src.shift },
+    dst,
+    srcSplit,
+  };
+}
+
+/** The job record; its upload ranges are set by layoutCall. */
+function jobOf(
+  mode: BatchJob['mode'],
+  variant: BatchVariant,
+  walk: Walk,
+  dispatches: Dispatch[],
+  plan: MixPlan,
+  source: GPUBuffer,
+  n: number,
+  quads: number,
+  geometry: { channels: number; width: number; height: number },
+  bytesIn: number,
+  bytesOut: number,
+): BatchJob {
+  const batch = plan.partner.length;
+  const entry = entryFor(walk);
+  return {
+    mode,
+    inBytes: ceil4(batch * bytesIn),
+    outBytes: ceil4(batch * bytesOut),
+    variant,
+    entry,
+    key: batchKey(variant, entry),
+    source,
+    n,
+    quads,
+    channels: geometry.channels,
+    width: geometry.width,
+    height: geometry.height,
+    walk,
+    dispatches,
+    // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
+    segmentsAt: 0,
+    segmentsSize: 16 * batch,
+    walkAt: 0,
+    walkSize: 8 * batch,
+    resize: plan.resize ?? 'bilinear',
+    resizePass: null,
+  };
 }
 
 /**

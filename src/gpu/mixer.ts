@@ -349,7 +349,7 @@ class GpuMixer implements Mixer, CheckContext {
     const how =
       job.mode === 'split'
         ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output in ` +
-          `${job.dispatches.length} windows (cycles cut where they cross windows)`
+          `${job.dispatches.length} windows (overlapping, cycles cut only where a run fits no window)`
         : `mixed in ${job.dispatches.length} chunked dispatches (each input read twice)`;
     const fix = adapterLimits
       ? `the adapter allows ${mib(adapterLimits.maxStorageBufferBindingSize)}: request it with requestDevice({ ` +

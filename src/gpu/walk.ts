@@ -101,6 +101,10 @@ export class WalkScratch {
   cycle = new Uint32Array(0);
   /** Output windows only: the runs cycles are cut into (5 words each, at most one per sample). */
   runs = new Uint32Array(0);
+  /** Segments and walk words written so far, and the loads they make (see push). */
+  readonly writer = { count: 0, used: 0, loads: 0 };
+  /** The options object of the walks built here, refilled per call by the layout (no object per call). */
+  readonly options: WalkOptions = { inPlace: false, quads: 1, targetThreads: 1 };
 
   /** Arrays for `n` samples (their contents are overwritten). */
   reserve(n: number): this {
@@ -138,21 +142,12 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
   const n = partner.length;
   scratch.reserve(n);
   const { segments, walk, seen, cycle } = scratch;
-  let count = 0;
-  let used = 0;
-  let loads = 0;
-  // Segment: samples cycle[start..end) (indices modulo `length`; the cycle from `cycle[from]`) write
-  // their outputs, then the successor is read; a closing segment ends on the cycle's first sample, already loaded.
-  const push = (start: number, end: number, length: number, closes: boolean, from = 0) => {
-    const at = 4 * count++;
-    segments[at] = used;
-    segments[at + 1] = end - start;
-    segments[at + 2] = closes ? 1 : 0;
-    segments[at + 3] = 0;
-    for (let k = start; k < end; k++) walk[used++] = cycle[from + (k % length)];
-    walk[used++] = cycle[from + (end % length)];
-    loads += end - start + (closes ? 0 : 1);
-  };
+  // The segments are written by push() into the scratch's tables (module functions, not closures:
+  // this runs per call, issue 14); `w` counts them.
+  const w = scratch.writer;
+  w.count = 0;
+  w.used = 0;
+  w.loads = 0;
 
   if (!permutes(partner, seen)) {
     if (inPlace) {
@@ -165,7 +160,7 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
     for (let i = 0; i < n; i++) {
       cycle[0] = i;
       cycle[1] = partner[i];
-      push(0, 1, 2, false);
+      push(scratch, 0, 1, 2, false);
     }
     // Segment i writes sample i: window c writes the samples from the middle of its overlap with
     // the window before to the middle of its overlap with the next, in order.
@@ -178,7 +173,7 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
       base,
       count: per,
     }));
-    return { segments, walk, count, used, loads, outputGroups: groups };
+    return { segments, walk, count: w.count, used: w.used, loads: w.loads, outputGroups: groups };
   }
 
   // Out of place, cycles are cut into pieces of at most `maxLength`: by thread count when whole
@@ -192,22 +187,9 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
   }
   const byThreads = cycles * quads >= targetThreads ? n : Math.max(MIN_CUT, Math.ceil((n * quads) / targetThreads));
   const maxLength = inPlace ? n : Math.min(byThreads, Math.max(MIN_CUT, options.maxChain ?? MAX_CHAIN));
-  // An open run cycle[start..end) in pieces of at most maxLength.
-  const open = (start: number, end: number, length: number) => {
-    const pieces = Math.ceil((end - start) / maxLength);
-    for (let p = 0; p < pieces; p++) {
-      push(
-        start + Math.floor((p * (end - start)) / pieces),
-        start + Math.floor(((p + 1) * (end - start)) / pieces),
-        length,
-        false,
-      );
-    }
-  };
-
-  const { starts, count: per } = outputWindows(n, options.outputChunk ?? n);
   seen.fill(0, 0, n);
-  if (starts.length === 1) {
+  if (n <= (options.outputChunk ?? n)) {
+    // One output window: every cycle whole, or in open pieces of at most maxLength.
     for (let i = 0; i < n; i++) {
       if (seen[i]) continue;
       let length = 0;
@@ -215,9 +197,10 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
         seen[j] = 1;
         cycle[length++] = j;
       }
-      if (length <= maxLength) push(0, length, length, true);
-      else open(0, length, length);
+      if (length <= maxLength) push(scratch, 0, length, length, true);
+      else pushOpen(scratch, 0, length, length, maxLength);
     }
+    const { count, used, loads } = w;
     return {
       segments,
       walk,
@@ -227,6 +210,7 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
       outputGroups: [{ chunk: 0, segBase: 0, segCount: count, base: 0, count: n }],
     };
   }
+  const { starts, count: per } = outputWindows(n, options.outputChunk ?? n);
   // Several windows: sample s may be written from windows first(s) .. last(s). Each cycle is cut into
   // the fewest runs that each lie in one window and are at most maxLength long (greedy, from the best
   // of the first 2 * maxLength starts); a run goes to the lowest window that holds it. The cycles are
@@ -297,14 +281,48 @@ export function buildWalk(partner: Uint32Array, options: WalkOptions, scratch = 
   }
   const groups: OutputGroup[] = [];
   for (let c = 0; c < starts.length; c++) {
-    const segBase = count;
+    const segBase = w.count;
     for (let r = 0; r < 5 * runCount; r += 5) {
       if (runs[r + 4] >> 1 !== c) continue;
-      push(runs[r + 2], runs[r + 3], runs[r + 1], (runs[r + 4] & 1) === 1, runs[r]);
+      push(scratch, runs[r + 2], runs[r + 3], runs[r + 1], (runs[r + 4] & 1) === 1, runs[r]);
     }
-    groups.push({ chunk: c, segBase, segCount: count - segBase, base: starts[c], count: per });
+    groups.push({ chunk: c, segBase, segCount: w.count - segBase, base: starts[c], count: per });
   }
-  return { segments, walk, count, used, loads, outputGroups: groups };
+  return { segments, walk, count: w.count, used: w.used, loads: w.loads, outputGroups: groups };
+}
+
+/**
+ * Appends a segment: samples cycle[from + (k mod length)] for k in [start, end) write their
+ * outputs, then the successor is read; a closing segment ends on the cycle's first sample, already
+ * loaded.
+ */
+function push(scratch: WalkScratch, start: number, end: number, length: number, closes: boolean, from = 0): void {
+  const { segments, walk, cycle } = scratch;
+  const w = scratch.writer;
+  const at = 4 * w.count++;
+  segments[at] = w.used;
+  segments[at + 1] = end - start;
+  segments[at + 2] = closes ? 1 : 0;
+  segments[at + 3] = 0;
+  let used = w.used;
+  for (let k = start; k < end; k++) walk[used++] = cycle[from + (k % length)];
+  walk[used++] = cycle[from + (end % length)];
+  w.used = used;
+  w.loads += end - start + (closes ? 0 : 1);
+}
+
+/** An open run cycle[start..end) in pieces of at most maxLength. */
+function pushOpen(scratch: WalkScratch, start: number, end: number, length: number, maxLength: number): void {
+  const pieces = Math.ceil((end - start) / maxLength);
+  for (let p = 0; p < pieces; p++) {
+    push(
+      scratch,
+      start + Math.floor((p * (end - start)) / pieces),
+      start + Math.floor(((p + 1) * (end - start)) / pieces),
+      length,
+      false,
+    );
+  }
 }
 
 /** The samples of one dispatch of a chunked batch: outputs in chunk `chunk`, partners in `partnerChunk`. */
