@@ -557,7 +557,7 @@ export function possibleKernels(
   const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
   const entries = (binding: Binding, quads: number): BatchEntry[] => {
     if (binding.windowed) return ['main_singles'];
-    // Output windows cut cycles where they cross: any segment shape can come out.
+    // Output windows cut cycles into runs that fit one window: any segment shape can come out.
     if (binding.dstWindowed) return ['main_pairs', 'main_singles', 'main_walk'];
     const p = options.pairing;
     if (typeof p !== 'string')

@@ -190,8 +190,8 @@ export interface ChunkingInfo {
   argument: string;
   /**
    * `'split'`: the input fits one or two bindings and is bound whole; the output is written in
-   * windows of whole samples, one dispatch each, the walk cut only where a cycle crosses windows
-   * (one extra read per cut); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks
+   * overlapping windows of whole samples, one dispatch each, each cycle cut into the fewest runs that
+   * fit one window (one extra read per cut); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks
    * (each input read twice).
    */
   mode: 'split' | 'chunks';
