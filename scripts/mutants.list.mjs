@@ -40,8 +40,8 @@ const issue13 = [
   {
     id: 'dispatch-fold-floor',
     file: 'src/gpu/shaders.ts',
-    find: 'return [Math.ceil(groups / y), y];',
-    replace: 'return [Math.floor(groups / y), y];',
+    find: 'return [Math.ceil(workgroups(threads) / y), y];',
+    replace: 'return [Math.floor(workgroups(threads) / y), y];',
     project: ['unit', 'node'],
     tests: ['test/gpu/layout.test.ts'],
     grep: '2-D|fold',
@@ -378,8 +378,8 @@ const host = [
   {
     id: 'row-aligned-any-width',
     file: 'src/gpu/variant.ts',
-    find: "rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,",
-    replace: "rowAligned: c.layout !== 'NHWC',",
+    find: "scratch.rowAligned = layout !== 'NHWC' && width % 4 === 0;",
+    replace: "scratch.rowAligned = layout !== 'NHWC';",
     project: 'node',
     tests: ['test/gpu/uint8-any-size.test.ts'],
     grep: 'in place',
