@@ -60,10 +60,9 @@ export class CoefficientsMemo {
 
   /** checkNormalize(argument, normalize, channels), as coefficients. */
   of(argument: string, normalize: unknown, channels: number): NormalizeCoefficients {
-    if (this.checked.mean.length !== channels) {
+    // New arrays for another channel count (the last numbers then differ in length: recomputed below).
+    if (this.checked.mean.length !== channels)
       this.checked = { mean: new Float64Array(channels), std: new Float64Array(channels) };
-      this.coefficients = null;
-    }
     const checked = checkNormalize(argument, normalize, channels, this.checked);
     const last = this.last;
     if (this.coefficients !== null && sameValues(checked.mean, last.mean) && sameValues(checked.std, last.std))

@@ -99,7 +99,7 @@ class GpuMixer implements Mixer, CheckContext {
   /** Walks are built here, so a call allocates no walk arrays (copied only when a call must wait). */
   private readonly scratch = { images: new WalkScratch(), soft: new WalkScratch(), dense: [] as WalkScratch[] };
   /** The keys of the last call's pipelines, and those pipelines (see readyPipelines). */
-  private lastReady: { keys: string[]; count: number; pipelines: CallPipelines } | null = null;
+  private lastReady: { keys: string[]; pipelines: CallPipelines } | null = null;
   private readonly keysNow: string[] = [];
   private destroyed = false;
   private lostInfo: GPUDeviceLostInfo | null = null;
@@ -427,7 +427,7 @@ class GpuMixer implements Mixer, CheckContext {
     const keys = this.keysNow;
     const count = pipelineKeys(layout, keys);
     const last = this.lastReady;
-    if (last && last.count === count && sameKeys(keys, last.keys, count)) return last.pipelines;
+    if (last && last.keys.length === count && sameKeys(keys, last.keys, count)) return last.pipelines;
     const compiled: GPUComputePipeline[] = [];
     for (let i = 0; i < count; i++) {
       const pipeline = this.pipelines.ready(keys[i]);
@@ -435,7 +435,7 @@ class GpuMixer implements Mixer, CheckContext {
       compiled.push(pipeline);
     }
     const pipelines = this.named(layout, compiled);
-    this.lastReady = { keys: keys.slice(0, count), count, pipelines };
+    this.lastReady = { keys: keys.slice(0, count), pipelines };
     return pipelines;
   }
 

@@ -76,25 +76,22 @@ export interface Binding {
   dstWindowed: boolean;
 }
 
-/** A variant's fields, before the flags that select no code are cleared (see canonical). */
-type VariantFields = BatchVariant;
-
 const DTYPE_CODE: Record<DType, number> = { uint8: 0, float16: 1, float32: 2 };
 const LAYOUT_CODE: Record<Layout, number> = { NCHW: 0, NHWC: 1, rows: 2 };
 
 /**
- * Canonical variants by their code (every field as bits), each with its key: a loop over one
- * shape finds its variants here and builds no variant object or key string per call (issue 14,
- * heap per call). Variants are frozen, as they are shared by every call and mixer.
+ * Canonical variants by their code (every field as bits), and the keys of each one's entry points:
+ * a loop over one shape finds its variants here and builds no variant object or key string per
+ * call (issue 14, heap per call). Variants are frozen, as they are shared by every call and mixer.
  */
 const interned = new Map<number, BatchVariant>();
-const keys = new WeakMap<BatchVariant, string>();
+const entryKeys = new WeakMap<BatchVariant, Record<BatchEntry, string>>();
 
 /**
  * The canonical variant of these fields: clears the flags that select no code, so equal code
  * always has one variant (and one key), and returns the one interned object for it.
  */
-function canonical(v: VariantFields): BatchVariant {
+function canonical(v: BatchVariant): BatchVariant {
   const rows = v.layout === 'rows';
   const paste = v.paste && !v.blendOnly && !rows;
   const mask = v.blendOnly || rows ? null : v.mask;
@@ -122,7 +119,12 @@ function canonical(v: VariantFields): BatchVariant {
   if (known) return known;
   const variant: BatchVariant = Object.freeze({ ...v, paste, mask, rowAligned, srcSplit, dstWindowed });
   interned.set(code, variant);
-  keys.set(variant, variantKey(variant));
+  const key = variantKey(variant);
+  entryKeys.set(variant, {
+    main_pairs: `${key}:main_pairs`,
+    main_singles: `${key}:main_singles`,
+    main_walk: `${key}:main_walk`,
+  });
   return variant;
 }
 
@@ -154,6 +156,7 @@ export function ioVariant(
   width: number,
   kinds: PlanKinds,
   binding: Binding,
+  blendOnly = false,
 ): BatchVariant {
   scratch.inDtype = inDtype;
   scratch.outDtype = outDtype;
@@ -161,7 +164,7 @@ export function ioVariant(
   scratch.inPlace = inPlace;
   scratch.layout = layout;
   scratch.normalize = normalize;
-  scratch.blendOnly = false;
+  scratch.blendOnly = blendOnly;
   scratch.windowed = binding.windowed;
   scratch.srcSplit = binding.srcSplit;
   scratch.dstWindowed = binding.dstWindowed;
@@ -173,7 +176,7 @@ export function ioVariant(
 }
 
 /** The fields of the variant being looked up (canonical copies them when it is new). */
-const scratch: VariantFields = {
+const scratch: BatchVariant = {
   inDtype: 'uint8',
   outDtype: 'uint8',
   vec4: false,
@@ -207,37 +210,30 @@ export function denseVariant(
 
 /** The soft targets' kernel ([B, K] float32 rows): every mixed sample blends its row with lam. */
 export function softVariant(numClasses: number, kinds: PlanKinds, binding: Binding): BatchVariant {
-  const vec4 = numClasses % 4 === 0;
-  scratch.inDtype = 'float32';
-  scratch.outDtype = 'float32';
-  scratch.vec4 = vec4;
-  scratch.inPlace = false;
-  scratch.layout = 'rows';
-  scratch.normalize = false;
-  scratch.blendOnly = true;
-  scratch.windowed = binding.windowed;
-  scratch.srcSplit = binding.srcSplit;
-  scratch.dstWindowed = binding.dstWindowed;
-  scratch.blend = kinds.blend || kinds.paste || kinds.resize === true || Boolean(kinds.mask);
-  scratch.paste = false;
-  scratch.rowAligned = vec4;
-  scratch.mask = null;
-  return canonical(scratch);
+  const blend = kinds.blend || kinds.paste || kinds.resize === true || Boolean(kinds.mask);
+  // Rows of K: vec4 and row alignment both when K % 4 == 0; canonical clears paste and mask for blendOnly.
+  return ioVariant(
+    'float32',
+    'float32',
+    false,
+    false,
+    'rows',
+    numClasses,
+    numClasses,
+    blend ? BLENDS : NO_KINDS,
+    binding,
+    true,
+  );
 }
+
+const BLENDS: PlanKinds = Object.freeze({ blend: true, paste: false });
+const NO_KINDS: PlanKinds = Object.freeze({ blend: false, paste: false });
 
 /** The cache key of a variant's pipeline: every field, then the entry point. */
 export function batchKey(v: BatchVariant, entry: BatchEntry): string {
-  const known = entryKeys.get(v);
-  if (known) return known[entry];
-  const byEntry = { main_pairs: '', main_singles: '', main_walk: '' };
-  for (const e of BATCH_ENTRIES) byEntry[e] = `${keys.get(v) ?? variantKey(v)}:${e}`;
-  // Only interned variants are remembered (a variant built elsewhere is keyed from its fields).
-  if (keys.has(v)) entryKeys.set(v, byEntry);
-  return byEntry[entry];
+  // Interned variants have their keys made once; a variant built elsewhere is keyed from its fields.
+  return entryKeys.get(v)?.[entry] ?? `${variantKey(v)}:${entry}`;
 }
-
-/** The keys of an interned variant's entry points, made once. */
-const entryKeys = new WeakMap<BatchVariant, Record<BatchEntry, string>>();
 
 /** Every field of a canonical variant. */
 function variantKey(v: BatchVariant): string {
@@ -274,7 +270,7 @@ export function resizeVariant(images: BatchVariant, mode: ResizeMode): ResizeVar
   if (!pair) {
     const io = canonical({ ...images, blendOnly: false, blend: false, paste: false, rowAligned: false, mask: null });
     pair = [Object.freeze({ io, nearest: false }), Object.freeze({ io, nearest: true })];
-    if (keys.has(images)) resizeVariants.set(images, pair);
+    if (entryKeys.has(images)) resizeVariants.set(images, pair);
   }
   return pair[mode === 'nearest' ? 1 : 0];
 }
