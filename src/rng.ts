@@ -7,9 +7,14 @@
  * nothing to seed-scramble: that is what makes plans reproducible across
  * workers. Everything is done in 32-bit integer arithmetic so that the same
  * words can be produced in WGSL, which has no 64-bit integers.
+ *
+ * Streams compute their blocks 16 at a time in WebAssembly (philox-wasm.ts: a 64-bit multiply is one
+ * instruction there, four Math.imul here), with the JavaScript block function below as the fallback
+ * and as the reference; both give the same words.
  */
 
 import { checkInteger } from './validate.js';
+import { instantiatePhilox } from './philox-wasm.js';
 
 /** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*), as int32 bits. */
 const M0 = 0xd2511f53 | 0;
@@ -90,6 +95,75 @@ export function philox4x32(counter: ArrayLike<number>, key: ArrayLike<number>): 
   return [out[0], out[1], out[2], out[3]];
 }
 
+/**
+ * A refill's BLOCKS_PER_REFILL consecutive blocks, counters (lo, hi) + 0, 1, ... (a 64-bit counter in
+ * words 0 and 1) and (c2, c3), key (k0, k1), written to `out[at .. at + WORDS)`.
+ */
+type BlockRun = (
+  out: Uint32Array,
+  at: number,
+  lo: number,
+  hi: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+) => void;
+
+/** The JavaScript block run: the fallback where WebAssembly is unavailable, and the tests' reference. */
+const jsBlocks: BlockRun = (out, at, lo, hi, c2, c3, k0, k1) => {
+  for (let b = 0; b < BLOCKS_PER_REFILL; b++) {
+    philoxBlock(out, at + 4 * b, lo, hi, c2, c3, k0, k1);
+    lo = (lo + 1) | 0;
+    if (lo === 0) hi = (hi + 1) | 0;
+  }
+};
+
+/** The block run through philox-wasm.ts: its fill, then one copy of the words out of its memory. */
+function wasmBlocks(): BlockRun | null {
+  const wasm = instantiatePhilox();
+  if (wasm === null) return null;
+  const { fill, memory } = wasm;
+  const view = new Uint32Array(memory, 0, WORDS); // a refill's words: no view made per call
+  return (out, at, lo, hi, c2, c3, k0, k1) => {
+    fill(lo, hi, c2, c3, k0, k1, BLOCKS_PER_REFILL);
+    out.set(view, at);
+  };
+}
+
+/** The block run streams use: WebAssembly when it compiles (made when the first stream refills). */
+let engine: BlockRun | null = null;
+let engineName: 'wasm' | 'js' | null = null;
+
+/**
+ * Which block run Philox streams use ('wasm' unless WebAssembly cannot be compiled here); `use`
+ * switches it, so that tests can hold both to the same words. Both give the same words.
+ * @internal
+ */
+export function philoxEngine(use?: 'wasm' | 'js'): 'wasm' | 'js' {
+  if (use !== undefined || engine === null) {
+    const wasm = use === 'js' ? null : wasmBlocks();
+    engine = wasm ?? jsBlocks;
+    engineName = wasm !== null ? 'wasm' : 'js';
+  }
+  return engineName as 'wasm' | 'js';
+}
+
+/** A refill's blocks by the current engine (see {@link philoxEngine}). */
+function runBlocks(
+  out: Uint32Array,
+  at: number,
+  lo: number,
+  hi: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+): void {
+  if (engine === null) philoxEngine();
+  (engine as BlockRun)(out, at, lo, hi, c2, c3, k0, k1);
+}
+
 /** What the samplers need from a generator; {@link Philox} is the one used, tests may script another. */
 export interface RandomSource {
   /** A uniform u32. */
@@ -147,19 +221,21 @@ export class Philox implements RandomSource {
     const words = this.words;
     const left = this.end - this.index; // 0, or 1 when a two-word read found one word
     if (left > 0) words[0] = words[this.index];
-    for (let at = left; at < left + WORDS; at += 4) this.nextBlock(words, at);
+    this.nextBlocks(words, left);
     this.index = 0;
     this.end = left + WORDS;
   }
 
   /**
-   * Writes the block at the current counter to `words[at .. at + 3]` and advances the counter.
-   * Protected so that tests can script the words the uniform draws are made from.
+   * Writes the BLOCKS_PER_REFILL blocks from the current counter to `words[at .. at + WORDS)` and
+   * advances the counter. Protected so that tests can script the words the uniform draws are made from.
    */
-  protected nextBlock(words: Uint32Array, at: number): void {
-    philoxBlock(words, at, this.blockLo, this.blockHi, this.stream | 0, this.fork | 0, this.key0, this.key1);
-    this.blockLo = (this.blockLo + 1) | 0;
-    if (this.blockLo === 0) this.blockHi = (this.blockHi + 1) | 0;
+  protected nextBlocks(words: Uint32Array, at: number): void {
+    const lo = this.blockLo;
+    runBlocks(words, at, lo, this.blockHi, this.stream | 0, this.fork | 0, this.key0, this.key1);
+    this.blockLo = (lo + BLOCKS_PER_REFILL) | 0;
+    // A carry into word 1 when word 0 wrapped (compared as u32).
+    if (this.blockLo >>> 0 < lo >>> 0) this.blockHi = (this.blockHi + 1) | 0;
   }
 
   nextU32(): number {
@@ -206,11 +282,13 @@ export class Philox implements RandomSource {
   nextInt(n: number): number {
     // The full check (and its message) only for a bad n: the planner calls this per sample.
     if (!(n >= 1 && n <= TWO_32 && Math.floor(n) === n)) checkInteger('n', n, 1, TWO_32);
-    // 2^32 mod n, as (2^32 − n) mod n in u32 arithmetic (2^32 itself is not a u32).
-    const limit = TWO_32 - (((0 - n) >>> 0) % n);
+    // u = q·n + r is accepted when its block [q·n, (q + 1)·n) lies below 2^32, i.e. u < 2^32 − (2^32 mod n).
+    // One double division: ⌊u / n⌋ is exact for u < 2^53 (the quotient cannot round up to the next
+    // integer), while V8 computes % of a u32 above 2^31 (a double) by a call to fmod.
     for (;;) {
       const u = this.nextU32();
-      if (u < limit) return u % n;
+      const r = u - Math.floor(u / n) * n;
+      if (u - r + n <= TWO_32) return r;
     }
   }
 }

@@ -1,5 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { Philox, philox4x32 } from '../../src/rng.js';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { Philox, philox4x32, philoxEngine } from '../../src/rng.js';
+import { instantiatePhilox, PHILOX_WASM } from '../../src/philox-wasm.js';
 import { MixupError } from '../../src/errors.js';
 
 const hex = (words: readonly number[]) => words.map((w) => w.toString(16).padStart(8, '0')).join(' ');
@@ -18,8 +19,8 @@ class ScriptedWords extends Philox {
   constructor(private readonly script: number[]) {
     super(0);
   }
-  protected override nextBlock(words: Uint32Array, at: number): void {
-    for (let k = 0; k < 4; k++) words[at + k] = this.script.shift() ?? 0;
+  protected override nextBlocks(words: Uint32Array, at: number): void {
+    for (let k = 0; k < 64; k++) words[at + k] = this.script.shift() ?? 0;
   }
 }
 
@@ -55,7 +56,47 @@ describe('philox4x32 (Philox4x32-10 block function)', () => {
   });
 });
 
-describe('Philox stream', () => {
+describe('Philox4x32-10 in WebAssembly (philox-wasm.ts)', () => {
+  const wasm = instantiatePhilox();
+  /** The words of `n` blocks written by the module's fill. */
+  const fill = (lo: number, hi: number, c2: number, c3: number, k0: number, k1: number, n: number): number[] => {
+    if (wasm === null) throw new Error('WebAssembly did not compile');
+    wasm.fill(lo, hi, c2, c3, k0, k1, n);
+    return Array.from(new Uint32Array(wasm.memory, 0, 4 * n));
+  };
+
+  it('compiles here, and the streams use it', () => {
+    expect(WebAssembly.validate(PHILOX_WASM)).toBe(true);
+    expect(wasm).not.toBeNull();
+    expect(philoxEngine()).toBe('wasm');
+  });
+
+  it('matches the three known-answer vectors', () => {
+    const ones = 0xffffffff | 0;
+    expect(hex(fill(0, 0, 0, 0, 0, 0, 1))).toBe('6627e8d5 e169c58d bc57ac4c 9b00dbd8');
+    expect(hex(fill(ones, ones, ones, ones, ones, ones, 1))).toBe('408f276d 41c83b0e a20bc7c6 6d5451fd');
+    const pi = [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0].map((w) => w | 0);
+    expect(hex(fill(pi[0], pi[1], pi[2], pi[3], pi[4], pi[5], 1))).toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
+  });
+
+  it('counts blocks in a 64-bit counter: word 0 carries into word 1', () => {
+    const expected: number[] = [];
+    for (let b = 0; b < 40; b++) {
+      const lo = (0xffffffe0 + b) % 2 ** 32;
+      expected.push(...philox4x32([lo, b < 32 ? 9 : 10, 0xdeadbeef, 1], [0xfeedface, 2]));
+    }
+    expect(fill(0xffffffe0 | 0, 9, 0xdeadbeef | 0, 1, 0xfeedface | 0, 2, 40)).toEqual(expected);
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('Philox stream (%s blocks)', (name) => {
+  beforeAll(() => {
+    philoxEngine(name);
+  });
+  afterAll(() => {
+    philoxEngine('wasm');
+  });
+
   it('emits the blocks at counters (0, 0, stream, fork), (1, 0, stream, fork), ... under key (seed lo, seed hi)', () => {
     const seed = 0x1_2345_6789; // above 2^32, so both key words matter
     const rng = new Philox(seed, 7, 3);
@@ -79,6 +120,16 @@ describe('Philox stream', () => {
         if (i % 7 === 0) expect(a.nextU32()).toBe(b.nextU32());
       }
     }
+  });
+
+  it('carries block word 0 into word 1 across refills', () => {
+    const rng = new Philox(77, 4, 5);
+    // White-box: start the counter 24 blocks below 2^32 (the field is private; 2^32 blocks cannot be drawn).
+    (rng as unknown as { blockLo: number }).blockLo = 0xffffffe8 | 0;
+    const expected: number[] = [];
+    for (let b = 0; b < 48; b++)
+      expected.push(...philox4x32([(0xffffffe8 + b) % 2 ** 32, b < 24 ? 0 : 1, 4, 5], [77, 0]));
+    expect(words(rng, 4 * 48)).toEqual(expected);
   });
 
   it('gives the same words for large stream and fork ids (above 2^31) and key words', () => {
@@ -201,6 +252,24 @@ describe('Philox.nextFloat, nextOpen, nextInt', () => {
     expect(new ScriptedWords([ONES]).nextInt(256)).toBe(255);
     expect(new ScriptedWords([ONES]).nextInt(2 ** 32)).toBe(ONES);
     expect(new ScriptedWords([ONES]).nextInt(1)).toBe(0);
+  });
+
+  it('nextInt(n) matches exact integer arithmetic at the rejection boundary, for n up to 2^32', () => {
+    // For each n: the largest multiple of n at most 2^32 is L; the words L − 1 (kept) and L (redrawn,
+    // when L < 2^32) probe the boundary, then a random word. BigInt is the reference.
+    const source = new Philox(99);
+    const ns = [2, 3, 5, 7, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 3 * 2 ** 30, ONES, 2 ** 32];
+    for (let k = 0; k < 300; k++) ns.push(1 + source.nextInt(ONES), 1 + (source.nextU32() >>> (k % 32)));
+    for (const n of ns) {
+      const big = BigInt(n);
+      const L = (2n ** 32n / big) * big;
+      const w = source.nextU32();
+      const script = L < 2n ** 32n ? [Number(L - 1n), Number(L), w] : [Number(L - 1n), w];
+      const rng = new ScriptedWords(script);
+      expect(rng.nextInt(n)).toBe(Number((L - 1n) % big));
+      // L is redrawn; so is w at or above L, and then the script's end (zeros) gives 0.
+      expect(rng.nextInt(n)).toBe(BigInt(w) < L ? Number(BigInt(w) % big) : 0);
+    }
   });
 
   it('nextInt(n) covers [0, n) uniformly (chi-square, n = 7)', () => {
