@@ -209,12 +209,12 @@ class SeededPlanner implements Planner {
     this.forkId = forkId;
     this.rng = new Philox(options.seed, options.stream, forkId);
     const { mixupAlpha, cutmixAlpha } = options;
-    this.mixupBeta = mixupAlpha > 0 ? new BetaSampler(mixupAlpha, mixupAlpha) : null;
-    this.cutmixBeta = cutmixAlpha > 0 ? new BetaSampler(cutmixAlpha, cutmixAlpha) : null;
+    this.mixupBeta = mixupAlpha > 0 ? new BetaSampler(mixupAlpha) : null;
+    this.cutmixBeta = cutmixAlpha > 0 ? new BetaSampler(cutmixAlpha) : null;
     this.applyBelow = options.prob * TWO_32;
     const { resizemixAlpha, fmixAlpha } = options;
-    this.resizemixBeta = resizemixAlpha > 0 ? new BetaSampler(resizemixAlpha, resizemixAlpha) : null;
-    this.fmixBeta = fmixAlpha > 0 ? new BetaSampler(fmixAlpha, fmixAlpha) : null;
+    this.resizemixBeta = resizemixAlpha > 0 ? new BetaSampler(resizemixAlpha) : null;
+    this.fmixBeta = fmixAlpha > 0 ? new BetaSampler(fmixAlpha) : null;
     [this.methods, this.methodBelow] = methodChoice(options);
     const m = this.methods;
     this.chooses = m.includes(KIND_RESIZEMIX) || m.includes(KIND_MASK);

@@ -1018,29 +1018,22 @@ class RefWords {
   }
 }
 
-/** Beta(α, α) as documented in beta.ts, written out: uniform at α = 1, Jöhnk for α < 1, else a Gamma ratio. */
+/**
+ * Beta(α, α) as documented in beta.ts, written out: uniform at α = 1, Ulrich's formula for α > 1/2
+ * (U then V), Jöhnk for α <= 1/2 (in linear space).
+ */
 function refBeta(w: RefWords, alpha: number): number {
   if (alpha === 1) return w.open32();
-  if (alpha < 1) {
-    for (;;) {
-      const x = w.open32() ** (1 / alpha);
-      const y = w.open32() ** (1 / alpha);
-      if (x + y <= 1) return x / (x + y);
-    }
+  if (alpha > 0.5) {
+    const u = w.open32();
+    const v = w.open32();
+    return (1 + Math.sqrt(1 - u ** (2 / (2 * alpha - 1))) * Math.cos(2 * Math.PI * v)) / 2;
   }
-  // Marsaglia–Tsang for shape α >= 1 (no boost), Z by Box–Muller (cosine), then U.
-  const gamma = () => {
-    const d = alpha - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      const z = Math.sqrt(-2 * Math.log(w.open())) * Math.cos(2 * Math.PI * w.float());
-      const v = (1 + c * z) ** 3;
-      if (1 + c * z <= 0) continue;
-      if (Math.log(w.open()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
-    }
-  };
-  const x = gamma();
-  return x / (x + gamma());
+  for (;;) {
+    const x = w.open32() ** (1 / alpha);
+    const y = w.open32() ** (1 / alpha);
+    if (x + y <= 1) return x / (x + y);
+  }
 }
 
 interface RefOptions {
@@ -1132,7 +1125,7 @@ function fisherYatesRef(w: RefWords, n: number): number[] {
 
 const asLists = (p: MixPlan) => ({ kind: list(p.kind), lam: list(p.lam), partner: list(p.partner), box: list(p.box) });
 
-/** Plans equal: kinds, partners and boxes exactly, λ to float32 precision (Jöhnk in log vs linear space). */
+/** Plans equal: kinds, partners and boxes exactly, λ to float32 precision (other but equal formulas). */
 function expectPlan(got: MixPlan, want: ReturnType<typeof refPlan>): void {
   const g = asLists(got);
   expect({ kind: g.kind, partner: g.partner, box: g.box }).toEqual({
@@ -1156,7 +1149,7 @@ const REF_DEFAULTS: RefOptions = {
 
 /**
  * The draws for a seed, pinned against the reference above (CHANGELOG.md 0.2.0: one-word
- * decisions and uniforms, Jöhnk's Beta for α < 1, Beta(1, 1) as one uniform). A change of draw
+ * decisions and uniforms, Beta(1, 1) as one uniform, Ulrich's Beta for α > 1/2, Jöhnk's below). A change of draw
  * order must be deliberate, recorded in CHANGELOG.md, and change the reference with it.
  */
 describe('pinned plans (the documented draw order, from an independent Philox)', () => {
@@ -1201,7 +1194,7 @@ describe('pinned plans (the documented draw order, from an independent Philox)',
     ],
     ['mixup α = 0.1, roll, prob 0.8', { mixupAlpha: 0.1, mode: 'elem', pairing: 'roll', prob: 0.8 }, 31, 0, 6, 0, 0],
     [
-      'mixup α = 2 (Gamma ratio) + CutMix 1, switchProb 0.3, elem',
+      'mixup α = 2 (Ulrich) + CutMix 1, switchProb 0.3, elem',
       { mixupAlpha: 2, cutmixAlpha: 1, switchProb: 0.3, mode: 'elem' },
       5,
       2,
