@@ -417,4 +417,54 @@ const host = [
   },
 ];
 
-export const MUTANTS = [...issue13, ...kernels, ...host];
+// The planner's draws (issue 14: Philox in WebAssembly, nextInt, Ulrich's Beta).
+const draws = [
+  {
+    id: 'philox-wasm-key-bump',
+    file: 'src/philox-wasm.ts',
+    find: 'const W1 = 0xbb67ae85;',
+    replace: 'const W1 = 0xbb67ae84;',
+    project: 'unit',
+    tests: ['test/unit/rng.test.ts'],
+    rule: "the WebAssembly blocks match Random123's known answers and the JavaScript blocks",
+  },
+  {
+    id: 'philox-counter-no-carry',
+    file: 'src/rng.ts',
+    find: 'if (this.blockLo >>> 0 < lo >>> 0) this.blockHi = (this.blockHi + 1) | 0;',
+    replace: '',
+    project: 'unit',
+    tests: ['test/unit/rng.test.ts'],
+    rule: 'the block counter is 64-bit: word 0 carries into word 1',
+  },
+  {
+    id: 'next-int-boundary',
+    file: 'src/rng.ts',
+    find: 'if (u - r + n <= TWO_32) return r;',
+    replace: 'if (u - r + n < TWO_32) return r;',
+    project: 'unit',
+    tests: ['test/unit/rng.test.ts'],
+    rule: 'nextInt keeps every word below the largest multiple of n, redraws the rest',
+  },
+  {
+    id: 'ulrich-cancellation',
+    file: 'src/beta.ts',
+    find: 'this.lam = t2 > 1 ? near : 1 - near;',
+    replace: 'this.lam = (1 + (Math.sqrt(1 - w) * (1 - t2)) / d) / 2;',
+    project: 'unit',
+    tests: ['test/unit/beta.test.ts'],
+    rule: "Ulrich's λ near 0 keeps its relative precision",
+  },
+  {
+    id: 'ulrich-alpha-bias',
+    file: 'src/beta.ts',
+    find: 'this.exponent = 2 / (2 * alpha - 1);',
+    replace: 'this.exponent = 2 / (2 * (alpha + 0.05) - 1);',
+    project: 'unit',
+    tests: ['test/unit/beta.test.ts'],
+    grep: 'sized to catch',
+    rule: 'the KS power check catches a 0.05 error in α',
+  },
+];
+
+export const MUTANTS = [...issue13, ...kernels, ...host, ...draws];

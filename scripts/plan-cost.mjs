@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Host cost of the planner: FMix masks (src/fmix.ts) for 224 x 224 images, one per batch and 256 per-sample,
 // at several mask resolutions; whole plans (plan(256, 224x224, into)) per method; and, with --against
-// COMMIT, timm's path (B = 256, elem, mixup + CutMix) of this tree and of COMMIT side by side, alternating
-// rounds in one process.
+// COMMIT, timm's path (B = 256, elem, mixup + CutMix, α = 1) and the benchmark's (mixup α = 0.8, shuffle)
+// of this tree and of COMMIT side by side, alternating rounds in one process.
 // Usage: node scripts/plan-cost.mjs [--sizes 16,32,56,112,224] [--against 4a465a4 [--rounds 9]]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -79,6 +79,7 @@ try {
   );
   for (const [name, options] of [
     ['mixup+cutmix elem (timm)', { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem' }],
+    ['mixup 0.8 + cutmix elem shuffle (bench)', { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle' }],
     ['resizemix elem', { mixupAlpha: 0, resizemixAlpha: 1, mode: 'elem' }],
     ['fmix 32x32 batch', { mixupAlpha: 0, fmixAlpha: 1, mode: 'batch' }],
     ['fmix 32x32 elem', { mixupAlpha: 0, fmixAlpha: 1, mode: 'elem' }],
@@ -100,23 +101,31 @@ try {
       ['this tree', createPlanner],
       [against, (await load(old, '/src/plan.ts')).createPlanner],
     ];
-    const timm = { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', seed: 3 };
-    const medians = new Map(trees.map(([name]) => [name, []]));
+    const workloads = [
+      ['timm path (α = 1)', { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', seed: 3 }],
+      [
+        'the benchmark (mixup 0.8, shuffle)',
+        { mixupAlpha: 0.8, cutmixAlpha: 1, mode: 'elem', pairing: 'shuffle', seed: 3 },
+      ],
+    ];
     const rounds = Number(arg('--rounds', '9'));
-    for (let round = 0; round < rounds; round++) {
-      for (const [name, create] of round % 2 ? [...trees].reverse() : trees) {
-        const planner = create(timm);
-        const into = emptyPlan(256);
-        const block = () => {
-          for (let k = 0; k < 200; k++) planner.plan(256, size, into);
-        };
-        medians.get(name).push((time(block, 5) / 200) * 1000);
-      }
-    }
     const med = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const [a, b] = trees.map(([name]) => med(medians.get(name)));
-    console.log(`timm path, plan(256, 224x224, into), elem mixup+CutMix, median of ${rounds} alternating rounds:`);
-    console.log(`  this tree ${a.toFixed(1)} µs, ${against} ${b.toFixed(1)} µs, ratio ${(a / b).toFixed(3)}`);
+    for (const [label, options] of workloads) {
+      const medians = new Map(trees.map(([name]) => [name, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const [name, create] of round % 2 ? [...trees].reverse() : trees) {
+          const planner = create(options);
+          const into = emptyPlan(256);
+          const block = () => {
+            for (let k = 0; k < 200; k++) planner.plan(256, size, into);
+          };
+          medians.get(name).push((time(block, 5) / 200) * 1000);
+        }
+      }
+      const [a, b] = trees.map(([name]) => med(medians.get(name)));
+      console.log(`${label}, plan(256, 224x224, into), elem mixup+CutMix, median of ${rounds} alternating rounds:`);
+      console.log(`  this tree ${a.toFixed(1)} µs, ${against} ${b.toFixed(1)} µs, ratio ${(a / b).toFixed(3)}`);
+    }
   }
 } finally {
   for (const s of servers) await s.close();
