@@ -66,7 +66,7 @@ describe("timm's options draw the plans of commit 4a465a4 (fixture from the old 
     const kept = fixture.cases.filter(sameBeta);
     expect(kept.length).toBe(fixture.cases.length - 2);
     const modes = new Set(kept.map((c) => (c.options as MixOptions).mode ?? 'batch'));
-    const pairings = new Set(kept.map((c) => (c.options as MixOptions).pairing ?? 'flip'));
+    const pairings = new Set<unknown>(kept.map((c) => (c.options as MixOptions).pairing ?? 'flip'));
     expect([...modes].sort()).toEqual(['batch', 'elem', 'pair']);
     for (const pairing of ['flip', 'roll', 'shuffle']) expect(pairings.has(pairing)).toBe(true);
   });
