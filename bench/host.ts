@@ -29,7 +29,7 @@
  */
 import { createMixer } from '../src/index';
 import type { MixCallOptions, MixInputs, Mixer } from '../src/index';
-import { emptyBuffer, fillRandom, bufferFrom, now } from './gpu-util';
+import { GpuTimer, emptyBuffer, fillRandom, bufferFrom, now } from './gpu-util';
 import { IMAGENET } from './presets';
 
 export interface Quantiles {
@@ -409,7 +409,6 @@ export async function runDefaultLimits(
   const full = await first.requestDevice({ requiredFeatures: features, requiredLimits: limits });
   const plainAdapter = await adapterFor();
   const plain = await plainAdapter!.requestDevice({ requiredFeatures: features });
-  const { GpuTimer } = await import('./gpu-util');
   const shape = { layout: 'NCHW' as const, batch: B, channels: 3, height: H, width: W };
   const x = new Uint8Array(B * 3 * H * W);
   fillRandom(x, 7, 256);
