@@ -8,6 +8,9 @@
  * - `plan+encode`: plan (into), `mixer.encode()` into a new encoder (finish and submit untimed);
  * - `plan+encode+submit`: plan (into), `mixer.encode()` into a new encoder, `finish`, `submit`,
  *   `release`; the call options are one object, reused;
+ * - `plan+encode+submit, 1 workgroup`: the same calls with every dispatch cut to one workgroup (by a
+ *   wrapper on the pass): the host cost without the GPU work, to compare with the floor on a software
+ *   adapter, where that work runs on the host's cores (see the "our dispatches" rows);
  * - `plan+mix()`: plan and `mixer.mix()` (the promise is awaited; the GPU is not);
  * - `WebGPU floor`: the same number of createCommandEncoder / beginComputePass / setPipeline /
  *   setBindGroup (one cached group) / dispatchWorkgroups / end / finish / submit calls with a
@@ -269,6 +272,23 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
     device.queue.submit([encoder.finish()]);
     encoding.release();
   };
+  // The same host calls with each dispatch cut to one workgroup (the pass's dispatchWorkgroups wrapped:
+  // about 1 µs of closures): the host cost without the GPU work, which on a software adapter competes
+  // with the host thread for the CPU. The output is wrong; only the time is used.
+  const encodeSubmitSmall = () => {
+    mixer.plan(B, size, into);
+    const encoder = device.createCommandEncoder();
+    const begin = encoder.beginComputePass.bind(encoder);
+    (encoder as { beginComputePass: GPUCommandEncoder['beginComputePass'] }).beginComputePass = (descriptor) => {
+      const pass = begin(descriptor);
+      const dispatch = pass.dispatchWorkgroups.bind(pass);
+      pass.dispatchWorkgroups = () => dispatch(1);
+      return pass;
+    };
+    const encoding = mixer.encode(encoder, inputs, loopCall);
+    device.queue.submit([encoder.finish()]);
+    encoding.release();
+  };
   const mixCall = () => mixer.mix(inputs, { ...call, plan: mixer.plan(B, size) });
   // The same, with finish + submit outside the timed part (submit cost is the WebGPU implementation's).
   let pending: { encoder: GPUCommandEncoder; release(): void } | null = null;
@@ -330,6 +350,7 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
     ['plan (into)', planInto, false],
     ['plan+encode', encodeOnly, true],
     ['plan+encode+submit', encodeSubmit, true],
+    ['plan+encode+submit, 1 workgroup', encodeSubmitSmall, true],
     ['plan+mix()', mixCall, true],
     ['WebGPU floor', floor, true],
     ['floor, our dispatches', replay(false), true],
@@ -350,7 +371,10 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   }
   const rows: HostRow[] = [];
   for (const [name, body, gpu] of bodies) {
-    const heap = body === encodeOnly ? null : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
+    const heap =
+      body === encodeOnly || body === encodeSubmitSmall
+        ? null
+        : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
     rows.push({
       name,
       us: quantiles(samples.get(name)!),
