@@ -8,10 +8,20 @@
  * - `plan+encode`: plan (into), `mixer.encode()` into a new encoder (finish and submit untimed);
  * - `plan+encode+submit`: plan (into), `mixer.encode()` into a new encoder, `finish`, `submit`,
  *   `release`; the call options are one object, reused;
+ * - `plan+encode+submit, 1 workgroup`: the same calls with every dispatch cut to one workgroup (by a
+ *   wrapper on the pass): the host cost without the GPU work, to compare with the floor on a software
+ *   adapter, where that work runs on the host's cores (see the "our dispatches" rows);
  * - `plan+mix()`: plan and `mixer.mix()` (the promise is awaited; the GPU is not);
  * - `WebGPU floor`: the same number of createCommandEncoder / beginComputePass / setPipeline /
  *   setBindGroup (one cached group) / dispatchWorkgroups / end / finish / submit calls with a
- *   trivial kernel: what any WebGPU executor pays for this many dispatches.
+ *   trivial kernel: what any WebGPU executor pays for this many dispatches;
+ * - `floor, our dispatches`: the floor's calls, but replaying the pipelines, bind groups and grids
+ *   one mixer call recorded: the same GPU work. On a software adapter that work runs on the CPU
+ *   cores the host code runs on, and submit returns only after the host thread gets a core back
+ *   (SwiftShader, 2 cores: milliseconds for B = 256 at 64×64), so this row is the floor of
+ *   plan+encode+submit there, and the gap between the two rows is the host cost that is ours;
+ * - `floor + our upload, our dispatches`: the same, after one queue.writeBuffer of the bytes the
+ *   call uploaded (into a buffer of the bench's own).
  *
  * The GPU is drained between calls, outside the timed part, so every call sees an idle queue.
  * Where `gc` is exposed (Node with `--expose-gc`), JS heap allocated per call is measured as the
@@ -22,7 +32,7 @@
  */
 import { createMixer } from '../src/index';
 import type { MixCallOptions, MixInputs, Mixer } from '../src/index';
-import { emptyBuffer, fillRandom, bufferFrom, now } from './gpu-util';
+import { GpuTimer, emptyBuffer, fillRandom, bufferFrom, now } from './gpu-util';
 import { IMAGENET } from './presets';
 
 export interface Quantiles {
@@ -136,6 +146,74 @@ const FLOOR_WGSL = /* wgsl */ `
   if (id.x == 0u) { out[0] = out[0] + 1u; }
 }`;
 
+/** What one encode recorded: its dispatches, and the bytes it wrote with queue.writeBuffer. */
+interface RecordedCall {
+  dispatches: Array<{ pipeline: GPUComputePipeline; group: GPUBindGroup; x: number; y: number; z: number }>;
+  upload: Uint8Array<ArrayBuffer>;
+  uploadBytes: number;
+}
+
+/**
+ * Runs `encode` on a new encoder with its pass and the queue's writeBuffer watched, submits it and
+ * releases it. Only public API (wrapped methods of the objects the call uses), so it works on older trees.
+ */
+async function recordCall(
+  device: GPUDevice,
+  encode: (encoder: GPUCommandEncoder) => { release(): void },
+): Promise<RecordedCall> {
+  const out: RecordedCall = { dispatches: [], upload: new Uint8Array(new ArrayBuffer(0)), uploadBytes: 0 };
+  const enc = device.createCommandEncoder();
+  const begin = enc.beginComputePass.bind(enc);
+  (enc as { beginComputePass: GPUCommandEncoder['beginComputePass'] }).beginComputePass = (descriptor) => {
+    const p = begin(descriptor);
+    const setPipeline = p.setPipeline.bind(p);
+    const setBindGroup = p.setBindGroup.bind(p) as (index: number, group: GPUBindGroup | null) => void;
+    const dispatch = p.dispatchWorkgroups.bind(p);
+    let pipeline: GPUComputePipeline | null = null;
+    let group: GPUBindGroup | null = null;
+    p.setPipeline = (pl: GPUComputePipeline) => {
+      pipeline = pl;
+      setPipeline(pl);
+    };
+    (p as { setBindGroup: (index: number, g: GPUBindGroup | null) => void }).setBindGroup = (index, g) => {
+      if (index !== 0) throw new Error('recordCall: the mixer was expected to bind group 0 only');
+      group = g;
+      setBindGroup(index, g);
+    };
+    p.dispatchWorkgroups = (x: number, y = 1, z = 1) => {
+      out.dispatches.push({ pipeline: pipeline!, group: group!, x, y, z });
+      dispatch(x, y, z);
+    };
+    return p;
+  };
+  const queue = device.queue;
+  const write = queue.writeBuffer;
+  // The upload's bytes, copied as written (the host copy is reused by later calls). dataOffset and
+  // size count elements of a typed array, bytes of an ArrayBuffer.
+  queue.writeBuffer = ((buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset = 0, size?: number) => {
+    const view = ArrayBuffer.isView(data);
+    const unit = view ? ((data as Uint8Array).BYTES_PER_ELEMENT ?? 1) : 1;
+    const base = view ? data.byteOffset : 0;
+    const total = view ? data.byteLength : (data as ArrayBuffer).byteLength;
+    const n = size === undefined ? total - dataOffset * unit : size * unit;
+    const bytes = new Uint8Array(view ? data.buffer : (data as ArrayBuffer), base + dataOffset * unit, n);
+    const merged = new Uint8Array(new ArrayBuffer(out.uploadBytes + n));
+    merged.set(out.upload);
+    merged.set(bytes, out.uploadBytes);
+    out.upload = merged;
+    out.uploadBytes += n;
+    write.call(queue, buffer, offset, data as never, dataOffset, size);
+  }) as GPUQueue['writeBuffer'];
+  try {
+    const e = encode(enc);
+    device.queue.submit([enc.finish()]);
+    e.release();
+  } finally {
+    queue.writeBuffer = write;
+  }
+  return out;
+}
+
 export interface HostOptions {
   device: GPUDevice;
   batch?: number;
@@ -174,25 +252,13 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const drain = () => device.queue.onSubmittedWorkDone();
   // Compile every variant the plans will need, then count the dispatches one call records.
   for (let k = 0; k < 10; k++) await mixer.mix(inputs, { ...call, plan: mixer.plan(B, size) });
-  let dispatches = 0;
-  {
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass.bind(enc);
-    // Count dispatches by wrapping the pass the mixer begins.
-    (enc as { beginComputePass: GPUCommandEncoder['beginComputePass'] }).beginComputePass = (d) => {
-      const p = pass(d);
-      const dispatch = p.dispatchWorkgroups.bind(p);
-      p.dispatchWorkgroups = (x: number, y?: number, z?: number) => {
-        dispatches++;
-        dispatch(x, y, z);
-      };
-      return p;
-    };
-    const e = mixer.encode(enc, inputs, { ...call, plan: mixer.plan(B, size) });
-    device.queue.submit([enc.finish()]);
-    e.release();
-    await drain();
-  }
+  // One call, watched: its dispatches (pipeline, bind group, grid) and its upload bytes, which the
+  // "our dispatches" rows replay with the floor's calls.
+  const recorded = await recordCall(device, (encoder) =>
+    mixer.encode(encoder, inputs, { ...call, plan: mixer.plan(B, size) }),
+  );
+  const dispatches = recorded.dispatches.length;
+  await drain();
 
   const planOnly = () => mixer.plan(B, size);
   // A training loop's steady state: one plan filled per batch (plan(B, size, into)), one options object.
@@ -202,6 +268,23 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const encodeSubmit = () => {
     mixer.plan(B, size, into);
     const encoder = device.createCommandEncoder();
+    const encoding = mixer.encode(encoder, inputs, loopCall);
+    device.queue.submit([encoder.finish()]);
+    encoding.release();
+  };
+  // The same host calls with each dispatch cut to one workgroup (the pass's dispatchWorkgroups wrapped:
+  // about 1 µs of closures): the host cost without the GPU work, which on a software adapter competes
+  // with the host thread for the CPU. The output is wrong; only the time is used.
+  const encodeSubmitSmall = () => {
+    mixer.plan(B, size, into);
+    const encoder = device.createCommandEncoder();
+    const begin = encoder.beginComputePass.bind(encoder);
+    (encoder as { beginComputePass: GPUCommandEncoder['beginComputePass'] }).beginComputePass = (descriptor) => {
+      const pass = begin(descriptor);
+      const dispatch = pass.dispatchWorkgroups.bind(pass);
+      pass.dispatchWorkgroups = () => dispatch(1);
+      return pass;
+    };
     const encoding = mixer.encode(encoder, inputs, loopCall);
     device.queue.submit([encoder.finish()]);
     encoding.release();
@@ -242,6 +325,24 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
     pass.end();
     device.queue.submit([encoder.finish()]);
   };
+  // The floor's calls, replaying the mixer's own dispatches: the same GPU work, hence what submit costs
+  // for it (on a software adapter the work runs on the CPU cores the host code runs on).
+  const replay = (upload: boolean) => () => {
+    if (upload) device.queue.writeBuffer(uploadCopy, 0, recorded.upload, 0, recorded.uploadBytes);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const d of recorded.dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.group);
+      pass.dispatchWorkgroups(d.x, d.y, d.z);
+    }
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+  };
+  const uploadCopy = device.createBuffer({
+    size: Math.max(16, Math.ceil(recorded.uploadBytes / 4) * 4),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
 
   // Interleaved in blocks, so drift hits every row alike.
   const bodies: Array<[string, () => unknown, boolean]> = [
@@ -249,8 +350,11 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
     ['plan (into)', planInto, false],
     ['plan+encode', encodeOnly, true],
     ['plan+encode+submit', encodeSubmit, true],
+    ['plan+encode+submit, 1 workgroup', encodeSubmitSmall, true],
     ['plan+mix()', mixCall, true],
     ['WebGPU floor', floor, true],
+    ['floor, our dispatches', replay(false), true],
+    ['floor + our upload, our dispatches', replay(true), true],
   ];
   const samples = new Map<string, number[]>(bodies.map(([n]) => [n, []]));
   const block = 20;
@@ -267,7 +371,10 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   }
   const rows: HostRow[] = [];
   for (const [name, body, gpu] of bodies) {
-    const heap = body === encodeOnly ? null : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
+    const heap =
+      body === encodeOnly || body === encodeSubmitSmall
+        ? null
+        : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
     rows.push({
       name,
       us: quantiles(samples.get(name)!),
@@ -281,6 +388,7 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   src.destroy();
   out.destroy();
   floorBuffer.destroy();
+  uploadCopy.destroy();
   const workload = `B=${B} 3x${H}x${W} u8>f32 norm NCHW, elem, mixup 0.8 + CutMix 1, shuffle, outputs given; ${dispatches} dispatch(es)`;
   for (const r of rows) {
     o.log(
@@ -325,7 +433,6 @@ export async function runDefaultLimits(
   const full = await first.requestDevice({ requiredFeatures: features, requiredLimits: limits });
   const plainAdapter = await adapterFor();
   const plain = await plainAdapter!.requestDevice({ requiredFeatures: features });
-  const { GpuTimer } = await import('./gpu-util');
   const shape = { layout: 'NCHW' as const, batch: B, channels: 3, height: H, width: W };
   const x = new Uint8Array(B * 3 * H * W);
   fillRandom(x, 7, 256);

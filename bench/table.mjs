@@ -135,7 +135,7 @@ export function formatResult(result) {
     const floor = h.rows.find((r) => r.name === 'WebGPU floor');
     out.push(
       '',
-      `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; heap = JS heap allocated per call in steady state, and by the first call after the queue went idle, where Dawn in Node allocates 150-250 KB once for real GPU work (Node with --expose-gc only):`,
+      `Host cost per call (${h.workload}); the GPU is drained between calls, outside the timing. The WebGPU floor makes the same encoder / pass / setPipeline / setBindGroup (cached) / dispatch / finish / submit calls with a trivial kernel; the "our dispatches" rows make them with the pipelines, bind groups and grids of one mixer call (the same GPU work; with its upload), and "1 workgroup" is plan+encode+submit with each dispatch cut to one workgroup: on a software adapter the GPU work runs on the host's cores and slows submit, so compare 1 workgroup with the floor, and plan+encode+submit with floor, our dispatches; heap = JS heap allocated per call in steady state, and by the first call after the queue went idle, where Dawn in Node allocates 150-250 KB once for real GPU work (Node with --expose-gc only):`,
       '',
     );
     out.push(

@@ -2,11 +2,18 @@
 // Host cost per call and heap per call in Node through Dawn (bench/host.ts), and the headline batch
 // at default vs adapter limits. Restarts itself with --expose-gc and a young generation large enough
 // that no collection runs inside a measured block.
-// Usage: node scripts/host-cost.mjs [--limits] [--size 64] [--runs 200] [--against DIR] [--rounds 3]
+// Usage: node scripts/host-cost.mjs [--limits] [--size 64] [--runs 200] [--against DIR] [--rounds 3] [--source]
 // --against DIR also loads DIR/bench/host.ts (another checkout, e.g. the previous commit, with this
 // file copied in) and alternates the two, round by round, on one device: before/after side by side.
+// Each tree's bench/host.ts is bundled with vite build (as the package's dist is) and imported as
+// plain ESM. --source loads it through vite's SSR module runner instead, as before: there every
+// access to another module's export goes through a getter, which made validatePlan 3.5x slower
+// (20 vs 5.6 µs) and encode's own JS about 2x: a cost of the runner, not of the package.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { dawnEnv } from './chromium.mjs';
 
@@ -34,7 +41,29 @@ const { PerformanceObserver } = await import('node:perf_hooks');
 let gcs = 0;
 new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] });
 const log = (line) => console.log(`[node] ${line}`);
+const outDirs = [];
+/** DIR/bench/host.ts as the package is shipped: one ESM bundle (vite build), imported by Node. */
+const bundle = async (dir) => {
+  const { build } = await import('vite');
+  const outDir = mkdtempSync(join(tmpdir(), 'host-cost-'));
+  outDirs.push(outDir);
+  await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      lib: { entry: join(dir, 'bench/host.ts'), formats: ['es'], fileName: 'host' },
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: false,
+      rollupOptions: { external: [/^@tensorflow\//, /^onnxruntime-web/] },
+    },
+  });
+  return import(pathToFileURL(join(outDir, 'host.js')).href);
+};
 const load = async (dir) => {
+  if (!args.includes('--source')) return bundle(dir);
   const server = await createServer({
     root: dir,
     configFile: false,
@@ -101,5 +130,6 @@ try {
   }
 } finally {
   for (const server of servers) await server.close();
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -5,7 +5,7 @@
 // plan, with no GPU validation error (gpuTest fails on one), and a failure surfaces as an error.
 import { describe, expect } from 'vitest';
 import { createMixer } from '../../src/gpu/mixer.js';
-import { MAX_FREE_SLOTS } from '../../src/gpu/slots.js';
+import { MAX_FREE_SLOTS, WATCH_BATCH } from '../../src/gpu/slots.js';
 import type { MixInputs, Mixer } from '../../src/gpu/types.js';
 import { mixBatchCpu, mixTargetsCpu } from '../../src/reference.js';
 import type { BatchShape, MixPlan } from '../../src/types.js';
@@ -103,6 +103,37 @@ describe('encode()', () => {
       expect(buffers.created - created, 'buffers created by the second round').toBe(
         2 * (inFlight - kept) + 4 * inFlight,
       );
+      mixer.destroy();
+      expect(buffers.live('mixup upload'), 'upload slots after destroy()').toBe(0);
+    },
+  );
+
+  gpuTest(
+    'a loop that drains every step: one onSubmittedWorkDone per WATCH_BATCH releases, WATCH_BATCH upload slots, the reference bytes every step',
+    async ({ device, buffers }) => {
+      const f = fixture(device);
+      const mixer = createMixer(device, OPTIONS);
+      const queue = device.queue;
+      const done = queue.onSubmittedWorkDone.bind(queue);
+      let watches = 0;
+      // The mixer's own calls are counted; the loop drains with the original.
+      queue.onSubmittedWorkDone = () => {
+        watches++;
+        return done();
+      };
+      const steps = 3 * WATCH_BATCH;
+      for (const [i, plan] of f.plans(mixer, steps).entries()) {
+        const encoder = device.createCommandEncoder();
+        const run = f.encodeInto(mixer, encoder, plan, `step ${i}`);
+        device.queue.submit([encoder.finish()]);
+        run.encoding.release();
+        await done();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        await run.check();
+      }
+      queue.onSubmittedWorkDone = done;
+      expect(watches, 'watches made by the mixer').toBe(steps / WATCH_BATCH);
+      expect(buffers.live('mixup upload'), 'upload slots in rotation').toBe(WATCH_BATCH);
       mixer.destroy();
       expect(buffers.live('mixup upload'), 'upload slots after destroy()').toBe(0);
     },

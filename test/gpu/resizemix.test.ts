@@ -10,6 +10,7 @@ import { possibleResizeKernels } from '../../src/gpu/layout.js';
 import { createMixer } from '../../src/gpu/mixer.js';
 import type { ResolvedMixOptions } from '../../src/options.js';
 import { PipelineCache } from '../../src/gpu/pipelines.js';
+import { WATCH_BATCH } from '../../src/gpu/slots.js';
 import type { ChunkingInfo } from '../../src/gpu/types.js';
 import { mixBatchCpu } from '../../src/reference.js';
 import { Philox } from '../../src/rng.js';
@@ -364,8 +365,8 @@ describe('ResizeMix: checks, prepare, resources', () => {
         // The encode slot goes back to the pool once this work is done (before this resolves).
         await device.queue.onSubmittedWorkDone();
       };
-      await round(0);
-      await round(1);
+      // Released encode slots come back WATCH_BATCH at a time, so the pool grows to that many first.
+      for (let k = 0; k < WATCH_BATCH; k++) await round(k);
       const steady = buffers.live();
       for (let k = 0; k < 40; k++) await round(k);
       expect(buffers.live(), 'live buffers after 80 more calls').toBe(steady);
