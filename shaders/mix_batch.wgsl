@@ -26,12 +26,14 @@
 // u32 holding 4 bytes or 2 float16 halves, vec2<u32> holding a quad of halves; atomic<u32> for
 // uint8 or float16 output whose words samples share).
 // In place, only `dst` is bound (read and written). `src2` is a second input binding: a chunk's
-// partners (chunked batches) or the upper part of an input split in two (see `src_split`).
+// partners (chunked batches) or the upper part of an input split in two (see `src_split`). `dst2`
+// is the upper part of an output split in two (see `dst_split`; bound only by split-output variants).
 @group(0) @binding(1) var<storage, read> src: array<InElem>;
 @group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;
 @group(0) @binding(7) var<storage, read> src2: array<InElem>;
-// segments[i] = (offset into walk, outputs to write, closes the cycle, unused)
-@group(0) @binding(4) var<storage, read> segments: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> dst2: array<OutElem>;
+// The walk's tables in one binding: the segment table, 4 words a segment (offset into the sample
+// list, outputs to write, closes the cycle, unused), then from word `params.walk_base` the sample list.
 @group(0) @binding(5) var<storage, read> walk: array<u32>;
 // Per channel: (scale, bias) of the fused normalisation.
 @group(0) @binding(6) var<storage, read> norm: array<vec2<f32>>;
@@ -182,9 +184,11 @@ fn mix_quad(s: u32, quad: u32, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
 // The segment a thread works on, and its quad position.
 struct Task { seg: vec4<u32>, quad: u32 }
 
+// The segment's offset comes back absolute (into `walk`), so the entry points index `walk` with it.
 fn task(t: u32) -> Task {
   let quad = t % params.sample_quads;
-  return Task(segments[params.seg_base + t / params.sample_quads], quad);
+  let k = 4u * (params.seg_base + t / params.sample_quads);
+  return Task(vec4<u32>(params.walk_base + walk[k], walk[k + 1u], walk[k + 2u], 0u), quad);
 }
 
 // Closed cycles of one or two samples (flip, pair mode): load both, write both. A fixed point's

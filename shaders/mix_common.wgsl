@@ -42,6 +42,10 @@ struct Params {
   // Split input: an input larger than one binding but not two is bound whole as src + src2, and
   // element i of the buffer is element i of src below the split, else element i - split of src2.
   src_split: u32,
+  // Split output: an output larger than one binding but not two is bound whole as dst + dst2 (one
+  // dispatch, the walk as one pass), element i in dst below dst_split, else in dst2 at i - dst_split.
+  dst_split: u32,
+  walk_base: u32,      // first word of the sample list in the walk's binding (after the segment table)
   num_classes: u32,    // labels kernel: K
   label_on: f32,       // labels kernel: smoothed one-hot value of the true class
   label_off: f32,      // labels kernel: value of every other class

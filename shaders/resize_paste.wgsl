@@ -18,6 +18,7 @@
 @group(0) @binding(1) var<storage, read> src: array<InElem>;
 @group(0) @binding(2) var<storage, read_write> dst: array<OutElem>;
 @group(0) @binding(7) var<storage, read> src2: array<InElem>;
+@group(0) @binding(4) var<storage, read_write> dst2: array<OutElem>;
 @group(0) @binding(6) var<storage, read> norm: array<vec2<f32>>;
 // This dispatch's kind-3 samples (with non-empty boxes) are resized[seg_base ..].
 @group(0) @binding(10) var<storage, read> resized: array<ResizeSample>;

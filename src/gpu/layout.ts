@@ -66,13 +66,20 @@ export interface Dispatch {
    */
   src2: Window;
   dst: Window;
+  /** The upper part of a split output (bound as dst2); an empty window (count 0) over `dst`, not bound, when unused. */
+  dst2: Window;
   /** Array elements in the first binding of a split input; 0 when not split. */
   srcSplit: number;
+  /** Array elements in the first binding of a split output (dst); 0 when not split. */
+  dstSplit: number;
 }
 
 /** A batch-kernel job (the images, soft targets as rows, or a dense map), fully laid out. */
 export interface BatchJob {
-  /** How the buffers are bound: whole; split (input whole, output in windows); or in chunks (see bindingMode). */
+  /**
+   * How the buffers are bound: whole; split (input whole, in one binding or two; output whole in two
+   * bindings, or in windows); or in chunks (see bindingMode).
+   */
   mode: 'whole' | 'split' | 'chunks';
   /** Bytes of the input and of the output. */
   inBytes: number;
@@ -89,11 +96,15 @@ export interface BatchJob {
   height: number;
   walk: Walk;
   dispatches: Dispatch[];
-  /** Upload ranges of this job's segment table and walk (sized for the largest walk of the shape). */
+  /**
+   * The walk's tables in the upload, bound as one range (binding `walk`): the segment table at
+   * `segmentsAt`, then the sample list at `walkAt`, `walkBase` words after it; `tablesSize` bytes in
+   * all (room for the largest walk of the shape).
+   */
   segmentsAt: number;
-  segmentsSize: number;
   walkAt: number;
-  walkSize: number;
+  walkBase: number;
+  tablesSize: number;
   /** How this job resamples ResizeMix pastes: the plan's mode, or nearest for an integer map (../dense.ts). */
   resize: ResizeMode;
   /** ResizeMix's pass over this job's output (images and dense maps), when the plan has kind-3 samples with boxes. */
@@ -237,9 +248,8 @@ export function layoutCall(
     const job = k === -2 ? images : k === -1 ? soft : dense[k];
     if (!job) continue;
     job.segmentsAt = at;
-    at = alignUp(at + job.segmentsSize, a);
-    job.walkAt = at;
-    at = alignUp(at + job.walkSize, a);
+    job.walkAt = at + 4 * job.walkBase;
+    at = alignUp(at + job.tablesSize, a);
   }
   for (let k = -1; k < dense.length; k++) {
     const pass = (k < 0 ? images : dense[k]).resizePass;
@@ -286,12 +296,13 @@ function maskUpload(m: PlanMasks): MaskUpload {
 
 /**
  * How a job of `batch` samples of `bytesIn` / `bytesOut` bytes is bound: whole; split (the input
- * fits one binding or two, bound whole as src + src2, and the output, if larger than a binding, is
- * written in overlapping windows of whole samples, one dispatch each, with cycles cut only where a
- * run of outputs fits no one window (walk.ts, outputWindows): at the default 128 MiB binding a
- * 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its 154 MB float32 output is written in
- * two windows of 222 samples, [0, 222) and [34, 256)); or in chunks of whole samples for inputs larger
- * than two bindings (each input then read twice).
+ * fits one binding or two, bound whole as src + src2; an output larger than a binding but not two
+ * is bound whole as dst + dst2, so the call is one dispatch with the walk of one pass: at the
+ * default 128 MiB binding a 256x3x224x224 uint8 input, 38.5 MB, is bound whole and its 154 MB
+ * float32 output as 128 MiB + 26 MB; a larger output is written in overlapping windows of whole
+ * samples, one dispatch each, with cycles cut only where a run of outputs fits no one window
+ * (walk.ts, outputWindows)); or in chunks of whole samples for inputs larger than two bindings
+ * (each input then read twice).
  */
 function bindingMode(
   ctx: CheckContext,
@@ -306,9 +317,20 @@ function bindingMode(
   return !inPlace && total(bytesIn) - splitAt(ctx) <= limit ? 'split' : 'chunks';
 }
 
-/** Bytes of the first binding of a split input: the largest aligned size of one binding. */
+/**
+ * Bytes of the first binding of a buffer split in two (input or output): the largest size of one
+ * binding that is a multiple of the offset alignment (where the second binding starts) and of 16
+ * (a whole number of array elements of any type).
+ */
 function splitAt(ctx: CheckContext): number {
-  return Math.floor(ctx.maxBindingBytes / ctx.alignment) * ctx.alignment;
+  const unit = Math.max(ctx.alignment, 16);
+  return Math.floor(ctx.maxBindingBytes / unit) * unit;
+}
+
+/** Whether a split job's output is bound as two bindings (dst + dst2) rather than in windows. */
+function splitsOutput(ctx: CheckContext, batch: number, bytesOut: number): boolean {
+  const total = ceil4(batch * bytesOut);
+  return total > ctx.maxBindingBytes && total - splitAt(ctx) <= ctx.maxBindingBytes;
 }
 
 /** Lays out a batch-kernel job: one dispatch over the whole batch, dispatches per output window, or chunks. */
@@ -338,17 +360,29 @@ function batchJob(
     const d = dispatchOf(0, walk.count, quads, maxGroups, src, null, wholeWindow(batch, bytesOut));
     return jobOf(mode, probe, walk, [d], plan, source, n, quads, geometry, bytesIn, bytesOut);
   }
+  if (mode === 'split' && splitsOutput(ctx, batch, bytesOut)) {
+    // The output bound whole as dst + dst2: one dispatch, the walk of one pass.
+    const srcSplit = ceil4(batch * bytesIn) > limit;
+    const variant = variantFor({ windowed: false, srcSplit, dstWindowed: false, dstSplit: true });
+    const walk = buildWalk(plan.partner, walkOptions(scratch, inPlace, quads, 0), scratch);
+    const first = splitAt(ctx);
+    const src = splitWindows(batch, bytesIn, srcSplit ? first : 0);
+    const dst = splitWindows(batch, bytesOut, first);
+    const d = dispatchOf(0, walk.count, quads, maxGroups, src[0], src[1], dst[0]);
+    d.srcSplit = srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0;
+    d.dst2 = dst[1] as Window;
+    d.dstSplit = first / elementBytes(variant.outDtype, variant.vec4);
+    return jobOf(mode, variant, walk, [d], plan, source, n, quads, geometry, bytesIn, bytesOut);
+  }
   if (mode === 'split') {
     const srcSplit = ceil4(batch * bytesIn) > limit;
     const dstWindowed = ceil4(batch * bytesOut) > limit;
-    const variant = variantFor({ windowed: false, srcSplit, dstWindowed });
+    const variant = variantFor({ windowed: false, srcSplit, dstWindowed, dstSplit: false });
     const perWindow = dstWindowed ? Math.floor((limit - a) / bytesOut) : batch;
     const walk = buildWalk(plan.partner, walkOptions(scratch, inPlace, quads, perWindow), scratch);
     // The input: whole, or [0, first) and the rest; the split counts array elements.
     const first = splitAt(ctx);
-    const whole = wholeWindow(batch, bytesIn);
-    const src = srcSplit ? { ...whole, size: first } : whole;
-    const src2 = srcSplit ? { ...whole, offset: first, size: ceil4(batch * bytesIn) - first } : null;
+    const [src, src2] = splitWindows(batch, bytesIn, srcSplit ? first : 0);
     const split = srcSplit ? first / elementBytes(variant.inDtype, variant.vec4) : 0;
     const unitOut = addressUnit(variant.outDtype, variant.vec4);
     const dispatches = (walk.outputGroups ?? []).map((g) =>
@@ -367,7 +401,7 @@ function batchJob(
   }
   // Chunked (checks.ts made sure a sample fits a binding, and that the call is not in place).
   const perChunk = Math.floor((limit - a) / Math.max(bytesIn, bytesOut));
-  const variant = variantFor({ windowed: true, srcSplit: false, dstWindowed: false });
+  const variant = variantFor({ windowed: true, srcSplit: false, dstWindowed: false, dstSplit: false });
   const walk = buildChunkedWalk(plan.partner, perChunk);
   const unitIn = addressUnit(variant.inDtype, variant.vec4);
   const unitOut = addressUnit(variant.outDtype, variant.vec4);
@@ -389,7 +423,7 @@ function batchJob(
 }
 
 /** The binding of a job bound whole (no windows, no split). */
-const WHOLE: Binding = Object.freeze({ windowed: false, srcSplit: false, dstWindowed: false });
+const WHOLE: Binding = Object.freeze({ windowed: false, srcSplit: false, dstWindowed: false, dstSplit: false });
 
 /**
  * The walk's options, in an object kept in the job's scratch (one per call would be garbage);
@@ -412,6 +446,20 @@ function walkOptions(
 /** A window over every sample: `bytes` per sample from offset 0. */
 function wholeWindow(batch: number, bytes: number): Window {
   return { offset: 0, size: ceil4(batch * bytes), base: 0, count: batch, shift: 0 };
+}
+
+/**
+ * A buffer of `batch` samples of `bytes` bound whole: in one binding when `first` is 0, else as
+ * [0, first) and [first, end) (samples may straddle the two; the kernel picks the binding by array
+ * element). The second is null when there is none.
+ */
+function splitWindows(batch: number, bytes: number, first: number): [Window, Window | null] {
+  const whole = wholeWindow(batch, bytes);
+  if (first === 0) return [whole, null];
+  return [
+    { ...whole, size: first },
+    { ...whole, offset: first, size: whole.size - first },
+  ];
 }
 
 /** The window of samples [base, base + count), its offset aligned down to `alignment` and the rest as a shift. */
@@ -442,7 +490,9 @@ function dispatchOf(
     src,
     src2: src2 ?? { offset: src.offset, size: src.size, base: src.base, count: 0, shift: src.shift },
     dst,
+    dst2: { offset: dst.offset, size: dst.size, base: dst.base, count: 0, shift: dst.shift },
     srcSplit,
+    dstSplit: 0,
   };
 }
 
@@ -477,11 +527,11 @@ function jobOf(
     height: geometry.height,
     walk,
     dispatches,
-    // Room for the largest walk of this shape: at most one segment and two walk entries per sample.
+    // Room for the largest walk of this shape: at most one segment (4 words) and two walk entries per sample.
     segmentsAt: 0,
-    segmentsSize: 16 * batch,
     walkAt: 0,
-    walkSize: 8 * batch,
+    walkBase: 4 * batch,
+    tablesSize: 24 * batch,
     resize: plan.resize ?? 'bilinear',
     resizePass: null,
   };
@@ -557,7 +607,8 @@ export function possibleKernels(
   const pastes = options.cutmixAlpha > 0 && g.layout !== 'rows' ? [false, true] : [false];
   const entries = (binding: Binding, quads: number): BatchEntry[] => {
     if (binding.windowed) return ['main_singles'];
-    // Output windows cut cycles into runs that fit one window: any segment shape can come out.
+    // Output windows cut cycles into runs that fit one window: any segment shape can come out (a split
+    // output, bound whole, keeps the walk of one pass).
     if (binding.dstWindowed) return ['main_pairs', 'main_singles', 'main_walk'];
     const p = options.pairing;
     if (typeof p !== 'string')
@@ -651,9 +702,11 @@ export function possibleResizeKernels(
 function bindingOf(ctx: CheckContext, batch: number, bytesIn: number, bytesOut: number, inPlace: boolean): Binding {
   const mode = bindingMode(ctx, batch, bytesIn, bytesOut, inPlace);
   const over = (bytes: number) => ceil4(batch * bytes) > ctx.maxBindingBytes;
+  const dstSplit = mode === 'split' && splitsOutput(ctx, batch, bytesOut);
   return {
     windowed: mode === 'chunks',
     srcSplit: mode === 'split' && over(bytesIn),
-    dstWindowed: mode === 'split' && over(bytesOut),
+    dstWindowed: mode === 'split' && over(bytesOut) && !dstSplit,
+    dstSplit,
   };
 }

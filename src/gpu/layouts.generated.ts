@@ -50,7 +50,7 @@ export const ResizeSampleLayout = {
 } as const;
 
 export const ParamsLayout = {
-  size: 88,
+  size: 96,
   fields: {
     num_threads: {
       offset: 0,
@@ -120,24 +120,32 @@ export const ParamsLayout = {
       offset: 64,
       type: "u32"
     },
-    num_classes: {
+    dst_split: {
       offset: 68,
       type: "u32"
     },
-    label_on: {
+    walk_base: {
       offset: 72,
+      type: "u32"
+    },
+    num_classes: {
+      offset: 76,
+      type: "u32"
+    },
+    label_on: {
+      offset: 80,
       type: "f32"
     },
     label_off: {
-      offset: 76,
+      offset: 84,
       type: "f32"
     },
     mask_height: {
-      offset: 80,
+      offset: 88,
       type: "u32"
     },
     mask_width: {
-      offset: 84,
+      offset: 92,
       type: "u32"
     }
   }
@@ -160,9 +168,9 @@ export const BatchBindings = {
     binding: 3,
     type: "read-only-storage"
   },
-  segments: {
+  dst2: {
     binding: 4,
-    type: "read-only-storage"
+    type: "storage"
   },
   walk: {
     binding: 5,
@@ -221,6 +229,10 @@ export const ResizeBindings = {
   samples: {
     binding: 3,
     type: "read-only-storage"
+  },
+  dst2: {
+    binding: 4,
+    type: "storage"
   },
   norm: {
     binding: 6,

@@ -348,8 +348,10 @@ class GpuMixer implements Mixer, CheckContext {
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     const how =
       job.mode === 'split'
-        ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output in ` +
-          `${job.dispatches.length} windows (overlapping, cycles cut only where a run fits no window)`
+        ? `mixed with the input bound whole${job.variant.srcSplit ? ' as two bindings' : ''} and the output ` +
+          (job.variant.dstSplit
+            ? 'bound whole as two bindings, in one dispatch (the same work as one pass)'
+            : `in ${job.dispatches.length} windows (overlapping, cycles cut only where a run fits no window)`)
         : `mixed in ${job.dispatches.length} chunked dispatches (each input read twice)`;
     const fix = adapterLimits
       ? `the adapter allows ${mib(adapterLimits.maxStorageBufferBindingSize)}: request it with requestDevice({ ` +

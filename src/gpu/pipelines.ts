@@ -42,25 +42,29 @@ export interface PipelineSpec {
 
 const caches = new WeakMap<GPUDevice, PipelineCache>();
 
+/** The bind group layouts of the kernels, by how a job is bound (see PipelineCache.layouts). */
+type Layouts<T> = {
+  copy: T;
+  split: T;
+  inPlace: T;
+  labels: T;
+  resize: T;
+  resizeSplit: T;
+};
+
 export class PipelineCache {
   readonly device: GPUDevice;
-  /** Bind group layouts: the batch kernel out of place, in place (no src, src2), the labels kernel, the resize pass. */
-  readonly layouts: {
-    copy: GPUBindGroupLayout;
-    inPlace: GPUBindGroupLayout;
-    labels: GPUBindGroupLayout;
-    resize: GPUBindGroupLayout;
-  };
+  /**
+   * Bind group layouts: the batch kernel out of place (no dst2), with a split output (every binding:
+   * 8 storage buffers, the default maxStorageBuffersPerShaderStage), in place (no src, src2, dst2);
+   * the labels kernel; the resize pass without and with a split output.
+   */
+  readonly layouts: Layouts<GPUBindGroupLayout>;
   /** Pipelines created so far (a test checks that nothing compiles after prepare()). */
   compiled = 0;
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly entries = new Map<string, Entry>();
-  private readonly pipelineLayouts: {
-    copy: GPUPipelineLayout;
-    inPlace: GPUPipelineLayout;
-    labels: GPUPipelineLayout;
-    resize: GPUPipelineLayout;
-  };
+  private readonly pipelineLayouts: Layouts<GPUPipelineLayout>;
 
   /** The cache of `device`, created on first use. */
   static for(device: GPUDevice): PipelineCache {
@@ -74,19 +78,39 @@ export class PipelineCache {
 
   private constructor(device: GPUDevice) {
     this.device = device;
-    this.layouts = {
-      copy: layoutFrom(device, 'mixup batch', BatchBindings),
-      inPlace: layoutFrom(device, 'mixup batch in place', BatchBindings, ['src', 'src2']),
+    const layouts = {
+      copy: layoutFrom(device, 'mixup batch', BatchBindings, ['dst2']),
+      split: layoutFrom(device, 'mixup batch split output', BatchBindings),
+      inPlace: layoutFrom(device, 'mixup batch in place', BatchBindings, ['src', 'src2', 'dst2']),
       labels: layoutFrom(device, 'mixup labels', LabelsBindings),
-      resize: layoutFrom(device, 'mixup resize', ResizeBindings),
+      resize: layoutFrom(device, 'mixup resize', ResizeBindings, ['dst2']),
+      resizeSplit: layoutFrom(device, 'mixup resize split output', ResizeBindings),
     };
+    this.layouts = layouts;
     const pipelineLayout = (layout: GPUBindGroupLayout) => device.createPipelineLayout({ bindGroupLayouts: [layout] });
     this.pipelineLayouts = {
-      copy: pipelineLayout(this.layouts.copy),
-      inPlace: pipelineLayout(this.layouts.inPlace),
-      labels: pipelineLayout(this.layouts.labels),
-      resize: pipelineLayout(this.layouts.resize),
+      copy: pipelineLayout(layouts.copy),
+      split: pipelineLayout(layouts.split),
+      inPlace: pipelineLayout(layouts.inPlace),
+      labels: pipelineLayout(layouts.labels),
+      resize: pipelineLayout(layouts.resize),
+      resizeSplit: pipelineLayout(layouts.resizeSplit),
     };
+  }
+
+  /** Which layout a batch variant binds: in place, split output, or the plain copy. */
+  static batchLayoutOf(variant: BatchVariant): 'inPlace' | 'split' | 'copy' {
+    return variant.inPlace ? 'inPlace' : variant.dstSplit ? 'split' : 'copy';
+  }
+
+  /** The bind group layout of a batch dispatch of `variant`. */
+  batchLayout(variant: BatchVariant): GPUBindGroupLayout {
+    return this.layouts[PipelineCache.batchLayoutOf(variant)];
+  }
+
+  /** The bind group layout of a resize pass whose io is `io`. */
+  resizeLayout(io: BatchVariant): GPUBindGroupLayout {
+    return io.dstSplit ? this.layouts.resizeSplit : this.layouts.resize;
   }
 
   /** The batch kernel of `variant` at `entry`. */
@@ -96,7 +120,7 @@ export class PipelineCache {
       key,
       descriptor: () => ({
         label: key,
-        layout: variant.inPlace ? this.pipelineLayouts.inPlace : this.pipelineLayouts.copy,
+        layout: this.pipelineLayouts[PipelineCache.batchLayoutOf(variant)],
         compute: {
           module: this.module(key.slice(0, key.lastIndexOf(':')), () => batchShaderCode(variant)),
           entryPoint: entry,
@@ -112,7 +136,7 @@ export class PipelineCache {
       key,
       descriptor: () => ({
         label: key,
-        layout: this.pipelineLayouts.resize,
+        layout: variant.io.dstSplit ? this.pipelineLayouts.resizeSplit : this.pipelineLayouts.resize,
         compute: { module: this.module(key, () => resizeShaderCode(variant)), entryPoint: 'main' },
       }),
     };

@@ -173,9 +173,9 @@ function recordBatch(
     v[7] = d.dst.size;
     v[8] = d.paramsAt;
     v[9] = job.segmentsAt;
-    v[10] = job.segmentsSize;
-    v[11] = job.walkAt;
-    v[12] = job.walkSize;
+    v[10] = job.tablesSize;
+    v[11] = d.dst2.offset;
+    v[12] = d.dst2.count > 0 ? d.dst2.size : 0;
     v[13] = layout.samplesAt;
     v[14] = layout.samplesSize;
     v[15] = layout.normAt;
@@ -219,8 +219,7 @@ function batchGroup(
     { binding: B.params.binding, resource: range(slot, d.paramsAt, ParamsLayout.size) },
     { binding: B.dst.binding, resource: { buffer: dst, offset: d.dst.offset, size: d.dst.size } },
     { binding: B.samples.binding, resource: range(slot, layout.samplesAt, layout.samplesSize) },
-    { binding: B.segments.binding, resource: range(slot, job.segmentsAt, job.segmentsSize) },
-    { binding: B.walk.binding, resource: range(slot, job.walkAt, job.walkSize) },
+    { binding: B.walk.binding, resource: range(slot, job.segmentsAt, job.tablesSize) },
     { binding: B.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },
     { binding: B.masks.binding, resource: range(slot, layout.masksAt, layout.masksSize) },
   ];
@@ -231,8 +230,9 @@ function batchGroup(
       resource: { buffer: job.source, offset: d.src2.offset, size: d.src2.size },
     });
   }
-  const groupLayout = job.variant.inPlace ? cache.layouts.inPlace : cache.layouts.copy;
-  return cache.device.createBindGroup({ label: 'mixup batch', layout: groupLayout, entries });
+  if (job.variant.dstSplit)
+    entries.push({ binding: B.dst2.binding, resource: { buffer: dst, offset: d.dst2.offset, size: d.dst2.size } });
+  return cache.device.createBindGroup({ label: 'mixup batch', layout: cache.batchLayout(job.variant), entries });
 }
 
 /**
@@ -264,6 +264,7 @@ function recordResize(
     writeBatchParams(slot, owner, d, null);
     const key =
       `r${srcId}:${d.src.offset}:${d.src.size}:${d.src2.offset}:${d.src2.size}>${dstId}:${d.dst.offset}:${d.dst.size}` +
+      `:${d.dst2.offset}:${d.dst2.count > 0 ? d.dst2.size : 0}` +
       `@${d.paramsAt}:${job.listAt}:${job.listSize}:${layout.samplesAt}:${layout.samplesSize}:${layout.normAt}`;
     let group = slot.groups.get(key);
     if (!group) {
@@ -276,10 +277,12 @@ function recordResize(
         { binding: R.norm.binding, resource: range(slot, layout.normAt, layout.normSize) },
         { binding: R.resized.binding, resource: range(slot, job.listAt, job.listSize) },
       ];
+      if (job.variant.io.dstSplit)
+        entries.push({ binding: R.dst2.binding, resource: { buffer: dst, offset: d.dst2.offset, size: d.dst2.size } });
       group = cacheGroup(
         slot,
         key,
-        cache.device.createBindGroup({ label: 'mixup resize', layout: cache.layouts.resize, entries }),
+        cache.device.createBindGroup({ label: 'mixup resize', layout: cache.resizeLayout(job.variant.io), entries }),
       );
     }
     dispatch(pass, pipeline, group, d.groups);
@@ -358,6 +361,8 @@ function writeBatchParams(
   u[w + P.dst_base] = d.dst.base;
   u[w + P.dst_shift] = d.dst.shift;
   u[w + P.src_split] = d.srcSplit;
+  u[w + P.dst_split] = d.dstSplit;
+  u[w + P.walk_base] = job.walkBase;
   u[w + P.num_classes] = 0;
   u[w + P.label_on] = 0;
   u[w + P.label_off] = 0;

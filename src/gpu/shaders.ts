@@ -85,6 +85,32 @@ const SRC_AT = `fn src_at(i: u32) -> InElem {
   return src2[i - params.src_split];
 }`;
 
+// An output bound as two bindings (dst + dst2, split at element `dst_split`): the stores of the
+// io snippets, rewritten to these (splitStores). Atomic outputs (shared words) get the atomics.
+const DST_AT = `fn dst_store(i: u32, v: OutElem) {
+  if (i < params.dst_split) { dst[i] = v; } else { dst2[i - params.dst_split] = v; }
+}`;
+const DST_AT_ATOMIC = ['atomicStore', 'atomicAnd', 'atomicOr']
+  .map(
+    (op) => `fn dst_${op}(i: u32, v: u32) {
+  if (i < params.dst_split) { ${op}(&dst[i], v); } else { ${op}(&dst2[i - params.dst_split], v); }
+}`,
+  )
+  .join('\n');
+
+/**
+ * A store snippet writing through the split output: `dst[i] = v;` becomes `dst_store(i, v);` and
+ * `atomicOp(&dst[i], v)` becomes `dst_atomicOp(i, v)`. Throws if any other access to `dst` is left
+ * (a snippet this rewrite does not understand must not write past the first binding).
+ */
+function splitStores(code: string, atomic: boolean): string {
+  const out = code
+    .replace(/\b(atomicStore|atomicAnd|atomicOr)\(&dst\[([^\]]+)\],/g, 'dst_$1($2,')
+    .replace(/\bdst\[([^\]]+)\]\s*=\s*([^;]+);/g, 'dst_store($1, $2);');
+  if (/\bdst\[/.test(out)) throw new Error('splitStores: a store snippet accesses dst in a way it cannot rewrite');
+  return `${atomic ? DST_AT_ATOMIC : DST_AT}\n${out}`;
+}
+
 export function batchShaderCode(v: BatchVariant): string {
   return [common, batchIoCode(v), batchMain].join('\n');
 }
@@ -141,9 +167,13 @@ export function batchIoCode(v: BatchVariant): string {
 /** mix_common.wgsl, for kernels assembled elsewhere (the benchmark's shape copy). */
 export const COMMON_WGSL = common;
 
-/** The store snippet, at a window's shift and base where the output is bound in windows. */
+/**
+ * The store snippet, at a window's shift and base where the output is bound in windows, through
+ * dst + dst2 where the output is split in two bindings.
+ */
 function storeFunction(v: BatchVariant, dstShift: string, dstBase: string): string {
-  return STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase);
+  const code = STORES[v.outDtype][v.vec4 ? 1 : 0].replace(/\bDST_SHIFT\b/g, dstShift).replace(/\bDST_BASE\b/g, dstBase);
+  return v.dstSplit ? splitStores(code, atomicOutput(v)) : code;
 }
 
 /** Bytes of one element of the WGSL array a binding of `dtype` data is (the unit of a split). */

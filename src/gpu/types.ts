@@ -189,10 +189,11 @@ export interface ChunkingInfo {
   /** The batch: `'inputs.images'`, `'inputs.labels'` for float32 soft targets, or `'inputs.dense[k]'`. */
   argument: string;
   /**
-   * `'split'`: the input fits one or two bindings and is bound whole; the output is written in
-   * overlapping windows of whole samples, one dispatch each, each cycle cut into the fewest runs that
-   * fit one window (one extra read per cut); `'chunks'`: chunks of whole samples, one dispatch per pair of chunks
-   * (each input read twice).
+   * `'split'`: the input fits one or two bindings and is bound whole; an output that fits two
+   * bindings is bound whole as two (one dispatch, the same work as one pass: `dispatches` is 1), a
+   * larger one is written in overlapping windows of whole samples, one dispatch each, each cycle cut
+   * into the fewest runs that fit one window (one extra read per cut); `'chunks'`: chunks of whole
+   * samples, one dispatch per pair of chunks (each input read twice).
    */
   mode: 'split' | 'chunks';
   /** Bytes of the input images. */

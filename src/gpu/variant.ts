@@ -27,6 +27,11 @@ export interface BatchVariant {
   srcSplit: boolean;
   /** The output is bound in windows of whole samples, one dispatch each (the input bound whole or split). */
   dstWindowed: boolean;
+  /**
+   * The output is bound whole as two bindings (dst + dst2): larger than one binding, not than two. One
+   * dispatch, the walk of one pass (the input bound whole or split; never with dstWindowed).
+   */
+  dstSplit: boolean;
   /** The plan has blends (kind 1, or any mixed kind with blendOnly). */
   blend: boolean;
   /** The plan has pastes (kind 2 with boxes: never for rows or soft targets). */
@@ -69,11 +74,12 @@ export function planKinds(kind: Uint8Array, masks?: PlanMasks | null): Required<
   return { blend: (seen & 2) !== 0, paste: (seen & 4) !== 0, resize: (seen & 8) !== 0, mask };
 }
 
-/** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows. */
+/** How a job's buffers are bound: chunked windows, a split input (src + src2), output windows or a split output. */
 export interface Binding {
   windowed: boolean;
   srcSplit: boolean;
   dstWindowed: boolean;
+  dstSplit: boolean;
 }
 
 const DTYPE_CODE: Record<DType, number> = { uint8: 0, float16: 1, float32: 2 };
@@ -99,6 +105,7 @@ function canonical(v: BatchVariant): BatchVariant {
   const split = !v.windowed && !v.inPlace;
   const srcSplit = split && v.srcSplit;
   const dstWindowed = split && v.dstWindowed;
+  const dstSplit = split && !dstWindowed && v.dstSplit;
   const code =
     DTYPE_CODE[v.inDtype] +
     4 * DTYPE_CODE[v.outDtype] +
@@ -114,10 +121,11 @@ function canonical(v: BatchVariant): BatchVariant {
         (+dstWindowed << 6) |
         (+v.blend << 7) |
         (+paste << 8) |
-        (+rowAligned << 9));
+        (+rowAligned << 9) |
+        (+dstSplit << 10));
   const known = interned.get(code);
   if (known) return known;
-  const variant: BatchVariant = Object.freeze({ ...v, paste, mask, rowAligned, srcSplit, dstWindowed });
+  const variant: BatchVariant = Object.freeze({ ...v, paste, mask, rowAligned, srcSplit, dstWindowed, dstSplit });
   interned.set(code, variant);
   const key = variantKey(variant);
   entryKeys.set(variant, {
@@ -168,6 +176,7 @@ export function ioVariant(
   scratch.windowed = binding.windowed;
   scratch.srcSplit = binding.srcSplit;
   scratch.dstWindowed = binding.dstWindowed;
+  scratch.dstSplit = binding.dstSplit;
   scratch.blend = kinds.blend;
   scratch.paste = kinds.paste;
   scratch.rowAligned = layout !== 'NHWC' && width % 4 === 0;
@@ -187,6 +196,7 @@ const scratch: BatchVariant = {
   windowed: false,
   srcSplit: false,
   dstWindowed: false,
+  dstSplit: false,
   blend: false,
   paste: false,
   rowAligned: false,
@@ -244,6 +254,7 @@ function variantKey(v: BatchVariant): string {
     v.windowed && 'windowed',
     v.srcSplit && 'srcsplit',
     v.dstWindowed && 'dstwindows',
+    v.dstSplit && 'dstsplit',
     v.blend && 'blend',
     v.paste && 'paste',
     v.rowAligned && 'rows4',

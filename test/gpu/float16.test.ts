@@ -339,7 +339,7 @@ describe('float16 needs no device feature', () => {
           const v = imagesVariant(
             { inDtype, outDtype, inPlace: false, normalize: false, layout: 'rows', n, width: n },
             { blend: true, paste: false },
-            { windowed: false, srcSplit: false, dstWindowed: false },
+            { windowed: false, srcSplit: false, dstWindowed: false, dstSplit: false },
           );
           // The code without its comments (which may name the extension).
           const code = batchShaderCode(v).replace(/\/\/.*$/gm, '');

@@ -156,6 +156,7 @@ describe('bound windows', () => {
     'every window fits the binding cap and holds its samples whole; the outputs cover the batch',
     async ({ device }) => {
       const modes = new Set<string>();
+      let splitOutputs = 0;
       for (const c of CASES) {
         const B = c.shape.batch;
         const mixer = createMixer(device, { numClasses: c.numClasses }, { maxBindingBytes: c.maxBindingBytes });
@@ -200,7 +201,19 @@ describe('bound windows', () => {
               checkWindow(d.src, inBytes, cap, a, `${what} #${i} src`);
               if (d.src2.count > 0) checkWindow(d.src2, inBytes, cap, a, `${what} #${i} src2`);
             }
-            checkWindow(d.dst, outBytes, cap, a, `${what} #${i} dst`);
+            if (job.variant.dstSplit) {
+              // An output split in two is bound whole as two ranges, dst2 aligned, in one dispatch.
+              expect(job.dispatches, `${what}: one dispatch`).toHaveLength(1);
+              expect(d.dst.size, `${what} #${i}: dst <= cap`).toBeLessThanOrEqual(cap);
+              expect(d.dst2.size, `${what} #${i}: dst2 <= cap`).toBeLessThanOrEqual(cap);
+              expect(d.dst2.offset, `${what} #${i}: dst2 follows dst`).toBe(d.dst.size);
+              expect(d.dst2.offset % a, `${what} #${i}: dst2 aligned`).toBe(0);
+              expect(d.dst.size + d.dst2.size, `${what} #${i}: the output is bound whole`).toBe(
+                Math.ceil((B * outBytes) / 4) * 4,
+              );
+              expect(d.dst.count, `${what} #${i}: writes every sample`).toBe(B);
+              splitOutputs++;
+            } else checkWindow(d.dst, outBytes, cap, a, `${what} #${i} dst`);
           }
           covered(
             job.dispatches.map((d) => d.dst),
@@ -221,8 +234,9 @@ describe('bound windows', () => {
         }
         mixer.destroy();
       }
-      // The cases reach every binding mode.
+      // The cases reach every binding mode, outputs split in two bindings among them.
       expect([...modes].sort()).toEqual(['chunks', 'split', 'whole']);
+      expect(splitOutputs).toBeGreaterThan(0);
     },
   );
 

@@ -53,20 +53,22 @@ describe('assembled kernel variants', () => {
     for (const outDtype of dtypes) {
       for (const vec4 of [true, false]) {
         for (const mode of inDtype === outDtype
-          ? ['copy', 'windowed', 'split', 'in place']
-          : ['copy', 'windowed', 'split']) {
+          ? ['copy', 'windowed', 'split', 'split output', 'in place']
+          : ['copy', 'windowed', 'split', 'split output']) {
           it(`${inDtype} -> ${outDtype} ${vec4 ? 'vec4' : 'scalar'} ${mode} parses and binds what the host binds`, () => {
             const inPlace = mode === 'in place';
             const windowed = mode === 'windowed';
             const split = mode === 'split';
+            const splitOutput = mode === 'split output';
             const code = batchShaderCode({
               inDtype,
               outDtype,
               vec4,
               inPlace,
               windowed,
-              srcSplit: split,
+              srcSplit: split || splitOutput,
               dstWindowed: split,
+              dstSplit: splitOutput,
               layout: 'NHWC',
               normalize: true,
               blendOnly: false,
@@ -78,10 +80,16 @@ describe('assembled kernel variants', () => {
             const reflect = new WgslReflect(code);
             // Every binding is declared (the table is one for all variants); only these are used.
             const names = reflect.storage.map((s) => s.name).sort();
-            expect(names).toEqual(['dst', 'masks', 'norm', 'samples', 'segments', 'src', 'src2', 'walk']);
+            expect(names).toEqual(['dst', 'dst2', 'masks', 'norm', 'samples', 'src', 'src2', 'walk']);
+            // 8 storage buffers: the default maxStorageBuffersPerShaderStage.
+            expect(names).toHaveLength(8);
             expect(code.includes('load_src2(')).toBe(windowed);
             // A split input is read through the helper that picks its binding.
-            expect(code.includes('src_at(')).toBe(split);
+            expect(code.includes('src_at(')).toBe(split || splitOutput);
+            // A split output is stored through the helpers that pick dst or dst2, and only there.
+            const stores = code.slice(code.indexOf('fn store4('));
+            expect(/\bdst2?\[/.test(stores), 'stores index dst directly').toBe(!splitOutput);
+            expect(/\bdst2\[/.test(code)).toBe(splitOutput);
             expect(/load_src\(/.test(code)).toBe(!inPlace);
             expect(reflect.uniforms.map((u) => u.name)).toEqual(['params']);
             // float16 travels as u32 words (core WGSL): never the shader-f16 extension.
@@ -110,6 +118,7 @@ describe('assembled kernel variants', () => {
       windowed: false,
       srcSplit: false,
       dstWindowed: false,
+      dstSplit: false,
       layout: 'NCHW',
       normalize: true,
       blendOnly: false,

@@ -25,13 +25,18 @@ const call = (inDtype: DType, outDtype: DType) => ({
   n: 3 * 5 * 7,
   width: 7,
 });
-const whole = { windowed: false, srcSplit: false, dstWindowed: false };
+const whole = { windowed: false, srcSplit: false, dstWindowed: false, dstSplit: false };
 
 describe('ResizeMix pass variants', () => {
   for (const inDtype of ['float32', 'float16', 'uint8'] as const) {
     for (const outDtype of ['float32', 'float16', 'uint8'] as const) {
       it(`${inDtype} -> ${outDtype}: parses, binds the ResizeBindings table, one entry point`, () => {
-        for (const binding of [whole, { ...whole, windowed: true }, { ...whole, srcSplit: true, dstWindowed: true }]) {
+        for (const binding of [
+          whole,
+          { ...whole, windowed: true },
+          { ...whole, srcSplit: true, dstWindowed: true },
+          { ...whole, srcSplit: true, dstSplit: true },
+        ]) {
           const v = resizeVariant(
             imagesVariant(call(inDtype, outDtype), { blend: true, paste: true }, binding),
             'bilinear',
@@ -41,6 +46,8 @@ describe('ResizeMix pass variants', () => {
           for (const [name, { binding: number }] of Object.entries(ResizeBindings))
             if (name !== 'params') expect(declared[name], name).toBe(number);
           expect(reflect.entry.compute.map((e) => e.name)).toEqual(['main']);
+          // A split output is written through the helpers that pick dst or dst2; never dst2 otherwise.
+          expect(resizeShaderCode(v).includes('dst2['), JSON.stringify(binding)).toBe(binding.dstSplit);
           expect(resizeShaderCode(v)).toMatch(/const NEAREST = false;/);
         }
       });

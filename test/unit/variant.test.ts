@@ -26,6 +26,7 @@ function expectedImages(c: {
   windowed: boolean;
   srcSplit: boolean;
   dstWindowed: boolean;
+  dstSplit: boolean;
 }): BatchVariant {
   const rows = c.layout === 'rows';
   const split = !c.windowed && !c.inPlace;
@@ -40,6 +41,8 @@ function expectedImages(c: {
     windowed: c.windowed,
     srcSplit: split && c.srcSplit,
     dstWindowed: split && c.dstWindowed,
+    // A split output and output windows exclude each other: windows win.
+    dstSplit: split && !c.dstWindowed && c.dstSplit,
     blend: c.blend,
     paste: c.paste && !rows,
     rowAligned: c.layout !== 'NHWC' && c.width % 4 === 0,
@@ -64,21 +67,23 @@ function* imageCases() {
                     for (const windowed of bools)
                       for (const srcSplit of bools)
                         for (const dstWindowed of bools)
-                          yield {
-                            inDtype,
-                            outDtype,
-                            layout,
-                            n,
-                            width,
-                            inPlace,
-                            normalize,
-                            blend,
-                            paste,
-                            mask,
-                            windowed,
-                            srcSplit,
-                            dstWindowed,
-                          };
+                          for (const dstSplit of bools)
+                            yield {
+                              inDtype,
+                              outDtype,
+                              layout,
+                              n,
+                              width,
+                              inPlace,
+                              normalize,
+                              blend,
+                              paste,
+                              mask,
+                              windowed,
+                              srcSplit,
+                              dstWindowed,
+                              dstSplit,
+                            };
 }
 
 const build = (c: Parameters<typeof expectedImages>[0]) =>
@@ -118,7 +123,7 @@ describe('kernel variants are interned', () => {
   });
 
   it('soft-target variants: every mixed kind blends, no paste or mask, keyed apart from images', () => {
-    const whole = { windowed: false, srcSplit: false, dstWindowed: false };
+    const whole = { windowed: false, srcSplit: false, dstWindowed: false, dstSplit: false };
     const a = softVariant(8, { blend: false, paste: true }, whole);
     expect(a).toBe(softVariant(8, { blend: true, paste: false }, whole));
     expect(a).toMatchObject({ blend: true, paste: false, blendOnly: true, layout: 'rows', vec4: true, mask: null });
