@@ -465,6 +465,15 @@ const draws = [
     grep: 'sized to catch',
     rule: 'the KS power check catches a 0.05 error in α',
   },
+  {
+    id: 'split-store-le',
+    file: 'src/gpu/shaders.ts',
+    find: 'if (i < params.dst_split) { dst[i] = v; }',
+    replace: 'if (i <= params.dst_split) { dst[i] = v; }',
+    project: 'node',
+    tests: ['test/gpu/split-output.test.ts'],
+    rule: 'a split output writes element dst_split to dst2, not past dst',
+  },
 ];
 
 export const MUTANTS = [...issue13, ...kernels, ...host, ...draws];
