@@ -420,10 +420,10 @@ const host = [
 // The planner's draws (issue 14: Philox in WebAssembly, nextInt, Ulrich's Beta).
 const draws = [
   {
-    id: 'philox-wasm-key-bump',
+    id: 'philox-wasm-counter-step',
     file: 'src/philox-wasm.ts',
-    find: 'const W1 = 0xbb67ae85;',
-    replace: 'const W1 = 0xbb67ae84;',
+    find: '...[GET, CTR, ...i64(1), ADD64, SET, CTR],',
+    replace: '...[GET, CTR, ...i64(2), ADD64, SET, CTR],',
     project: 'unit',
     tests: ['test/unit/rng.test.ts'],
     rule: "the WebAssembly blocks match Random123's known answers and the JavaScript blocks",

@@ -13,13 +13,11 @@
  * reference the tests hold this one to; both give the same words.
  */
 
-/** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*). */
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
-/** Blocks one call may write: the module's one 64 KiB page. */
-export const MAX_BLOCKS = 4096;
+/** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*), as u32. */
+export const PHILOX_M0 = 0xd2511f53;
+export const PHILOX_M1 = 0xcd9e8d57;
+export const PHILOX_W0 = 0x9e3779b9;
+export const PHILOX_W1 = 0xbb67ae85;
 
 /** Signed LEB128 of an integer (bigint for i64 constants). */
 function sleb(value: bigint): number[] {
@@ -97,12 +95,12 @@ const body: number[] = [
   ...[GET, K0, SET, A0, GET, K1, SET, A1, ...i32(10), SET, ROUND],
   ...[LOOP, VOID],
   // p = x0·M0, q = x2·M1 (64-bit products of u32 words)
-  ...[GET, X0, EXTEND, ...i64(M0), MUL64, SET, P, GET, X2, EXTEND, ...i64(M1), MUL64, SET, Q],
+  ...[GET, X0, EXTEND, ...i64(PHILOX_M0), MUL64, SET, P, GET, X2, EXTEND, ...i64(PHILOX_M1), MUL64, SET, Q],
   // (x0, x1, x2, x3) = (hi(q) ^ x1 ^ a0, lo(q), hi(p) ^ x3 ^ a1, lo(p))
   ...[...high(Q), GET, X1, XOR, GET, A0, XOR, SET, X0, GET, Q, WRAP, SET, X1],
   ...[...high(P), GET, X3, XOR, GET, A1, XOR, SET, X2, GET, P, WRAP, SET, X3],
-  ...bump(A0, W0),
-  ...bump(A1, W1),
+  ...bump(A0, PHILOX_W0),
+  ...bump(A1, PHILOX_W1),
   ...[GET, ROUND, ...i32(1), SUB, TEE, ROUND, BR_IF, 0, END],
   ...[...store(X0, 0), ...store(X1, 4), ...store(X2, 8), ...store(X3, 12)],
   ...bump(PTR, 16),
@@ -125,7 +123,10 @@ export const PHILOX_WASM = new Uint8Array([
   ...section(10, [1, ...code]),
 ]);
 
-/** Writes `n` blocks (0 <= n <= MAX_BLOCKS) from byte 0 of the memory; see the file's comment for the counter. */
+/**
+ * Writes `n` blocks (at most 4096: the module's one 64 KiB page) from byte 0 of the memory; see the
+ * file's comment for the counter.
+ */
 export type BlockFill = (lo: number, hi: number, c2: number, c3: number, k0: number, k1: number, n: number) => void;
 
 /**

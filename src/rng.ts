@@ -14,13 +14,13 @@
  */
 
 import { checkInteger } from './validate.js';
-import { instantiatePhilox } from './philox-wasm.js';
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, instantiatePhilox } from './philox-wasm.js';
 
-/** Philox multipliers and Weyl key increments (Random123's PHILOX_M4x32_*, PHILOX_W32_*), as int32 bits. */
-const M0 = 0xd2511f53 | 0;
-const M1 = 0xcd9e8d57 | 0;
-const W0 = 0x9e3779b9 | 0;
-const W1 = 0xbb67ae85 | 0;
+/** Philox's multipliers and Weyl key increments (philox-wasm.ts has them as u32), as int32 bits. */
+const M0 = PHILOX_M0 | 0;
+const M1 = PHILOX_M1 | 0;
+const W0 = PHILOX_W0 | 0;
+const W1 = PHILOX_W1 | 0;
 
 const TWO_32 = 4294967296;
 const TWO_26 = 67108864;
@@ -131,9 +131,8 @@ function wasmBlocks(): BlockRun | null {
   };
 }
 
-/** The block run streams use: WebAssembly when it compiles (made when the first stream refills). */
+/** The block run streams use: WebAssembly when it compiles (chosen when the first stream refills). */
 let engine: BlockRun | null = null;
-let engineName: 'wasm' | 'js' | null = null;
 
 /**
  * Which block run Philox streams use ('wasm' unless WebAssembly cannot be compiled here); `use`
@@ -141,27 +140,14 @@ let engineName: 'wasm' | 'js' | null = null;
  * @internal
  */
 export function philoxEngine(use?: 'wasm' | 'js'): 'wasm' | 'js' {
-  if (use !== undefined || engine === null) {
-    const wasm = use === 'js' ? null : wasmBlocks();
-    engine = wasm ?? jsBlocks;
-    engineName = wasm !== null ? 'wasm' : 'js';
-  }
-  return engineName as 'wasm' | 'js';
+  if (use !== undefined || engine === null) engine = (use === 'js' ? null : wasmBlocks()) ?? jsBlocks;
+  return engine === jsBlocks ? 'js' : 'wasm';
 }
 
-/** A refill's blocks by the current engine (see {@link philoxEngine}). */
-function runBlocks(
-  out: Uint32Array,
-  at: number,
-  lo: number,
-  hi: number,
-  c2: number,
-  c3: number,
-  k0: number,
-  k1: number,
-): void {
+/** The current block run, chosen on first use (see {@link philoxEngine}). */
+function blocks(): BlockRun {
   if (engine === null) philoxEngine();
-  (engine as BlockRun)(out, at, lo, hi, c2, c3, k0, k1);
+  return engine as BlockRun;
 }
 
 /** What the samplers need from a generator; {@link Philox} is the one used, tests may script another. */
@@ -232,7 +218,7 @@ export class Philox implements RandomSource {
    */
   protected nextBlocks(words: Uint32Array, at: number): void {
     const lo = this.blockLo;
-    runBlocks(words, at, lo, this.blockHi, this.stream | 0, this.fork | 0, this.key0, this.key1);
+    blocks()(words, at, lo, this.blockHi, this.stream | 0, this.fork | 0, this.key0, this.key1);
     this.blockLo = (lo + BLOCKS_PER_REFILL) | 0;
     // A carry into word 1 when word 0 wrapped (compared as u32).
     if (this.blockLo >>> 0 < lo >>> 0) this.blockHi = (this.blockHi + 1) | 0;

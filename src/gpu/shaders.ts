@@ -90,13 +90,15 @@ const SRC_AT = `fn src_at(i: u32) -> InElem {
 const DST_AT = `fn dst_store(i: u32, v: OutElem) {
   if (i < params.dst_split) { dst[i] = v; } else { dst2[i - params.dst_split] = v; }
 }`;
-const DST_AT_ATOMIC = ['atomicStore', 'atomicAnd', 'atomicOr']
-  .map(
-    (op) => `fn dst_${op}(i: u32, v: u32) {
+const DST_ATOMICS = ['atomicStore', 'atomicAnd', 'atomicOr'];
+const DST_AT_ATOMIC = DST_ATOMICS.map(
+  (op) => `fn dst_${op}(i: u32, v: u32) {
   if (i < params.dst_split) { ${op}(&dst[i], v); } else { ${op}(&dst2[i - params.dst_split], v); }
 }`,
-  )
-  .join('\n');
+).join('\n');
+
+/** `atomicOp(&dst[i], ...` in a store snippet, for splitStores. */
+const ATOMIC_DST = new RegExp(`\\b(${DST_ATOMICS.join('|')})\\(&dst\\[([^\\]]+)\\],`, 'g');
 
 /**
  * A store snippet writing through the split output: `dst[i] = v;` becomes `dst_store(i, v);` and
@@ -104,9 +106,7 @@ const DST_AT_ATOMIC = ['atomicStore', 'atomicAnd', 'atomicOr']
  * (a snippet this rewrite does not understand must not write past the first binding).
  */
 function splitStores(code: string, atomic: boolean): string {
-  const out = code
-    .replace(/\b(atomicStore|atomicAnd|atomicOr)\(&dst\[([^\]]+)\],/g, 'dst_$1($2,')
-    .replace(/\bdst\[([^\]]+)\]\s*=\s*([^;]+);/g, 'dst_store($1, $2);');
+  const out = code.replace(ATOMIC_DST, 'dst_$1($2,').replace(/\bdst\[([^\]]+)\]\s*=\s*([^;]+);/g, 'dst_store($1, $2);');
   if (/\bdst\[/.test(out)) throw new Error('splitStores: a store snippet accesses dst in a way it cannot rewrite');
   return `${atomic ? DST_AT_ATOMIC : DST_AT}\n${out}`;
 }
