@@ -5,6 +5,12 @@
  *
  * - `plan`: `mixer.plan(B, size)` alone (a new plan per call);
  * - `plan (into)`: `mixer.plan(B, size, into)`, filling one plan (a training loop's steady state);
+ * - `plan+encode, our JS only`: plan (into) and `mixer.encode()` into an encoder whose pass records
+ *   nothing, with `queue.writeBuffer` a no-op for the row: the package's own host work per call, with
+ *   no WebGPU call but the slots' watch. It is drained between calls like the other rows, so the host's
+ *   caches are as cold as theirs (in a tight loop the same calls take about 2/3 of it: 34 against
+ *   54 µs, Node, 2026-12-02). The 1-workgroup row less the floor and this row is what our calls cost
+ *   inside WebGPU beyond the floor's (the upload, and binding and submitting our larger bind group);
  * - `plan+encode`: plan (into), `mixer.encode()` into a new encoder (finish and submit untimed);
  * - `plan+encode+submit`: plan (into), `mixer.encode()` into a new encoder, `finish`, `submit`,
  *   `release`; the call options are one object, reused;
@@ -289,6 +295,26 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
     device.queue.submit([encoder.finish()]);
     encoding.release();
   };
+  // Our JS alone (see the module comment): a pass and an encoder whose methods record nothing, and
+  // no upload. The slot's watch (one onSubmittedWorkDone per few releases) stays: it is ours.
+  const noPass = { setPipeline() {}, setBindGroup() {}, dispatchWorkgroups() {}, end() {} };
+  const noEncoder = {
+    beginComputePass: () => noPass,
+    clearBuffer() {},
+    copyBufferToBuffer() {},
+  } as unknown as GPUCommandEncoder;
+  const queue = device.queue;
+  const realWrite = queue.writeBuffer;
+  const noWrite = (() => undefined) as GPUQueue['writeBuffer'];
+  const encodeJs = () => {
+    mixer.plan(B, size, into);
+    queue.writeBuffer = noWrite;
+    try {
+      mixer.encode(noEncoder, inputs, loopCall).release();
+    } finally {
+      queue.writeBuffer = realWrite;
+    }
+  };
   const mixCall = () => mixer.mix(inputs, { ...call, plan: mixer.plan(B, size) });
   // The same, with finish + submit outside the timed part (submit cost is the WebGPU implementation's).
   let pending: { encoder: GPUCommandEncoder; release(): void } | null = null;
@@ -348,6 +374,7 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const bodies: Array<[string, () => unknown, boolean]> = [
     ['plan', planOnly, false],
     ['plan (into)', planInto, false],
+    ['plan+encode, our JS only', encodeJs, true],
     ['plan+encode', encodeOnly, true],
     ['plan+encode+submit', encodeSubmit, true],
     ['plan+encode+submit, 1 workgroup', encodeSubmitSmall, true],
@@ -372,7 +399,9 @@ export async function runHostCost(o: HostOptions): Promise<HostResult> {
   const rows: HostRow[] = [];
   for (const [name, body, gpu] of bodies) {
     const heap =
-      body === encodeOnly || body === encodeSubmitSmall
+      // Not for rows that are only parts or models of a call: the JS-only row's blocks, with nothing
+      // submitted, keep slots waiting that a real loop gets back (6 KB per call against 3.5 KB).
+      body === encodeOnly || body === encodeSubmitSmall || body === encodeJs
         ? null
         : await heapPerCall(body, drain, o.gcCount, 20, gpu ? 10 : 50);
     rows.push({
