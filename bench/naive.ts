@@ -7,6 +7,7 @@
  * ours), a vector box test, and selects instead of a branch on kind. For labels: one thread per
  * target element.
  */
+import f16Bits from '../shaders/io/f16_bits.wgsl?raw';
 import type { DType, MixPlan } from '../src/index';
 import { normalizeCoefficients, smoothingValues } from '../src/index';
 import type { RowSpec } from './presets';
@@ -15,13 +16,16 @@ const WG = 256;
 
 function imageShader(inDtype: DType, outDtype: DType, normalize: boolean): string {
   const srcType = inDtype === 'uint8' ? 'u32' : 'vec4<f32>';
-  // float16 as a quad of halves in two words, rounded by the core builtin (no shader-f16 needed).
+  // float16 as a quad of halves in two words (no shader-f16 needed), rounded by ours' own f16_pack
+  // (bit for bit as the CPU reference): the same ALU work as ours, so naive/ours still measures
+  // reading once. pack2x16float would be cheaper where the adapter emulates it (SwiftShader: about
+  // 2x on these rows) and rounds as the implementation likes.
   const dstType = outDtype === 'float16' ? 'vec2<u32>' : 'vec4<f32>';
   const load =
     inDtype === 'uint8'
       ? 'let w = src[s * params.quads + q]; return vec4<f32>(f32(w & 0xffu), f32((w >> 8u) & 0xffu), f32((w >> 16u) & 0xffu), f32(w >> 24u));'
       : 'return src[s * params.quads + q];';
-  return /* wgsl */ `
+  return /* wgsl */ `${outDtype === 'float16' ? f16Bits : ''}
 struct Sample { kind: u32, lam: f32, partner: u32, pad: u32, box: vec4<i32> }
 struct Params { total: u32, quads: u32, groups_x: u32, plane: u32, width: u32, p0: u32, p1: u32, p2: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -57,7 +61,7 @@ fn main(@builtin(workgroup_id) g: vec3<u32>, @builtin(local_invocation_index) l:
   m = m * n.x + n.y;`
       : ''
   }
-  dst[t] = ${outDtype === 'float16' ? 'vec2<u32>(pack2x16float(m.xy), pack2x16float(m.zw))' : 'm'};
+  dst[t] = ${outDtype === 'float16' ? 'f16_pack(m)' : 'm'};
 }`;
 }
 
