@@ -32,6 +32,7 @@ import { validatePlan, validatePlanForTargets } from './plan.js';
 import { axisTaps, resampled } from './resize.js';
 import { DTYPES, checkShape } from './shape.js';
 import {
+  checkHolder,
   checkInteger,
   checkKeys,
   checkNormalize,
@@ -154,7 +155,7 @@ function toUint8(v: number): number {
  */
 export function mixBatchCpu(input: CpuBatch, plan: MixPlan, options?: CpuMixOptions): BatchData {
   // ---- validate everything first ----
-  const inp = checkObject('input', input);
+  const inp = checkHolder('input', input, 'data, dtype, shape');
   const dtype = checkOneOf('input.dtype', inp.dtype, DTYPES);
   const geo = checkShape('input.shape', inp.shape);
   const data = inp.data;
@@ -318,7 +319,7 @@ function maskOf(
  */
 export function mixTargetsCpu(labels: CpuLabels, plan: MixPlan, options: CpuTargetOptions): Float32Array {
   // ---- validate everything first ----
-  const lab = checkObject('labels', labels);
+  const lab = checkHolder('labels', labels, 'data, dtype');
   const dtype = checkOneOf('labels.dtype', lab.dtype, LABEL_DTYPES);
   const data = lab.data;
   if (!isLabelsFor(dtype, data)) {
@@ -406,7 +407,7 @@ export interface CpuDenseOptions {
  * @category CPU reference
  */
 export function mixDenseCpu(map: CpuBatch, plan: MixPlan, options?: CpuDenseOptions): BatchData {
-  const m = checkObject('map', map);
+  const m = checkHolder('map', map, 'data, dtype, shape');
   const dtype = checkOneOf('map.dtype', m.dtype, DTYPES);
   const geo = checkShape('map.shape', m.shape);
   if (geo.layout === 'rows') throw new MixupError('map.shape.layout', "'NCHW' or 'NHWC' (a map has pixels)", 'rows');

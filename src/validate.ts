@@ -14,6 +14,21 @@ export function checkObject(argument: string, value: unknown): Record<string, un
   return value as Record<string, unknown>;
 }
 
+/**
+ * An object holding a typed array and what it is (`fields`, e.g. `'data, dtype, shape'`): the CPU
+ * reference's batches and labels. A typed array passed as the whole argument is named as such.
+ */
+export function checkHolder(argument: string, value: unknown, fields: string): Record<string, unknown> {
+  if (ArrayBuffer.isView(value)) {
+    throw new MixupError(
+      argument,
+      `{ ${fields} } (the typed array goes in its data field, with the rest beside it)`,
+      value,
+    );
+  }
+  return checkObject(argument, value);
+}
+
 export function checkOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new MixupError(argument, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);

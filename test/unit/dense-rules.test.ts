@@ -177,6 +177,9 @@ describe('mixDenseCpu', () => {
       'map.data',
     );
     expect(mixupError(() => mixDenseCpu({ data: ids, dtype: 'float32', shape }, plan)).argument).toBe('map.data');
+    expect(mixupError(() => mixDenseCpu(ids as never, plan)).message).toMatch(
+      /^webgpu-mixup: map must be \{ data, dtype, shape \} \(the typed array goes in its data field.*got Uint8Array\(12\)$/,
+    );
     expect(
       mixupError(() => mixDenseCpu({ data: ids, dtype: 'uint8', shape }, plan, { intger: true } as never)).argument,
     ).toBe('options.intger');

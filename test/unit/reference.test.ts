@@ -488,6 +488,11 @@ describe('mixTargetsCpu', () => {
     ['array type not matching dtype', { data: Float32Array.from([0, 1]), dtype: 'int32' }, /labels\.data.*Int32Array/],
     ['unknown dtype', { data: Int32Array.from([0, 1]), dtype: 'int64' }, /labels\.dtype.*"int64"/],
     ['plain array', { data: [0, 1], dtype: 'int32' }, /labels\.data/],
+    [
+      'the typed array itself',
+      Int32Array.from([0, 1]),
+      /labels must be \{ data, dtype \} \(the typed array goes in its data field.*got Int32Array\(2\)/,
+    ],
   ])('rejects labels: %s', (_name, labels, re) => {
     const plan = makePlan([1, 1], [0.5, 0.5], [1, 0]);
     expect(mixupError(() => mixTargetsCpu(labels as unknown as CpuLabels, plan, { numClasses: 4 })).message).toMatch(
@@ -544,6 +549,11 @@ describe('mixBatchCpu: rejected inputs', () => {
 
   it.each([
     ['input not an object', null, /input must be an object/],
+    [
+      'the typed array itself',
+      new Float32Array(24),
+      /input must be \{ data, dtype, shape \} \(the typed array goes in its data field.*got Float32Array\(24\)/,
+    ],
     ['unknown dtype', { ...good(), dtype: 'int8' }, /input\.dtype.*"int8"/],
     ['Float32Array labelled uint8', { ...good(), dtype: 'uint8' }, /input\.data.*Uint8Array/],
     [
