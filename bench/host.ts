@@ -29,7 +29,8 @@
  * - `floor + our upload, our dispatches`: the same, after one queue.writeBuffer of the bytes the
  *   call uploaded (into a buffer of the bench's own).
  *
- * The GPU is drained between calls, outside the timed part, so every call sees an idle queue.
+ * The GPU is drained between calls (in every row but the two plan rows), outside the timed part,
+ * so every call sees an idle queue.
  * Where `gc` is exposed (Node with `--expose-gc`), JS heap allocated per call is measured as the
  * growth of `process.memoryUsage().heapUsed` over a block of calls after a full GC (the young
  * generation is made large enough by the runner that no collection runs inside the block), in
